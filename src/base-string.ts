@@ -1,0 +1,59 @@
+import { type ParamList, percentEncode } from './encoding.js'
+
+/**
+ * The base string URI of RFC 5849 §3.4.1.2: lower-case scheme and host, the port only when it is
+ * not the scheme's default, the path as it goes on the wire, no query and no fragment.
+ *
+ * @param url - a parsed URL; WHATWG parsing already lower-cases the scheme and host and drops default ports.
+ * @see https://www.rfc-editor.org/rfc/rfc5849#section-3.4.1.2
+ */
+export function baseStringUri (url: URL): string {
+  return url.protocol + '//' + url.host + url.pathname
+}
+
+function compareEncoded (a: [string, string], b: [string, string]): number {
+  if (a[0] !== b[0]) return a[0] < b[0] ? -1 : 1
+  if (a[1] === b[1]) return 0
+  return a[1] < b[1] ? -1 : 1
+}
+
+/**
+ * Normalises request parameters (RFC 5849 §3.4.1.3.2): every name and value percent-encoded
+ * (§3.6), sorted by name and then by value in byte order, joined as `name=value` with `&`.
+ * Duplicate names are all kept. `oauth_signature` and `realm` must not be in `params`.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc5849#section-3.4.1.3.2
+ */
+export function normalizeParameters (params: ParamList): string {
+  const encoded: Array<[string, string]> = new Array(params.length)
+  for (let i = 0; i < params.length; i++) {
+    const [name, value] = params[i] as [string, string]
+    encoded[i] = [percentEncode(name), percentEncode(value)]
+  }
+  return joinEncodedParameters(encoded)
+}
+
+/**
+ * Sorts already percent-encoded pairs (in place) and joins them: the second half of
+ * {@link normalizeParameters}, for callers that encode constant parameters once.
+ */
+export function joinEncodedParameters (encoded: Array<[string, string]>): string {
+  encoded.sort(compareEncoded)
+  let out = ''
+  for (let i = 0; i < encoded.length; i++) {
+    const [name, value] = encoded[i] as [string, string]
+    if (i > 0) out += '&'
+    out += name + '=' + value
+  }
+  return out
+}
+
+/**
+ * The signature base string of RFC 5849 §3.4.1.1:
+ * `METHOD&encode(base string URI)&encode(normalized parameters)`.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc5849#section-3.4.1.1
+ */
+export function signatureBaseString (method: string, baseUri: string, normalizedParameters: string): string {
+  return method.toUpperCase() + '&' + percentEncode(baseUri) + '&' + percentEncode(normalizedParameters)
+}

@@ -1,0 +1,125 @@
+/**
+ * Every failure this library raises is an {@link OAuth1Error} with a stable `code` from
+ * {@link ErrorCodes}, an HTTP `statusCode` suited to answering a browser or API client, and,
+ * for provider failures, the provider's status, `oauth_problem` and a truncated body.
+ * Messages never contain secrets, tokens or signatures.
+ *
+ * @packageDocumentation
+ */
+
+/** Stable error codes. Switch on `error.code`, never on the message. */
+export const ErrorCodes = {
+  /** An option given to `createSigner`, `createClient` or the plugin is missing or invalid. */
+  INVALID_OPTION: 'OAUTH1_INVALID_OPTION',
+  /** A request given to `sign()` cannot be signed as asked (bad URL, stream body, ...). */
+  INVALID_REQUEST: 'OAUTH1_INVALID_REQUEST',
+  /** A provider answered a token request with a non-2xx status. */
+  PROVIDER_ERROR: 'OAUTH1_PROVIDER_ERROR',
+  /** A provider's token response could not be parsed or lacks required fields. */
+  PROVIDER_BAD_RESPONSE: 'OAUTH1_PROVIDER_BAD_RESPONSE',
+  /** The request-token response lacked `oauth_callback_confirmed=true` (RFC 5849 §2.1). */
+  CALLBACK_NOT_CONFIRMED: 'OAUTH1_CALLBACK_NOT_CONFIRMED',
+  /** A provider did not answer in time. */
+  TIMEOUT: 'OAUTH1_TIMEOUT',
+  /** The provider could not be reached at all (connection refused, DNS, TLS). */
+  NETWORK: 'OAUTH1_NETWORK',
+  /** The callback carried no `oauth_token`, or one this session did not start. */
+  UNKNOWN_TOKEN: 'OAUTH1_UNKNOWN_TOKEN',
+  /** The callback arrived without a session (cookie lost, expired, SameSite=Strict). */
+  NO_SESSION: 'OAUTH1_NO_SESSION',
+  /** The user refused access at the provider. */
+  ACCESS_DENIED: 'OAUTH1_ACCESS_DENIED',
+  /** The callback carried no `oauth_verifier`. */
+  MISSING_VERIFIER: 'OAUTH1_MISSING_VERIFIER',
+  /** A per-user client was used while the user has not connected an account. */
+  NOT_CONNECTED: 'OAUTH1_NOT_CONNECTED',
+  /** A redirect pointed somewhere it may not be followed (another origin with credentials, too many). */
+  REDIRECT_REFUSED: 'OAUTH1_REDIRECT_REFUSED'
+} as const
+
+/** The union of every {@link ErrorCodes} value. */
+export type ErrorCode = typeof ErrorCodes[keyof typeof ErrorCodes]
+
+/** Details a provider gave when it refused a request (RFC 5849 §3.2; OAuth Problem Reporting). */
+export interface ProviderProblem {
+  /** The provider's HTTP status. */
+  status?: number
+  /** `oauth_problem`, e.g. `timestamp_refused`, `signature_invalid`, `user_refused`. */
+  problem?: string
+  /** `oauth_problem_advice`, a human-readable hint from the provider. */
+  advice?: string
+  /** Other `oauth_*` fields the provider reported (`oauth_parameters_absent`, `oauth_acceptable_timestamps`, ...). */
+  details?: Record<string, string>
+  /** The start of the provider's response body (at most 512 characters), for logs. */
+  body?: string
+}
+
+const brand = Symbol.for('fastify-oauth1.error')
+
+/** Options for {@link OAuth1Error}. */
+export interface OAuth1ErrorOptions extends ProviderProblem {
+  /** HTTP status to answer with; defaults per code. */
+  statusCode?: number
+  /** The underlying error. */
+  cause?: unknown
+}
+
+const defaultStatus: Record<ErrorCode, number> = {
+  OAUTH1_INVALID_OPTION: 500,
+  OAUTH1_INVALID_REQUEST: 500,
+  OAUTH1_PROVIDER_ERROR: 502,
+  OAUTH1_PROVIDER_BAD_RESPONSE: 502,
+  OAUTH1_CALLBACK_NOT_CONFIRMED: 502,
+  OAUTH1_TIMEOUT: 504,
+  OAUTH1_NETWORK: 502,
+  OAUTH1_UNKNOWN_TOKEN: 400,
+  OAUTH1_NO_SESSION: 400,
+  OAUTH1_ACCESS_DENIED: 403,
+  OAUTH1_MISSING_VERIFIER: 400,
+  OAUTH1_NOT_CONNECTED: 401,
+  OAUTH1_REDIRECT_REFUSED: 502
+}
+
+/**
+ * The one error class of this library. `instanceof` works across two installed copies
+ * (checked through a `Symbol.for` brand), like undici's errors.
+ */
+export class OAuth1Error extends Error {
+  readonly code: ErrorCode
+  readonly statusCode: number
+  readonly status?: number
+  readonly problem?: string
+  readonly advice?: string
+  readonly details?: Record<string, string>
+  readonly body?: string
+
+  constructor (code: ErrorCode, message: string, options: OAuth1ErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'OAuth1Error'
+    this.code = code
+    this.statusCode = options.statusCode ?? defaultStatus[code]
+    if (options.status !== undefined) this.status = options.status
+    if (options.problem !== undefined) this.problem = options.problem
+    if (options.advice !== undefined) this.advice = options.advice
+    if (options.details !== undefined) this.details = options.details
+    if (options.body !== undefined) this.body = options.body
+  }
+
+  get [brand] (): true {
+    return true
+  }
+
+  static override [Symbol.hasInstance] (value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true
+  }
+}
+
+/** True when `value` is an {@link OAuth1Error}, optionally with the given code. */
+export function isOAuth1Error (value: unknown, code?: ErrorCode): value is OAuth1Error {
+  return value instanceof OAuth1Error && (code === undefined || value.code === code)
+}
+
+/** Throws an {@link ErrorCodes.INVALID_OPTION} error naming the option. */
+export function invalidOption (name: string, expected: string): never {
+  throw new OAuth1Error(ErrorCodes.INVALID_OPTION, `Invalid option "${name}": expected ${expected}`)
+}

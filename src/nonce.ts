@@ -1,0 +1,22 @@
+import { randomFillSync } from 'node:crypto'
+
+const poolSize = 12 * 512
+const pool = Buffer.alloc(poolSize)
+let offset = poolSize
+
+/**
+ * A fresh nonce (RFC 5849 §3.3): 24 lower-case hex characters, 96 random bits from the
+ * operating system's CSPRNG. Strict providers, python oauthlib's among them, accept only
+ * 20 to 30 ASCII letters and digits; this fits.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc5849#section-3.3
+ */
+export function generateNonce (): string {
+  if (offset === poolSize) {
+    randomFillSync(pool)
+    offset = 0
+  }
+  const nonce = pool.toString('hex', offset, offset + 12)
+  offset += 12
+  return nonce
+}
