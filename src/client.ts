@@ -1,0 +1,315 @@
+import { Agent, type Dispatcher } from 'undici'
+import { formatForm } from './encoding.js'
+import { ErrorCodes, OAuth1Error, invalidOption } from './errors.js'
+import { originOf, signDispatch } from './interceptor.js'
+import { createSigner, findHeader, type HeaderRecord, type SignOptions, type Signer, type SignerOptions } from './signer.js'
+
+/** Query values accepted by {@link RequestOptions.query}. */
+export type QueryValue = string | number | boolean
+/** A query as a record (arrays repeat the key), `URLSearchParams`, or pairs. */
+export type QueryInput = Record<string, QueryValue | readonly QueryValue[] | undefined> | URLSearchParams | ReadonlyArray<readonly [string, string]>
+
+/** Options for one request through an {@link OAuth1Client}. */
+export interface RequestOptions {
+  /** Default `GET`. */
+  method?: string | undefined
+  headers?: HeaderRecord | undefined
+  /** Added to the URL's query; signed into the base string (RFC 5849 §3.4.1.3.1). */
+  query?: QueryInput | undefined
+  /** A raw body. A form body (`application/x-www-form-urlencoded`) is signed; others are not (or get `oauth_body_hash`). */
+  body?: string | Uint8Array | URLSearchParams | undefined
+  /** A form body, signed into the base string. */
+  form?: Record<string, QueryValue | readonly QueryValue[] | undefined> | URLSearchParams | undefined
+  /** A JSON body (`content-type: application/json`). */
+  json?: unknown
+  /** Per-call signing values (e.g. `callback`, `verifier`, or another token). */
+  oauth?: SignOptions | undefined
+  /** Milliseconds to wait for the response headers and, again, for the body. Default: the client's. */
+  timeout?: number | undefined
+  signal?: AbortSignal | undefined
+}
+
+/** A response read in full. Non-2xx statuses are responses, not errors. */
+export interface ClientResponse {
+  status: number
+  /** True for 2xx. */
+  ok: boolean
+  headers: Record<string, string | string[] | undefined>
+  /** The URL that answered (after redirects). */
+  url: string
+  body: Buffer
+  /** The body as UTF-8 text. */
+  text (): string
+  /**
+   * The body parsed as JSON.
+   * @throws {OAuth1Error} `OAUTH1_PROVIDER_BAD_RESPONSE` when it is not JSON.
+   */
+  json<T = unknown> (): T
+}
+
+type Method = (url: string | URL, options?: Omit<RequestOptions, 'method'>) => Promise<ClientResponse>
+
+/** A client that signs every request with one set of credentials. */
+export interface OAuth1Client {
+  request (url: string | URL, options?: RequestOptions): Promise<ClientResponse>
+  get: Method
+  post: Method
+  put: Method
+  patch: Method
+  delete: Method
+  /** A client for the same consumer with a user's token; it shares signer and connections. */
+  withToken (credentials: { token: string, tokenSecret: string }): OAuth1Client
+  /** The signer in use. */
+  readonly signer: Signer
+  /** Closes the connection pool this client created (not a dispatcher you passed in). */
+  close (): Promise<void>
+}
+
+/** Options for {@link createClient}. */
+export interface ClientOptions extends SignerOptions {
+  /** Relative URLs resolve against it; absolute URLs must share its origin. */
+  baseUrl?: string | URL | undefined
+  /** The undici dispatcher to send through. Default: a keep-alive `Agent` owned by the client. */
+  dispatcher?: Dispatcher | undefined
+  /** Milliseconds for connecting, for the response headers and for the body. Default 10 000. */
+  timeout?: number | undefined
+  /**
+   * Redirects to follow, default 0 (the 3xx response is returned). Same-origin hops are signed
+   * again with a fresh nonce; hops to another origin are sent with no credentials.
+   */
+  maxRedirections?: number | undefined
+  /** Largest response body read, in bytes. Default 16 MiB. */
+  maxResponseBytes?: number | undefined
+  /** A `user-agent` header for every request (Discogs requires one). */
+  userAgent?: string | undefined
+}
+
+const bodylessRedirects = new Set([301, 302, 303])
+const credentialHeaders = new Set(['authorization', 'cookie', 'proxy-authorization'])
+
+/** True when a value is a positive finite number (milliseconds, bytes, ...). */
+export function isPositiveNumber (value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0
+}
+
+/**
+ * Maps transport failures to coded errors: timeouts to `OAUTH1_TIMEOUT` (504), unreachable
+ * hosts to `OAUTH1_NETWORK` (502). The message names the origin and path, never the query.
+ */
+export function toTransportError (error: unknown, url: URL, timeout: number): unknown {
+  if (error instanceof OAuth1Error) return error
+  const code = (error as { code?: string } | null)?.code
+  const where = url.origin + url.pathname
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new OAuth1Error(ErrorCodes.TIMEOUT, `No answer from ${where} within ${timeout} ms`, { cause: error })
+  }
+  if ((error as Error | null)?.name === 'AbortError' || (error as Error | null)?.name === 'TimeoutError') return error
+  if (typeof code === 'string') {
+    return new OAuth1Error(ErrorCodes.NETWORK, `Could not reach ${where} (${code})`, { cause: error })
+  }
+  return error
+}
+
+function appendQuery (url: URL, query: QueryInput): void {
+  const pairs: Array<[string, string]> = []
+  if (query instanceof URLSearchParams || Array.isArray(query)) {
+    for (const [name, value] of query as Iterable<[string, string]>) pairs.push([name, String(value)])
+  } else {
+    for (const name of Object.keys(query)) {
+      const value = (query as Record<string, QueryValue | readonly QueryValue[] | undefined>)[name]
+      if (value === undefined) continue
+      if (Array.isArray(value)) for (const item of value) pairs.push([name, String(item)])
+      else pairs.push([name, String(value)])
+    }
+  }
+  if (pairs.length === 0) return
+  const extra = formatForm(pairs)
+  url.search = url.search.length > 1 ? url.search.slice(1) + '&' + extra : extra
+}
+
+function formToString (form: NonNullable<RequestOptions['form']>): string {
+  if (form instanceof URLSearchParams) return formatForm(form)
+  const url = new URL('http://x')
+  appendQuery(url, form)
+  return url.search.slice(1)
+}
+
+function makeResponse (status: number, headers: ClientResponse['headers'], url: string, body: Buffer): ClientResponse {
+  return {
+    status,
+    ok: status >= 200 && status < 300,
+    headers,
+    url,
+    body,
+    text: () => body.toString('utf8'),
+    json<T> (): T {
+      try {
+        return JSON.parse(body.toString('utf8')) as T
+      } catch (cause) {
+        throw new OAuth1Error(ErrorCodes.PROVIDER_BAD_RESPONSE, `The response from ${new URL(url).origin} is not JSON`, { status, cause })
+      }
+    }
+  }
+}
+
+async function readBody (body: Dispatcher.ResponseData['body'], limit: number, url: URL): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length
+    if (size > limit) {
+      body.destroy()
+      throw new OAuth1Error(ErrorCodes.PROVIDER_BAD_RESPONSE, `The response from ${url.origin}${url.pathname} is larger than ${limit} bytes`)
+    }
+    chunks.push(chunk as Buffer)
+  }
+  return chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, size)
+}
+
+interface ClientCore {
+  signer: Signer
+  dispatcher: Dispatcher
+  ownsDispatcher: boolean
+  base: URL | undefined
+  timeout: number
+  maxRedirections: number
+  maxResponseBytes: number
+  userAgent: string | undefined
+}
+
+/**
+ * Creates a client that signs every request (RFC 5849 §3) and sends it with undici. Two-legged
+ * calls use the consumer credentials, with or without a fixed `token`; per-user calls use
+ * {@link OAuth1Client.withToken}.
+ *
+ * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` when an option is invalid.
+ * @see https://www.rfc-editor.org/rfc/rfc5849#section-3
+ */
+export function createClient (options: ClientOptions): OAuth1Client {
+  if (typeof options !== 'object' || options === null) invalidOption('options', 'an object')
+  const { baseUrl, dispatcher, timeout = 10_000, maxRedirections = 0, maxResponseBytes = 16 * 1024 * 1024, userAgent } = options
+  if (!isPositiveNumber(timeout)) invalidOption('timeout', 'a positive number of milliseconds')
+  if (!Number.isInteger(maxRedirections) || maxRedirections < 0) invalidOption('maxRedirections', 'a whole number >= 0')
+  if (!isPositiveNumber(maxResponseBytes)) invalidOption('maxResponseBytes', 'a positive number of bytes')
+  if (userAgent !== undefined && typeof userAgent !== 'string') invalidOption('userAgent', 'a string')
+  if (dispatcher !== undefined && typeof (dispatcher as Dispatcher).request !== 'function') invalidOption('dispatcher', 'an undici Dispatcher')
+  let base: URL | undefined
+  if (baseUrl !== undefined) {
+    originOf(baseUrl)
+    base = new URL(String(baseUrl))
+    if (!base.pathname.endsWith('/')) base.pathname += '/'
+  }
+  const signer = createSigner(options)
+  const core: ClientCore = {
+    signer,
+    dispatcher: dispatcher ?? new Agent({ connect: { timeout }, keepAliveTimeout: 10_000 }),
+    ownsDispatcher: dispatcher === undefined,
+    base,
+    timeout,
+    maxRedirections,
+    maxResponseBytes,
+    userAgent
+  }
+  return bindClient(core, undefined)
+}
+
+/** Builds a client over shared state with an optional default per-call token. */
+export function bindClient (core: ClientCore, credentials: { token: string, tokenSecret: string } | undefined): OAuth1Client {
+  const request = (url: string | URL, options: RequestOptions = {}): Promise<ClientResponse> =>
+    send(core, url, options, credentials)
+  const method = (name: string): Method => (url, options = {}) => request(url, { ...options, method: name })
+  return {
+    request,
+    get: method('GET'),
+    post: method('POST'),
+    put: method('PUT'),
+    patch: method('PATCH'),
+    delete: method('DELETE'),
+    withToken (next) {
+      if (typeof next?.token !== 'string' || typeof next.tokenSecret !== 'string') invalidOption('withToken', '{ token, tokenSecret } strings')
+      return bindClient(core, { token: next.token, tokenSecret: next.tokenSecret })
+    },
+    signer: core.signer,
+    async close () {
+      if (core.ownsDispatcher) await core.dispatcher.close()
+    }
+  }
+}
+
+function resolveUrl (core: ClientCore, input: string | URL): URL {
+  let url: URL
+  try {
+    url = core.base === undefined ? new URL(String(input)) : new URL(String(input).replace(/^\/(?!\/)/, ''), core.base)
+  } catch (cause) {
+    throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, 'Invalid request URL: expected an absolute URL, or a path when baseUrl is set', { cause })
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, 'Invalid request URL: only http and https')
+  if (core.base !== undefined && url.origin !== core.base.origin) {
+    throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, `This client only calls ${core.base.origin}; refusing to send credentials to ${url.origin}`)
+  }
+  return url
+}
+
+async function send (core: ClientCore, input: string | URL, options: RequestOptions, credentials: { token: string, tokenSecret: string } | undefined): Promise<ClientResponse> {
+  let url = resolveUrl(core, input)
+  if (options.query !== undefined) appendQuery(url, options.query)
+  let method = (options.method ?? 'GET').toUpperCase()
+  const headers: HeaderRecord = { ...options.headers }
+  if (core.userAgent !== undefined && findHeader(headers, 'user-agent') === undefined) headers['user-agent'] = core.userAgent
+  let body: string | Uint8Array | undefined
+  if (options.form !== undefined) {
+    body = formToString(options.form)
+    if (findHeader(headers, 'content-type') === undefined) headers['content-type'] = 'application/x-www-form-urlencoded'
+  } else if (options.json !== undefined) {
+    body = JSON.stringify(options.json)
+    if (findHeader(headers, 'content-type') === undefined) headers['content-type'] = 'application/json'
+  } else if (options.body instanceof URLSearchParams) {
+    body = formatForm(options.body)
+    if (findHeader(headers, 'content-type') === undefined) headers['content-type'] = 'application/x-www-form-urlencoded'
+  } else {
+    body = options.body
+  }
+  const signOptions: SignOptions | undefined = credentials === undefined ? options.oauth : { ...credentials, ...options.oauth }
+  const timeout = options.timeout ?? core.timeout
+  const firstOrigin = url.origin
+  for (let hop = 0; ; hop++) {
+    const sameOrigin = url.origin === firstOrigin
+    let dispatch: Dispatcher.RequestOptions = {
+      origin: url.origin,
+      path: url.pathname + url.search,
+      method: method as Dispatcher.HttpMethod,
+      headers: headers as Record<string, string>,
+      body: body ?? null,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+      signal: options.signal ?? null
+    }
+    if (sameOrigin) dispatch = signDispatch(core.signer, { ...dispatch, oauth1: signOptions }, url.origin) as Dispatcher.RequestOptions
+    let response: Dispatcher.ResponseData
+    let data: Buffer
+    try {
+      response = await core.dispatcher.request(dispatch)
+      data = await readBody(response.body, core.maxResponseBytes, url)
+    } catch (error) {
+      throw toTransportError(error, url, timeout)
+    }
+    const location = response.headers.location
+    if (hop < core.maxRedirections && response.statusCode >= 300 && response.statusCode < 400 && typeof location === 'string') {
+      const next = new URL(location, url)
+      if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+        throw new OAuth1Error(ErrorCodes.REDIRECT_REFUSED, `Refusing a redirect from ${url.origin} to a ${next.protocol} URL`)
+      }
+      if (response.statusCode === 303 || (bodylessRedirects.has(response.statusCode) && method !== 'GET' && method !== 'HEAD')) {
+        if (method !== 'HEAD') method = 'GET'
+        body = undefined
+        for (const name of Object.keys(headers)) if (name.toLowerCase() === 'content-type' || name.toLowerCase() === 'content-length') delete headers[name]
+      }
+      if (next.origin !== firstOrigin) {
+        for (const name of Object.keys(headers)) if (credentialHeaders.has(name.toLowerCase())) delete headers[name]
+      }
+      url = next
+      continue
+    }
+    return makeResponse(response.statusCode, response.headers, url.href, data)
+  }
+}

@@ -1,0 +1,129 @@
+import type { Dispatcher } from 'undici'
+import { ErrorCodes, OAuth1Error, invalidOption } from './errors.js'
+import { createSigner, type HeaderRecord, type SignOptions, type Signer, type SignerOptions } from './signer.js'
+
+/**
+ * Per-request signing values carried on undici's dispatch options, e.g. the user's token for a
+ * three-legged call: `dispatcher.request({ ..., oauth1: { token, tokenSecret } })`.
+ */
+export interface OAuth1DispatchOptions extends Dispatcher.DispatchOptions {
+  oauth1?: SignOptions | undefined
+}
+
+/** Options for {@link createSigningInterceptor}: a signer (or its options) and where it may sign. */
+export type SigningInterceptorOptions = (SignerOptions | { signer: Signer }) & {
+  /**
+   * The origins (`https://api.example.com`) whose requests are signed. Requests to any other
+   * origin, redirects included, pass through untouched, so credentials never leave these hosts.
+   */
+  origins: ReadonlyArray<string | URL>
+}
+
+/** An undici interceptor: `(dispatch) => (opts, handler) => boolean`. */
+export type Interceptor = Dispatcher.DispatcherComposeInterceptor
+
+/**
+ * Normalises undici's header forms (object, flat `[name, value, ...]` array, iterable of pairs)
+ * into a plain object.
+ */
+export function normalizeHeaders (headers: Dispatcher.DispatchOptions['headers']): HeaderRecord {
+  if (headers === undefined || headers === null) return {}
+  if (Array.isArray(headers)) {
+    const out: HeaderRecord = {}
+    if (headers.length > 0 && Array.isArray(headers[0])) {
+      for (const pair of headers as unknown as Array<[string, string]>) appendHeader(out, pair[0], pair[1])
+    } else {
+      for (let i = 0; i + 1 < headers.length; i += 2) appendHeader(out, String(headers[i]), headers[i + 1] as string)
+    }
+    return out
+  }
+  if (typeof (headers as Iterable<unknown>)[Symbol.iterator] === 'function') {
+    const out: HeaderRecord = {}
+    for (const [name, value] of headers as Iterable<[string, string]>) appendHeader(out, name, value)
+    return out
+  }
+  return headers as HeaderRecord
+}
+
+function appendHeader (out: HeaderRecord, name: string, value: string | string[]): void {
+  const existing = out[name]
+  if (existing === undefined) out[name] = value
+  else out[name] = ([] as string[]).concat(existing as string | string[], value)
+}
+
+/** The canonical origin of a URL or origin string, e.g. `https://api.x.com` (default port dropped). */
+export function originOf (value: string | URL): string {
+  try {
+    return (value instanceof URL ? value : new URL(value)).origin
+  } catch (cause) {
+    throw new OAuth1Error(ErrorCodes.INVALID_OPTION, 'Invalid origin: expected an absolute http(s) URL', { cause })
+  }
+}
+
+/**
+ * Signs a dispatch, or returns `undefined` when it is not to be signed. Shared by the interceptor
+ * and the client.
+ */
+export function signDispatch (signer: Signer, opts: OAuth1DispatchOptions, origin: string): OAuth1DispatchOptions {
+  const { oauth1, ...rest } = opts
+  const body = rest.body
+  if (body !== undefined && body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) {
+    throw new OAuth1Error(ErrorCodes.INVALID_REQUEST,
+      'Cannot sign: the body is a stream or form-data; pass a string, Buffer or URLSearchParams so it can be signed')
+  }
+  const signed = signer.sign({
+    method: rest.method,
+    url: origin + rest.path,
+    headers: normalizeHeaders(rest.headers),
+    body: body ?? undefined
+  }, oauth1)
+  const pathStart = signed.url.indexOf('/', signed.url.indexOf('//') + 2)
+  return {
+    ...rest,
+    path: signed.url.slice(pathStart),
+    headers: signed.headers as Record<string, string | string[]>,
+    body: signed.body ?? null
+  }
+}
+
+/**
+ * An undici interceptor that signs every request to the configured origins (RFC 5849 §3).
+ * Put it innermost so that redirects and retries are signed again with a fresh nonce:
+ * `new Agent().compose(createSigningInterceptor(opts), interceptors.redirect({ maxRedirections: 3 }))`.
+ *
+ * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` when the options are invalid (at creation).
+ * @see https://www.rfc-editor.org/rfc/rfc5849#section-3
+ */
+export function createSigningInterceptor (options: SigningInterceptorOptions): Interceptor {
+  if (typeof options !== 'object' || options === null) invalidOption('options', 'an object')
+  const signer = 'signer' in options ? options.signer : createSigner(options)
+  if (!Array.isArray(options.origins) || options.origins.length === 0) {
+    invalidOption('origins', 'a non-empty array of origins whose requests are signed')
+  }
+  const allowed = new Set(options.origins.map(originOf))
+  const seen = new Map<string, string | null>()
+  const canonical = (origin: string | URL | undefined): string | null => {
+    if (origin === undefined) return null
+    const key = String(origin)
+    let value = seen.get(key)
+    if (value === undefined) {
+      try {
+        value = new URL(key).origin
+      } catch {
+        value = null
+      }
+      if (value !== null && !allowed.has(value)) value = null
+      if (seen.size < 1000) seen.set(key, value)
+    }
+    return value
+  }
+  return (dispatch) => (opts: OAuth1DispatchOptions, handler) => {
+    const origin = canonical(opts.origin)
+    if (origin === null) {
+      if (opts.oauth1 === undefined) return dispatch(opts, handler)
+      const { oauth1: _ignored, ...rest } = opts
+      return dispatch(rest, handler)
+    }
+    return dispatch(signDispatch(signer, opts, origin), handler)
+  }
+}
