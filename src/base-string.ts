@@ -48,6 +48,26 @@ export function joinEncodedParameters (encoded: Array<[string, string]>): string
   return out
 }
 
+const percentSign = /%/g
+
+/**
+ * `percentEncode(joinEncodedParameters(encoded))` without the second pass over the whole string:
+ * encoded pairs hold only unreserved characters and `%XX`, so encoding them again only turns `%`
+ * into `%25`, `=` into `%3D` and `&` into `%26`. Sorts `encoded` in place.
+ * Every name and value must be a {@link percentEncode} result.
+ */
+export function encodeJoinedParameters (encoded: Array<[string, string]>): string {
+  encoded.sort(compareEncoded)
+  let out = ''
+  for (let i = 0; i < encoded.length; i++) {
+    const [name, value] = encoded[i] as [string, string]
+    if (i > 0) out += '%26'
+    out += (name.indexOf('%') === -1 ? name : name.replace(percentSign, '%25')) + '%3D' +
+      (value.indexOf('%') === -1 ? value : value.replace(percentSign, '%25'))
+  }
+  return out
+}
+
 /**
  * The signature base string of RFC 5849 §3.4.1.1:
  * `METHOD&encode(base string URI)&encode(normalized parameters)`.

@@ -4,6 +4,9 @@ import { ErrorCodes, OAuth1Error } from './errors.js'
 export type ParamList = Array<[name: string, value: string]>
 
 const needsExtraEncoding = /[!'()*]/g
+const hasExtraEncoding = /[!'()*]/
+// Most OAuth values (keys, tokens, nonces, timestamps) need no encoding: skip encodeURIComponent for them.
+const onlyUnreserved = /^[\w.~-]*$/
 
 function encodeExtra (c: string): string {
   return '%' + c.charCodeAt(0).toString(16).toUpperCase()
@@ -17,13 +20,14 @@ function encodeExtra (c: string): string {
  * @see https://www.rfc-editor.org/rfc/rfc5849#section-3.6
  */
 export function percentEncode (value: string): string {
+  if (onlyUnreserved.test(value)) return value
   let encoded: string
   try {
     encoded = encodeURIComponent(value)
   } catch (cause) {
     throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, 'A parameter is not valid Unicode (lone surrogate)', { cause })
   }
-  return encoded.replace(needsExtraEncoding, encodeExtra)
+  return hasExtraEncoding.test(encoded) ? encoded.replace(needsExtraEncoding, encodeExtra) : encoded
 }
 
 const plus = /\+/g

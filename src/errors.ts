@@ -87,11 +87,11 @@ const defaultStatus: Record<ErrorCode, number> = {
 export class OAuth1Error extends Error {
   readonly code: ErrorCode
   readonly statusCode: number
-  readonly status?: number
-  readonly problem?: string
-  readonly advice?: string
-  readonly details?: Record<string, string>
-  readonly body?: string
+  declare readonly status?: number
+  declare readonly problem?: string
+  declare readonly advice?: string
+  declare readonly details?: Record<string, string>
+  declare readonly body?: string
 
   constructor (code: ErrorCode, message: string, options: OAuth1ErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })

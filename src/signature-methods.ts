@@ -1,4 +1,4 @@
-import { createHash, createHmac, createPrivateKey, type KeyObject, sign as rsaSign } from 'node:crypto'
+import { createHash, createHmac, createPrivateKey, createSecretKey, type KeyObject, sign as rsaSign } from 'node:crypto'
 import { percentEncode } from './encoding.js'
 import { ErrorCodes, OAuth1Error, invalidOption } from './errors.js'
 
@@ -70,13 +70,15 @@ export function createSignatureFunction (method: SignatureMethod, options: Signa
   }
   const hash = hmacHash[method]
   if (hash === undefined) invalidOption('signatureMethod', `one of ${signatureMethods.join(', ')}`)
+  // The key of the last token secret, as a KeyObject: createHmac with a string key re-imports it every call.
   let cachedSecret = ''
-  let cachedKey = encodedConsumerSecret
+  let cachedKey = createSecretKey(Buffer.from(encodedConsumerSecret, 'utf8'))
   return Object.assign(
     (baseString: string, tokenSecret: string) => {
       if (tokenSecret !== cachedSecret) {
+        const key = createSecretKey(Buffer.from(encodedConsumerSecret + percentEncode(tokenSecret), 'utf8'))
         cachedSecret = tokenSecret
-        cachedKey = encodedConsumerSecret + percentEncode(tokenSecret)
+        cachedKey = key
       }
       return createHmac(hash, cachedKey).update(baseString).digest('base64')
     },

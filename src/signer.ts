@@ -1,4 +1,4 @@
-import { baseStringUri, joinEncodedParameters, signatureBaseString } from './base-string.js'
+import { baseStringUri, encodeJoinedParameters } from './base-string.js'
 import { formatForm, parseForm, percentEncode, type ParamList } from './encoding.js'
 import { ErrorCodes, OAuth1Error, invalidOption } from './errors.js'
 import { generateNonce } from './nonce.js'
@@ -184,6 +184,9 @@ export function createSigner (options: SignerOptions): Signer {
     ['oauth_signature_method', signatureMethod],
     ['oauth_version', '1.0']
   ]
+  // percentEncode(base string URI) of the last request: clients mostly call the same endpoints.
+  let lastBaseUri = ''
+  let lastEncodedBaseUri = ''
 
   const signer: Signer = {
     signatureMethod,
@@ -206,7 +209,7 @@ export function createSigner (options: SignerOptions): Signer {
       const nonce = callOptions.nonce ?? makeNonce()
       const timestamp = callOptions.timestamp !== undefined
         ? String(callOptions.timestamp)
-        : String(Math.floor(now() / 1000) + signer.clockOffset)
+        : String(Math.floor(now() / 1000 + signer.clockOffset))
 
       const oauth: Array<[string, string]> = [
         ['oauth_nonce', nonce],
@@ -237,28 +240,36 @@ export function createSigner (options: SignerOptions): Signer {
         throw invalidRequest('the body must be a string, a Buffer/Uint8Array or URLSearchParams (streams cannot be signed)')
       } else if (isFormContentType(contentType)) {
         formBody = body === undefined ? '' : isString(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')
-      } else if (bodyHash !== undefined) {
+      } else if (bodyHash !== undefined && placement !== 'body') {
         oauth.push(['oauth_body_hash', computeBodyHash(bodyHash, body)])
       }
 
       if (placement === 'body') {
         if (formBody === undefined) {
-          if (body !== undefined && body.length > 0) throw invalidRequest('body placement needs a form body (application/x-www-form-urlencoded)')
+          if ((body !== undefined && body.length > 0) || contentType !== undefined) throw invalidRequest('body placement needs a form body (application/x-www-form-urlencoded)')
           formBody = ''
           addContentType = true
         }
         if (method.toUpperCase() === 'GET' || method.toUpperCase() === 'HEAD') throw invalidRequest('body placement cannot be used with GET or HEAD')
       }
 
+      // Encoded once, for both the base string and the Authorization header.
+      const encodedOauth: Array<[string, string]> = []
+      for (const [name, value] of oauth) encodedOauth.push([name, percentEncode(value)])
       let oauthSignature: string
       if (signature.usesBaseString) {
-        const pairs: Array<[string, string]> = constantPairs.slice()
-        for (const [name, value] of oauth) pairs.push([name, percentEncode(value)])
+        const pairs: Array<[string, string]> = constantPairs.concat(encodedOauth)
         const search = url.search
         const others: ParamList = search.length > 1 ? parseForm(search.slice(1)) : []
         if (formBody !== undefined && formBody.length > 0) parseForm(formBody, others)
         for (const [name, value] of others) pairs.push([percentEncode(name), percentEncode(value)])
-        const base = signatureBaseString(method, baseStringUri(url), joinEncodedParameters(pairs))
+        // signatureBaseString(), with the parameters encoded pair by pair rather than re-scanned whole.
+        const baseUri = baseStringUri(url)
+        if (baseUri !== lastBaseUri) {
+          lastEncodedBaseUri = percentEncode(baseUri)
+          lastBaseUri = baseUri
+        }
+        const base = method.toUpperCase() + '&' + lastEncodedBaseUri + '&' + encodeJoinedParameters(pairs)
         oauthSignature = signature(base, tokenSecret)
       } else {
         oauthSignature = signature('', tokenSecret)
@@ -275,17 +286,20 @@ export function createSigner (options: SignerOptions): Signer {
       let outUrl = url.href
       let outBody: string | Uint8Array | undefined = body
       if (placement === 'header') {
+        encodedOauth.push(['oauth_signature', percentEncode(oauthSignature)], ...constantPairs)
+        encodedOauth.sort(byName)
         let header = headerPrefix
-        for (let i = 0; i < oauth.length; i++) {
-          const [name, value] = oauth[i] as [string, string]
+        for (let i = 0; i < encodedOauth.length; i++) {
+          const [name, value] = encodedOauth[i] as [string, string]
           if (i > 0) header += ', '
-          header += name + '="' + percentEncode(value) + '"'
+          header += name + '="' + value + '"'
         }
         headers.authorization = header
       } else if (placement === 'query') {
-        const hash = url.hash
-        const withoutHash = hash.length > 0 ? outUrl.slice(0, -hash.length) : outUrl
-        outUrl = withoutHash + (url.search.length > 1 ? '&' : url.search === '?' ? '' : '?') + formatForm(oauth)
+        // WHATWG gives '' for an empty query or fragment, so cut the href at the first '#' and look for a bare '?'.
+        const hashAt = outUrl.indexOf('#')
+        const withoutHash = hashAt === -1 ? outUrl : outUrl.slice(0, hashAt)
+        outUrl = withoutHash + (url.search.length > 1 ? '&' : withoutHash.endsWith('?') ? '' : '?') + formatForm(oauth)
       } else {
         outBody = (formBody as string) + ((formBody as string).length > 0 ? '&' : '') + formatForm(oauth)
       }
