@@ -69,7 +69,12 @@ export interface OAuth1Client {
 export interface ClientOptions extends SignerOptions {
   /** Relative URLs resolve against it; absolute URLs must share its origin. */
   baseUrl?: string | URL | undefined
-  /** The undici dispatcher to send through. Default: a keep-alive `Agent` owned by the client. */
+  /**
+   * The undici dispatcher to send through. Default: a keep-alive `Agent` owned by the client.
+   * Requests reach it already signed, so a retry or redirect interceptor composed into it would
+   * resend the same nonce: use {@link ClientOptions.maxRedirections}, and for retries compose
+   * `createSigningInterceptor` inside `interceptors.retry()` and call undici directly.
+   */
   dispatcher?: Dispatcher | undefined
   /** Milliseconds for connecting, for the response headers and for the body. Default 10 000. */
   timeout?: number | undefined
@@ -84,7 +89,6 @@ export interface ClientOptions extends SignerOptions {
   userAgent?: string | undefined
 }
 
-const bodylessRedirects = new Set([301, 302, 303])
 const credentialHeaders = new Set(['authorization', 'cookie', 'proxy-authorization'])
 
 /** True when a value is a positive finite number (milliseconds, bytes, ...). */
@@ -299,7 +303,7 @@ async function send (core: ClientCore, input: string | URL, options: RequestOpti
       if (next.protocol !== 'http:' && next.protocol !== 'https:') {
         throw new OAuth1Error(ErrorCodes.REDIRECT_REFUSED, `Refusing a redirect from ${url.origin} to a ${next.protocol} URL`)
       }
-      if (response.statusCode === 303 || (bodylessRedirects.has(response.statusCode) && method !== 'GET' && method !== 'HEAD')) {
+      if ((response.statusCode === 303 && method !== 'GET' && method !== 'HEAD') || ((response.statusCode === 301 || response.statusCode === 302) && method === 'POST')) {
         if (method !== 'HEAD') method = 'GET'
         body = undefined
         for (const name of Object.keys(headers)) if (name.toLowerCase() === 'content-type' || name.toLowerCase() === 'content-length') delete headers[name]

@@ -1,3 +1,4 @@
+import { stringify } from 'node:querystring'
 import type { Dispatcher } from 'undici'
 import { ErrorCodes, OAuth1Error, invalidOption } from './errors.js'
 import { createSigner, type HeaderRecord, type SignOptions, type Signer, type SignerOptions } from './signer.js'
@@ -65,15 +66,21 @@ export function originOf (value: string | URL): string {
  * and the client.
  */
 export function signDispatch (signer: Signer, opts: OAuth1DispatchOptions, origin: string): OAuth1DispatchOptions {
-  const { oauth1, ...rest } = opts
+  const { oauth1, query, ...rest } = opts
   const body = rest.body
   if (body !== undefined && body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) {
     throw new OAuth1Error(ErrorCodes.INVALID_REQUEST,
       'Cannot sign: the body is a stream or form-data; pass a string, Buffer or URLSearchParams so it can be signed')
   }
+  // undici appends `query` to the path only after the interceptors ran; append it here so it is signed.
+  let path = rest.path
+  if (query !== undefined && query !== null) {
+    const search = stringify(query)
+    if (search !== '') path += (path.includes('?') ? '&' : '?') + search
+  }
   const signed = signer.sign({
     method: rest.method,
-    url: origin + rest.path,
+    url: origin + path,
     headers: normalizeHeaders(rest.headers),
     body: body ?? undefined
   }, oauth1)

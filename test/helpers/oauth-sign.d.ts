@@ -1,0 +1,6 @@
+// Types for the part of oauth-sign 0.9 the tests call (the package ships none). Kept apart from
+// bench/oauth-sign.d.ts so the tests do not depend on the benchmark; the declarations merge.
+declare module 'oauth-sign' {
+  export function sign (signMethod: string, httpMethod: string, baseUri: string,
+    params: Record<string, string | string[]>, consumerSecret: string, tokenSecret?: string): string
+}
