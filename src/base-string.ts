@@ -11,6 +11,24 @@ export function baseStringUri (url: URL): string {
   return url.protocol + '//' + url.host + url.pathname
 }
 
+/**
+ * Sorts pairs in place, stably: insertion sort for the handful of pairs a request usually has
+ * (about twice as fast as `Array#sort` with a comparator there), `Array#sort` beyond that.
+ */
+export function sortPairs (pairs: Array<[string, string]>, compare: (a: [string, string], b: [string, string]) => number): Array<[string, string]> {
+  if (pairs.length > 16) return pairs.sort(compare)
+  for (let i = 1; i < pairs.length; i++) {
+    const pair = pairs[i] as [string, string]
+    let j = i - 1
+    while (j >= 0 && compare(pairs[j] as [string, string], pair) > 0) {
+      pairs[j + 1] = pairs[j] as [string, string]
+      j--
+    }
+    pairs[j + 1] = pair
+  }
+  return pairs
+}
+
 function compareEncoded (a: [string, string], b: [string, string]): number {
   if (a[0] !== b[0]) return a[0] < b[0] ? -1 : 1
   if (a[1] === b[1]) return 0
@@ -38,7 +56,7 @@ export function normalizeParameters (params: ParamList): string {
  * {@link normalizeParameters}, for callers that encode constant parameters once.
  */
 export function joinEncodedParameters (encoded: Array<[string, string]>): string {
-  encoded.sort(compareEncoded)
+  sortPairs(encoded, compareEncoded)
   let out = ''
   for (let i = 0; i < encoded.length; i++) {
     const [name, value] = encoded[i] as [string, string]
@@ -57,7 +75,7 @@ const percentSign = /%/g
  * Every name and value must be a {@link percentEncode} result.
  */
 export function encodeJoinedParameters (encoded: Array<[string, string]>): string {
-  encoded.sort(compareEncoded)
+  sortPairs(encoded, compareEncoded)
   let out = ''
   for (let i = 0; i < encoded.length; i++) {
     const [name, value] = encoded[i] as [string, string]

@@ -1,7 +1,6 @@
 import { createClient, type ClientOptions, type ClientResponse, type OAuth1Client } from './client.js'
 import { formatForm, parseFormToRecord } from './encoding.js'
 import { ErrorCodes, OAuth1Error, invalidOption } from './errors.js'
-import { originOf } from './interceptor.js'
 import { parseProblem } from './problems.js'
 import { findHeader } from './signer.js'
 
@@ -61,9 +60,11 @@ export interface Flow {
 
 function checkUrl (options: Record<string, unknown>, name: string): void {
   const value = options[name]
-  if (typeof value !== 'string') invalidOption(name, 'an absolute http(s) URL')
-  const origin = originOf(value)
-  if (!origin.startsWith('http')) invalidOption(name, 'an absolute http(s) URL')
+  let url: URL | undefined
+  try {
+    url = typeof value === 'string' ? new URL(value) : undefined
+  } catch {}
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) invalidOption(name, 'an absolute http(s) URL')
 }
 
 function checkParams (options: Record<string, unknown>, name: string): void {

@@ -67,5 +67,7 @@ export function safeReturnPath (value: unknown): string | undefined {
     return undefined
   }
   if (url.origin !== fakeOrigin) return undefined
-  return url.pathname + url.search + url.hash
+  // Dot segments collapse during parsing (`/.//evil.com` -> `//evil.com`): check the result too.
+  const path = url.pathname + url.search + url.hash
+  return path.startsWith('//') ? undefined : path
 }

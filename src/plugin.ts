@@ -116,7 +116,9 @@ function sessionOf (request: FastifyRequest): SessionLike {
 }
 
 function checkPath (name: string, value: unknown): void {
-  if (typeof value !== 'string' || !value.startsWith('/')) invalidOption(name, 'a path starting with "/"')
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) {
+    invalidOption(name, 'a path on this site, starting with a single "/"')
+  }
 }
 
 function checkPositive (name: string, value: unknown): void {
@@ -186,6 +188,9 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
   const returnToParam = options.returnToParam ?? 'returnTo'
   const limits = { ttl: options.pendingTtl ?? 10 * 60_000, max: options.maxPending ?? 5 }
   const { saveCredentials, loadCredentials, deleteCredentials } = options
+  if (fastify.hasDecorator(name) || fastify.hasRequestDecorator(name)) {
+    invalidOption('name', `a name not decorated yet ("${name}" is taken; register each provider with its own name)`)
+  }
   const flow = createFlow(options)
 
   const readState = (request: FastifyRequest): OAuth1SessionState => {
@@ -220,7 +225,7 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
     if (isDenial(query)) {
       throw new OAuth1Error(ErrorCodes.ACCESS_DENIED, 'The user did not authorize access at the provider')
     }
-    if (!hasPending) {
+    if (!hasPending && sessionOf(request).get(sessionKey) === undefined) {
       throw new OAuth1Error(ErrorCodes.NO_SESSION,
         'No sign-in is in progress in this session: the session cookie did not come back (SameSite=Strict, secure cookie over http, another host name) or the flow expired')
     }

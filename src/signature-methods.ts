@@ -70,13 +70,20 @@ export function createSignatureFunction (method: SignatureMethod, options: Signa
   }
   const hash = hmacHash[method]
   if (hash === undefined) invalidOption('signatureMethod', `one of ${signatureMethods.join(', ')}`)
-  // The key of the last token secret, as a KeyObject: createHmac with a string key re-imports it every call.
+  // The key of the last token secret, prepared once as a KeyObject: createHmac with a string key
+  // re-imports it on every call. A key longer than the hash's block size is replaced by its hash,
+  // as HMAC itself does first (RFC 2104 §2), so OpenSSL does not re-hash it on every call.
+  const blockSize = hash === 'sha512' ? 128 : 64
+  const hmacKey = (text: string): KeyObject => {
+    const bytes = Buffer.from(text, 'utf8')
+    return createSecretKey(bytes.length > blockSize ? createHash(hash).update(bytes).digest() : bytes)
+  }
   let cachedSecret = ''
-  let cachedKey = createSecretKey(Buffer.from(encodedConsumerSecret, 'utf8'))
+  let cachedKey = hmacKey(encodedConsumerSecret)
   return Object.assign(
     (baseString: string, tokenSecret: string) => {
       if (tokenSecret !== cachedSecret) {
-        const key = createSecretKey(Buffer.from(encodedConsumerSecret + percentEncode(tokenSecret), 'utf8'))
+        const key = hmacKey(encodedConsumerSecret + percentEncode(tokenSecret))
         cachedSecret = tokenSecret
         cachedKey = key
       }

@@ -1,4 +1,4 @@
-import { baseStringUri, encodeJoinedParameters } from './base-string.js'
+import { baseStringUri, encodeJoinedParameters, sortPairs } from './base-string.js'
 import { formatForm, parseForm, percentEncode, type ParamList } from './encoding.js'
 import { ErrorCodes, OAuth1Error, invalidOption } from './errors.js'
 import { generateNonce } from './nonce.js'
@@ -277,7 +277,7 @@ export function createSigner (options: SignerOptions): Signer {
 
       oauth.push(['oauth_signature', oauthSignature])
       oauth.push(['oauth_consumer_key', consumerKey], ['oauth_signature_method', signatureMethod], ['oauth_version', '1.0'])
-      oauth.sort(byName)
+      sortPairs(oauth, byName)
       const oauthParams: Record<string, string> = {}
       for (const [name, value] of oauth) oauthParams[name] = value
 
@@ -287,7 +287,7 @@ export function createSigner (options: SignerOptions): Signer {
       let outBody: string | Uint8Array | undefined = body
       if (placement === 'header') {
         encodedOauth.push(['oauth_signature', percentEncode(oauthSignature)], ...constantPairs)
-        encodedOauth.sort(byName)
+        sortPairs(encodedOauth, byName)
         let header = headerPrefix
         for (let i = 0; i < encodedOauth.length; i++) {
           const [name, value] = encodedOauth[i] as [string, string]

@@ -29,6 +29,8 @@ Routes:
     POST /oauth/access_token    oauth_token + oauth_verifier; answers oauth_token,
                                 oauth_token_secret, oauth_authorized_realms, user_id, screen_name
     GET  /api/me                protected resource: {"id": "...", "screen_name": "..."}
+    GET  /_test/stats           test hook, not OAuth: how often each route above was called and
+                                answered 2xx/3xx, e.g. {"POST /oauth/access_token": {"calls": 2, "ok": 1}}
 
 Errors: oauthlib's own status (400 for a malformed request, 401 for a bad signature, key, token
 or verifier), the body being oauthlib's form-encoded error plus an oauth_problem (OAuth Problem
@@ -62,6 +64,8 @@ DEMO_USER = {'id': '1001', 'screen_name': 'demo_user'}
 REALMS = ['read', 'write']
 DUMMY_CLIENT = 'dummyclientkey000000000'
 DUMMY_TOKEN = 'dummytoken00000000000000'
+COUNTED_ROUTES = {('POST', '/oauth/request_token'), ('GET', '/oauth/authorize'),
+                  ('POST', '/oauth/access_token'), ('GET', '/api/me')}
 
 
 class Store:
@@ -76,6 +80,7 @@ class Store:
         self.request_tokens = {}  # token -> {secret, client, callback, realms, verifier, user}
         self.access_tokens = {}   # token -> {secret, client, realms, user}
         self.nonces = set()
+        self.stats = {}           # 'METHOD /path' -> {calls, ok}, for GET /_test/stats
 
 
 class Validator(RequestValidator):
@@ -360,10 +365,17 @@ def make_handler(provider):
                         answer = provider.access_token(uri, method, body, headers)
                     elif route == ('GET', '/api/me'):
                         answer = provider.me(uri, method, body, headers)
+                    elif route == ('GET', '/_test/stats'):
+                        answer = 200, {'Content-Type': 'application/json'}, json.dumps(provider.store.stats)
                     else:
                         answer = 404, {'Content-Type': 'text/plain'}, 'not found'
             except Exception as error:  # noqa: BLE001 - e.g. oauthlib's ValueError on a query it cannot parse
                 answer = 400, {'Content-Type': 'text/plain'}, 'bad request: %s: %s' % (type(error).__name__, error)
+            if route in COUNTED_ROUTES:
+                with provider.store.lock:
+                    counts = provider.store.stats.setdefault('%s %s' % route, {'calls': 0, 'ok': 0})
+                    counts['calls'] += 1
+                    counts['ok'] += 1 if answer[0] < 400 else 0
             status, response_headers, text = answer
             data = text.encode('utf-8')
             self.send_response(status)

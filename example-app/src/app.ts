@@ -1,0 +1,172 @@
+import fastifyCookie from '@fastify/cookie'
+import fastifyFormbody from '@fastify/formbody'
+import fastifySession from '@fastify/session'
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import { Redis } from 'ioredis'
+import { fastifyOAuth1, isOAuth1Error } from '../../src/index.js'
+import type { ResolvedConfig } from './config.js'
+import { loggerOptions } from './logging.js'
+import { errorPage, homePage, type ProfileResult } from './pages.js'
+import { RedisSessionStore, type RedisLike } from './redis-session-store.js'
+
+/** What {@link buildApp} can be given besides the configuration (tests, `main.ts`). */
+export interface AppDependencies {
+  /** Session storage in Redis through this client instead of one made from `config.redisUrl`. */
+  redis?: RedisLike | undefined
+  /** Logs go here instead of stdout (tests). */
+  logStream?: NodeJS.WritableStream | undefined
+  /** Human-readable logs (pino-pretty), for a terminal. */
+  prettyLogs?: boolean | undefined
+}
+
+const sessionMaxAge = 24 * 60 * 60 * 1000
+const htmlPolicy = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+function providerName (config: ResolvedConfig): string {
+  return config.providerName ?? new URL(config.provider.authorizeUrl).hostname
+}
+
+function sendPage (reply: FastifyReply, status: number, body: string): FastifyReply {
+  return reply.code(status).header('content-security-policy', htmlPolicy).header('cache-control', 'no-store')
+    .type('text/html; charset=utf-8').send(body)
+}
+
+function wantsHtml (request: FastifyRequest): boolean {
+  return request.headers.accept?.includes('text/html') === true
+}
+
+async function fetchProfile (request: FastifyRequest, url: string): Promise<ProfileResult> {
+  try {
+    const response = await request.oauth1.get(url, { headers: { accept: 'application/json' } })
+    if (!response.ok) return { ok: false, status: response.status }
+    return { ok: true, data: response.json() }
+  } catch (error) {
+    request.log.warn({ err: error }, 'could not load the profile')
+    return { ok: false, status: undefined }
+  }
+}
+
+/**
+ * Builds the example "connect your account" app (not listening): sessions, the OAuth 1.0a
+ * plugin, and the routes `/`, `/me`, `/disconnect`, `/healthz`.
+ */
+export async function buildApp (config: ResolvedConfig, deps: AppDependencies = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions({ level: config.logLevel, name: 'app', stream: deps.logStream, pretty: deps.prettyLogs }),
+    trustProxy: config.trustProxy
+  })
+  const provider = config.provider
+
+  let redis = deps.redis
+  if (redis === undefined && config.redisUrl !== undefined) {
+    const client = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 5000 })
+    let ready = false
+    let lastError: Error | undefined
+    client.on('error', (error: Error) => {
+      lastError = error
+      if (ready) app.log.warn({ err: error }, 'redis connection error')
+    })
+    app.addHook('onReady', async () => {
+      try {
+        await client.connect()
+      } catch (error) {
+        client.disconnect()
+        const where = new URL(config.redisUrl as string).host
+        throw new Error(`cannot connect to Redis at ${where} (${(lastError ?? error as Error).message}): start Redis or fix REDIS_URL`)
+      }
+      ready = true
+    })
+    app.addHook('onClose', async () => { await client.quit() })
+    redis = client
+  }
+
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff')
+    reply.header('referrer-policy', 'no-referrer')
+    reply.header('x-frame-options', 'DENY')
+  })
+
+  // Before the plugins: routes keep the error handler of the moment they are declared.
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
+    if (status >= 500) request.log.error({ err: error }, 'request failed')
+    else request.log.info({ code: error.code, status }, 'request refused')
+    const known = isOAuth1Error(error) || status < 500
+    const message = known ? error.message : 'Internal server error'
+    if (wantsHtml(request)) {
+      const friendly = isOAuth1Error(error) && status >= 500
+        ? 'The account provider could not be reached or refused the request. Please try again in a moment.'
+        : message
+      return sendPage(reply, status, errorPage(status, friendly))
+    }
+    return reply.code(status).send({ error: known ? (error.code ?? 'error') : 'internal_error', message })
+  })
+
+  await app.register(fastifyFormbody)
+  await app.register(fastifyCookie)
+  await app.register(fastifySession, {
+    secret: config.sessionSecret,
+    cookieName: 'sid',
+    saveUninitialized: false,
+    cookie: {
+      path: '/',
+      httpOnly: true,
+      // Lax, not Strict: the provider sends the browser back to /oauth/callback with a
+      // top-level navigation from another site. A Strict cookie is not sent on that request, so
+      // the session holding the request-token secret would be missing and every sign-in would
+      // fail. Lax still withholds the cookie from cross-site POSTs (CSRF on /disconnect).
+      sameSite: 'lax',
+      secure: config.secureCookies,
+      maxAge: sessionMaxAge
+    },
+    ...(redis === undefined ? {} : { store: new RedisSessionStore({ client: redis, defaultTtl: sessionMaxAge }) })
+  })
+  await app.register(fastifyOAuth1, {
+    consumerKey: provider.consumerKey,
+    consumerSecret: provider.consumerSecret,
+    signatureMethod: provider.signatureMethod,
+    privateKey: provider.privateKey,
+    requestTokenUrl: provider.requestTokenUrl,
+    authorizeUrl: provider.authorizeUrl,
+    accessTokenUrl: provider.accessTokenUrl,
+    callbackUrl: config.callbackUrl,
+    failureRedirect: '/'
+  })
+
+  app.get('/', async (request, reply) => {
+    const code = (request.query as Record<string, unknown>).oauth1_error
+    const credentials = await request.oauth1.getCredentials()
+    const profile = credentials === undefined ? undefined : await fetchProfile(request, provider.resourceUrl)
+    return sendPage(reply, 200, homePage({
+      providerName: providerName(config),
+      connected: credentials !== undefined,
+      account: credentials?.extra,
+      profile,
+      error: typeof code === 'string' && code !== '' ? code : undefined
+    }))
+  })
+
+  app.get('/me', async (request, reply) => {
+    reply.header('cache-control', 'no-store')
+    if (!(await request.oauth1.isConnected())) {
+      return reply.code(401).send({ error: 'not_connected', message: 'No account is connected: open / and click "Connect your account"' })
+    }
+    const response = await request.oauth1.get(provider.resourceUrl, { headers: { accept: 'application/json' } })
+    const text = response.text()
+    try {
+      JSON.parse(text)
+    } catch {
+      return reply.code(502).send({ error: 'bad_provider_response', message: `The provider answered HTTP ${response.status} without JSON` })
+    }
+    return reply.code(response.status).type('application/json; charset=utf-8').send(text)
+  })
+
+  app.post('/disconnect', async (request, reply) => {
+    await request.oauth1.disconnect()
+    return reply.redirect('/', 303)
+  })
+
+  app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }))
+
+  return app
+}

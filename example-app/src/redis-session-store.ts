@@ -1,0 +1,84 @@
+import type { Session } from 'fastify'
+import type { SessionStore } from '@fastify/session'
+
+/** The part of an ioredis client the store uses (a `Redis` instance fits; tests pass a fake). */
+export interface RedisLike {
+  get (key: string): Promise<string | null>
+  set (key: string, value: string, mode: 'PX', milliseconds: number): Promise<unknown>
+  del (key: string): Promise<number>
+}
+
+/** Options of {@link RedisSessionStore}. */
+export interface RedisSessionStoreOptions {
+  client: RedisLike
+  /** Key prefix. Default `'sess:'`. */
+  prefix?: string | undefined
+  /** Milliseconds to keep a session whose cookie has no max age. Default 24 hours. */
+  defaultTtl?: number | undefined
+}
+
+type Callback = (error?: unknown) => void
+type GetCallback = (error: unknown, session?: Session | null) => void
+
+/** Milliseconds a session should live in Redis: its cookie's remaining max age, or the default. */
+export function sessionTtl (session: Session, fallback: number): number {
+  const cookie = (session as { cookie?: { maxAge?: unknown, originalMaxAge?: unknown } }).cookie
+  for (const value of [cookie?.maxAge, cookie?.originalMaxAge]) {
+    if (typeof value === 'number' && Number.isFinite(value) && value > 0) return Math.ceil(value)
+  }
+  return fallback
+}
+
+/**
+ * A `@fastify/session` store on Redis: sessions are JSON under `prefix + sessionId` with an
+ * expiry, so every instance of the app sees the same sessions and a sign-in started on one
+ * instance can finish on another.
+ */
+export class RedisSessionStore implements SessionStore {
+  readonly #client: RedisLike
+  readonly #prefix: string
+  readonly #defaultTtl: number
+
+  constructor (options: RedisSessionStoreOptions) {
+    this.#client = options.client
+    this.#prefix = options.prefix ?? 'sess:'
+    this.#defaultTtl = options.defaultTtl ?? 24 * 60 * 60 * 1000
+  }
+
+  /** Stores the session (its cookie serialises through `toJSON`). */
+  set (sessionId: string, session: Session, callback: Callback): void {
+    let text: string
+    try {
+      text = JSON.stringify(session)
+    } catch (error) {
+      callback(error)
+      return
+    }
+    this.#client.set(this.#prefix + sessionId, text, 'PX', sessionTtl(session, this.#defaultTtl))
+      .then(() => callback(), callback)
+  }
+
+  /** Loads a session, or `null` when it does not exist or expired. */
+  get (sessionId: string, callback: GetCallback): void {
+    this.#client.get(this.#prefix + sessionId).then((text) => {
+      if (text === null) {
+        callback(null, null)
+        return
+      }
+      let session: Session
+      try {
+        session = JSON.parse(text) as Session
+      } catch {
+        // A corrupt entry is a missing session, not a failed request.
+        callback(null, null)
+        return
+      }
+      callback(null, session)
+    }, (error: unknown) => callback(error))
+  }
+
+  /** Deletes a session. */
+  destroy (sessionId: string, callback: Callback): void {
+    this.#client.del(this.#prefix + sessionId).then(() => callback(), callback)
+  }
+}

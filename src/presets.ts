@@ -1,0 +1,361 @@
+import { invalidOption } from './errors.js'
+import type { BodyHashAlgorithm, SignatureMethod } from './signature-methods.js'
+import type { Placement } from './signer.js'
+
+/** How a provider tells the callback that the user refused (each seen in the wild). */
+export type DenialStyle =
+  /** `?denied=<request token>` (X/Twitter). */
+  | 'denied-param'
+  /** `?oauth_problem=user_refused` (OAuth Problem Reporting). */
+  | 'oauth-problem'
+  /** `?oauth_verifier=denied` (Jira). */
+  | 'verifier-denied'
+  /** `?authorize=0` (Goodreads). */
+  | 'authorize-0'
+  /** The callback arrives without `oauth_verifier` (Evernote, Garmin). */
+  | 'missing-verifier'
+
+/**
+ * A provider preset: plain data, spread into the options of `createClient`, `createFlow` or the
+ * plugin (`{ ...presets.x, consumerKey, consumerSecret }`), or named with the plugin's `provider`.
+ * Your own options win over the preset's.
+ */
+export interface ProviderPreset {
+  /** Short identifier, e.g. `x`. */
+  id: string
+  /** Human name. */
+  label: string
+  /** `three-legged` (users connect accounts) or `two-legged` (server-to-server credentials). */
+  flow: 'three-legged' | 'two-legged'
+  signatureMethod: SignatureMethod
+  placement?: Placement
+  bodyHash?: BodyHashAlgorithm
+  realm?: string
+  /** API base URL for the client's relative paths. */
+  baseUrl?: string
+  requestTokenUrl?: string
+  authorizeUrl?: string
+  accessTokenUrl?: string
+  tokenMethod?: 'POST' | 'GET'
+  requestTokenParams?: Record<string, string>
+  authorizeParams?: Record<string, string>
+  /** How the provider reports a refusal at the callback. */
+  denial: readonly DenialStyle[]
+  /** Access-token response fields that identify the user. */
+  userFields: { id?: string, name?: string }
+  /** Send this `token` on two-legged calls (Schoology sends an empty `oauth_token`). */
+  token?: string
+  /** The provider requires a unique `User-Agent` (set `userAgent`). */
+  requiresUserAgent?: boolean
+  /** Known quirks, for documentation and logs. */
+  quirks: readonly string[]
+}
+
+function preset (value: ProviderPreset): Readonly<ProviderPreset> {
+  return Object.freeze(value)
+}
+
+function baseOf (name: string, value: unknown): string {
+  if (typeof value !== 'string') invalidOption(name, 'an absolute https URL')
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    invalidOption(name, 'an absolute https URL')
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') invalidOption(name, 'an absolute http(s) URL')
+  return url.origin + url.pathname.replace(/\/+$/, '')
+}
+
+/** X (Twitter): HMAC-SHA1; callback allow-listed in the developer portal; denial `?denied=`. */
+export const x = preset({
+  id: 'x',
+  label: 'X (Twitter)',
+  flow: 'three-legged',
+  signatureMethod: 'HMAC-SHA1',
+  baseUrl: 'https://api.x.com/',
+  requestTokenUrl: 'https://api.x.com/oauth/request_token',
+  authorizeUrl: 'https://api.x.com/oauth/authorize',
+  accessTokenUrl: 'https://api.x.com/oauth/access_token',
+  denial: ['denied-param'],
+  userFields: { id: 'user_id', name: 'screen_name' },
+  quirks: [
+    'oauth_callback must match a callback URL allow-listed in the developer portal',
+    'x_auth_access_type=read|write goes in requestTokenParams; use authorizeUrl https://api.x.com/oauth/authenticate for "Sign in with X" (force_login, screen_name in authorizeParams)',
+    'spaces must be %20, never + (this library never sends +)'
+  ]
+})
+
+/** Trello: authorize needs `name`, `scope` and `expiration`. */
+export const trello = preset({
+  id: 'trello',
+  label: 'Trello',
+  flow: 'three-legged',
+  signatureMethod: 'HMAC-SHA1',
+  baseUrl: 'https://api.trello.com/1/',
+  requestTokenUrl: 'https://trello.com/1/OAuthGetRequestToken',
+  authorizeUrl: 'https://trello.com/1/OAuthAuthorizeToken',
+  accessTokenUrl: 'https://trello.com/1/OAuthGetAccessToken',
+  authorizeParams: { name: 'My App', scope: 'read', expiration: '30days' },
+  denial: ['missing-verifier'],
+  userFields: {},
+  quirks: ['authorizeParams: name (shown to the user), scope=read,write,account, expiration=1hour|1day|30days|never']
+})
+
+/** Flickr: authorize needs `perms`. */
+export const flickr = preset({
+  id: 'flickr',
+  label: 'Flickr',
+  flow: 'three-legged',
+  signatureMethod: 'HMAC-SHA1',
+  baseUrl: 'https://www.flickr.com/services/rest/',
+  requestTokenUrl: 'https://www.flickr.com/services/oauth/request_token',
+  authorizeUrl: 'https://www.flickr.com/services/oauth/authorize',
+  accessTokenUrl: 'https://www.flickr.com/services/oauth/access_token',
+  authorizeParams: { perms: 'read' },
+  denial: ['missing-verifier'],
+  userFields: { id: 'user_nsid', name: 'username' },
+  quirks: ['authorizeParams.perms: read|write|delete']
+})
+
+/** Tumblr. */
+export const tumblr = preset({
+  id: 'tumblr',
+  label: 'Tumblr',
+  flow: 'three-legged',
+  signatureMethod: 'HMAC-SHA1',
+  baseUrl: 'https://api.tumblr.com/v2/',
+  requestTokenUrl: 'https://www.tumblr.com/oauth/request_token',
+  authorizeUrl: 'https://www.tumblr.com/oauth/authorize',
+  accessTokenUrl: 'https://www.tumblr.com/oauth/access_token',
+  denial: ['missing-verifier'],
+  userFields: {},
+  quirks: []
+})
+
+/** Garmin Connect / Health API (OAuth 1.0a retires at the end of 2026). */
+export const garmin = preset({
+  id: 'garmin',
+  label: 'Garmin Connect',
+  flow: 'three-legged',
+  signatureMethod: 'HMAC-SHA1',
+  baseUrl: 'https://apis.garmin.com/',
+  requestTokenUrl: 'https://connectapi.garmin.com/oauth-service/oauth/request_token',
+  authorizeUrl: 'https://connect.garmin.com/oauthConfirm',
+  accessTokenUrl: 'https://connectapi.garmin.com/oauth-service/oauth/access_token',
+  denial: ['missing-verifier'],
+  userFields: {},
+  quirks: ['Garmin retires OAuth 1.0a at the end of 2026; plan the move to OAuth 2.0 PKCE']
+})
+
+/** Discogs: PLAINTEXT over TLS is common; a unique User-Agent is mandatory. */
+export const discogs = preset({
+  id: 'discogs',
+  label: 'Discogs',
+  flow: 'three-legged',
+  signatureMethod: 'PLAINTEXT',
+  baseUrl: 'https://api.discogs.com/',
+  requestTokenUrl: 'https://api.discogs.com/oauth/request_token',
+  authorizeUrl: 'https://www.discogs.com/oauth/authorize',
+  accessTokenUrl: 'https://api.discogs.com/oauth/access_token',
+  denial: ['missing-verifier'],
+  userFields: {},
+  requiresUserAgent: true,
+  quirks: ['set userAgent to a unique string such as "MyApp/1.0 +https://myapp.example"; requests without one are refused']
+})
+
+/** SmugMug. */
+export const smugmug = preset({
+  id: 'smugmug',
+  label: 'SmugMug',
+  flow: 'three-legged',
+  signatureMethod: 'HMAC-SHA1',
+  baseUrl: 'https://api.smugmug.com/api/v2/',
+  requestTokenUrl: 'https://api.smugmug.com/services/oauth/1.0a/getRequestToken',
+  authorizeUrl: 'https://api.smugmug.com/services/oauth/1.0a/authorize',
+  accessTokenUrl: 'https://api.smugmug.com/services/oauth/1.0a/getAccessToken',
+  authorizeParams: { Access: 'Public', Permissions: 'Read' },
+  denial: ['missing-verifier'],
+  userFields: {},
+  quirks: ['authorizeParams: Access=Public|Full, Permissions=Read|Add|Modify']
+})
+
+/** Zotero: the access response names the user (`userID`, `username`). */
+export const zotero = preset({
+  id: 'zotero',
+  label: 'Zotero',
+  flow: 'three-legged',
+  signatureMethod: 'HMAC-SHA1',
+  baseUrl: 'https://api.zotero.org/',
+  requestTokenUrl: 'https://www.zotero.org/oauth/request',
+  authorizeUrl: 'https://www.zotero.org/oauth/authorize',
+  accessTokenUrl: 'https://www.zotero.org/oauth/access',
+  authorizeParams: { name: 'My App', library_access: '1', write_access: '0', all_groups: 'n' },
+  denial: ['missing-verifier'],
+  userFields: { id: 'userID', name: 'username' },
+  quirks: ['the access token secret doubles as the Zotero API key']
+})
+
+/** Evernote (production or sandbox): both token steps share one URL; tokens expire (`edam_expires`). */
+export function evernote (options: { sandbox?: boolean } = {}): Readonly<ProviderPreset> {
+  const host = options.sandbox === true ? 'https://sandbox.evernote.com' : 'https://www.evernote.com'
+  return preset({
+    id: options.sandbox === true ? 'evernote-sandbox' : 'evernote',
+    label: options.sandbox === true ? 'Evernote (sandbox)' : 'Evernote',
+    flow: 'three-legged',
+    signatureMethod: 'HMAC-SHA1',
+    baseUrl: `${host}/`,
+    requestTokenUrl: `${host}/oauth`,
+    authorizeUrl: `${host}/OAuth.action`,
+    accessTokenUrl: `${host}/oauth`,
+    denial: ['missing-verifier'],
+    userFields: { id: 'edam_userId' },
+    quirks: ['access tokens expire: edam_expires (ms since epoch) is in credentials.extra', 'the note store URL is edam_noteStoreUrl']
+  })
+}
+
+/** Jira Server / Data Center application link: RSA-SHA1 only; denial `oauth_verifier=denied`. */
+export function jira (options: { baseUrl: string }): Readonly<ProviderPreset> {
+  const base = baseOf('baseUrl', options?.baseUrl)
+  return preset({
+    id: 'jira',
+    label: 'Jira Server / Data Center',
+    flow: 'three-legged',
+    signatureMethod: 'RSA-SHA1',
+    baseUrl: `${base}/`,
+    requestTokenUrl: `${base}/plugins/servlet/oauth/request-token`,
+    authorizeUrl: `${base}/plugins/servlet/oauth/authorize`,
+    accessTokenUrl: `${base}/plugins/servlet/oauth/access-token`,
+    denial: ['verifier-denied'],
+    userFields: {},
+    quirks: ['register an incoming application link with the consumer key and the PEM public key of privateKey']
+  })
+}
+
+/**
+ * NetSuite token-based authentication: two-legged with a fixed token, HMAC-SHA256, `realm` is the
+ * account id upper-cased with `_` (`1234567_SB1`).
+ */
+export function netsuite (options: { accountId: string }): Readonly<ProviderPreset> {
+  const accountId = options?.accountId
+  if (typeof accountId !== 'string' || !/^[A-Za-z0-9_-]+$/.test(accountId)) invalidOption('accountId', 'a NetSuite account id such as 1234567 or 1234567_SB1')
+  const realm = accountId.toUpperCase().replace(/-/g, '_')
+  const host = accountId.toLowerCase().replace(/_/g, '-')
+  return preset({
+    id: 'netsuite',
+    label: 'NetSuite (token-based authentication)',
+    flow: 'two-legged',
+    signatureMethod: 'HMAC-SHA256',
+    realm,
+    baseUrl: `https://${host}.suitetalk.api.netsuite.com/`,
+    denial: [],
+    userFields: {},
+    quirks: ['pass token and tokenSecret (the TBA token) with the consumer credentials', 'HMAC-SHA1 is refused']
+  })
+}
+
+/** Mastercard APIs: RSA-SHA256 and a SHA-256 `oauth_body_hash` on every request, GET included. */
+export function mastercard (options: { sandbox?: boolean } = {}): Readonly<ProviderPreset> {
+  return preset({
+    id: 'mastercard',
+    label: 'Mastercard APIs',
+    flow: 'two-legged',
+    signatureMethod: 'RSA-SHA256',
+    bodyHash: 'sha256',
+    baseUrl: options.sandbox === true ? 'https://sandbox.api.mastercard.com/' : 'https://api.mastercard.com/',
+    denial: [],
+    userFields: {},
+    quirks: ['the private key comes from the .p12 of the developer portal: convert it to PEM (openssl pkcs12 -nocerts -nodes)']
+  })
+}
+
+/** WooCommerce REST over plain HTTP: one-legged, parameters in the query string. */
+export function woocommerce (options: { baseUrl: string }): Readonly<ProviderPreset> {
+  const base = baseOf('baseUrl', options?.baseUrl)
+  return preset({
+    id: 'woocommerce',
+    label: 'WooCommerce (HTTP)',
+    flow: 'two-legged',
+    signatureMethod: 'HMAC-SHA256',
+    placement: 'query',
+    baseUrl: `${base}/wp-json/wc/v3/`,
+    denial: [],
+    userFields: {},
+    quirks: ['over HTTPS use basic authentication instead; over HTTP the timestamp must be within 15 minutes']
+  })
+}
+
+/** Schoology: `realm="Schoology API"`; two-legged calls still send an empty `oauth_token`. */
+export const schoology = preset({
+  id: 'schoology',
+  label: 'Schoology',
+  flow: 'two-legged',
+  signatureMethod: 'HMAC-SHA1',
+  realm: 'Schoology API',
+  token: '',
+  baseUrl: 'https://api.schoology.com/v1/',
+  requestTokenUrl: 'https://api.schoology.com/v1/oauth/request_token',
+  authorizeUrl: 'https://app.schoology.com/oauth/authorize',
+  accessTokenUrl: 'https://api.schoology.com/v1/oauth/access_token',
+  denial: ['missing-verifier'],
+  userFields: {},
+  quirks: ['the authorize host is your school\'s Schoology domain: override authorizeUrl']
+})
+
+/** Magento 2 integrations: all four credentials, HMAC-SHA256. */
+export function magento (options: { baseUrl: string }): Readonly<ProviderPreset> {
+  const base = baseOf('baseUrl', options?.baseUrl)
+  return preset({
+    id: 'magento',
+    label: 'Magento 2 integration',
+    flow: 'two-legged',
+    signatureMethod: 'HMAC-SHA256',
+    baseUrl: `${base}/rest/V1/`,
+    denial: ['oauth-problem'],
+    userFields: {},
+    quirks: ['pass the integration\'s access token and token secret as token/tokenSecret', 'Magento 1 reports failures as oauth_problem codes']
+  })
+}
+
+/** Presets that need no parameters, by id (for the plugin's `provider: 'x'`). */
+export const presets = Object.freeze({ x, twitter: x, trello, flickr, tumblr, garmin, discogs, smugmug, zotero, schoology })
+
+/** Presets that need parameters, as functions. */
+export const presetFactories = Object.freeze({ evernote, jira, netsuite, mastercard, woocommerce, magento })
+
+/** A preset id usable by name. */
+export type PresetName = keyof typeof presets
+
+const presetOnlyKeys = new Set(['id', 'label', 'flow', 'denial', 'userFields', 'requiresUserAgent', 'quirks'])
+
+/**
+ * Merges a preset (object or name) under the caller's options: the caller's values win. Fields
+ * that only describe the preset (`id`, `quirks`, ...) are left out.
+ *
+ * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` for an unknown preset name.
+ */
+export function applyPreset<T extends object> (provider: ProviderPreset | PresetName | undefined, options: T): T {
+  if (provider === undefined) return options
+  let value: ProviderPreset | undefined
+  if (typeof provider === 'string') {
+    value = Object.hasOwn(presets, provider) ? presets[provider as PresetName] : undefined
+    if (value === undefined) invalidOption('provider', `one of ${Object.keys(presets).join(', ')}, or a preset object (presetFactories for ${Object.keys(presetFactories).join(', ')})`)
+  } else if (typeof provider === 'object' && provider !== null) {
+    value = provider
+  } else {
+    invalidOption('provider', 'a preset name or object')
+  }
+  const merged: Record<string, unknown> = {}
+  for (const [key, field] of Object.entries(value)) if (!presetOnlyKeys.has(key)) merged[key] = field
+  for (const [key, field] of Object.entries(options)) if (field !== undefined) merged[key] = field
+  return merged as T
+}
+
+/** The user id and name from an access-token response, per the preset's `userFields`. */
+export function userOf (provider: ProviderPreset | undefined, extra: Record<string, string>): { id?: string, name?: string } {
+  const fields = provider?.userFields ?? { id: 'user_id', name: 'screen_name' }
+  const user: { id?: string, name?: string } = {}
+  if (fields.id !== undefined && extra[fields.id] !== undefined) user.id = extra[fields.id] as string
+  if (fields.name !== undefined && extra[fields.name] !== undefined) user.name = extra[fields.name] as string
+  return user
+}

@@ -1,0 +1,124 @@
+// Type tests: `npx tsc -p tsconfig.json --noEmit` checks this file. Lines under
+// `@ts-expect-error` must NOT compile; the others must. tap only runs the small runtime part.
+import fastifyCookie from '@fastify/cookie'
+import fastifySession from '@fastify/session'
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import t from 'tap'
+import fastifyOAuth1Default, {
+  type ClientResponse, type ErrorCode, ErrorCodes, type FastifyOAuth1Options, fastifyOAuth1, type OAuth1Client,
+  type OAuth1Credentials, type OAuth1Instance, type OAuth1RequestClient, isOAuth1Error
+} from '../src/index.js'
+
+// An app naming a second provider augments Fastify's interfaces itself.
+declare module 'fastify' {
+  interface FastifyRequest {
+    alpha: OAuth1RequestClient
+  }
+  interface FastifyInstance {
+    alpha: OAuth1Instance
+  }
+}
+
+const options: FastifyOAuth1Options = {
+  consumerKey: 'key',
+  consumerSecret: 'secret',
+  requestTokenUrl: 'https://api.x.com/oauth/request_token',
+  authorizeUrl: 'https://api.x.com/oauth/authorize',
+  accessTokenUrl: 'https://api.x.com/oauth/access_token',
+  callbackUrl: 'https://app.example/oauth/callback',
+  startPath: false,
+  pendingTtl: 60_000,
+  maxPending: 3,
+  tokenMethod: 'GET',
+  requestTokenParams: { x_auth_access_type: 'write' },
+  async saveCredentials (request: FastifyRequest, credentials: OAuth1Credentials) {
+    request.log.info({ user: credentials.extra.screen_name }, 'connected')
+  },
+  async loadCredentials () {
+    return null
+  }
+}
+
+/** Marks values as used (noUnusedLocals). */
+function use (..._values: unknown[]): void {}
+
+export function typeChecks (app: FastifyInstance): void {
+  app.register(fastifyOAuth1, options)
+  app.register(fastifyOAuth1Default, { ...options, name: 'alpha' })
+  // @ts-expect-error callbackUrl is required
+  app.register(fastifyOAuth1, { ...options, callbackUrl: undefined })
+  // @ts-expect-error pendingTtl is a number of milliseconds
+  app.register(fastifyOAuth1, { ...options, pendingTtl: '10m' })
+  // @ts-expect-error tokenMethod is POST or GET
+  app.register(fastifyOAuth1, { ...options, tokenMethod: 'PUT' })
+  // @ts-expect-error startPath is a path or false
+  app.register(fastifyOAuth1, { ...options, startPath: true })
+  // @ts-expect-error authorizeParams values are strings
+  app.register(fastifyOAuth1, { ...options, authorizeParams: { perms: 1 } })
+  // @ts-expect-error loadCredentials resolves to credentials, not a token string
+  app.register(fastifyOAuth1, { ...options, loadCredentials: async () => 'token' })
+
+  const instance: OAuth1Instance = app.oauth1
+  const other: OAuth1Instance = app.alpha
+  const sessionKey: string = instance.sessionKey
+  const authorizeUrl: string = instance.authorizeUrl('token', { force_login: 'true' })
+  const requestToken: Promise<{ token: string, tokenSecret: string, extra: Record<string, string> }> = other.getRequestToken(options.callbackUrl)
+  // @ts-expect-error getRequestToken returns a promise
+  const notAwaited: string = instance.getRequestToken(options.callbackUrl).token
+  // @ts-expect-error sessionKey is read-only
+  instance.sessionKey = 'x'
+  const userClient: OAuth1Client = instance.clientFor({ token: 't', tokenSecret: 's' })
+  // @ts-expect-error clientFor needs the token secret
+  instance.clientFor({ token: 't' })
+  use(sessionKey, authorizeUrl, requestToken, notAwaited, userClient)
+
+  app.get('/me', async (request, reply) => {
+    const client: OAuth1RequestClient = request.oauth1
+    const alpha: OAuth1RequestClient = request.alpha
+    const pending: Promise<ClientResponse> = client.get('https://api.x.com/2/users/me', { query: { 'user.fields': 'id' } })
+    // @ts-expect-error get() returns a promise, not a response
+    const response: ClientResponse = client.get('https://api.x.com/2/users/me')
+    // @ts-expect-error the verb methods fix the method
+    await client.get('https://api.x.com/2/users/me', { method: 'POST' })
+    // @ts-expect-error isConnected() is async
+    if (alpha.isConnected() === true) reply.code(204)
+    const credentials: OAuth1Credentials | undefined = await client.getCredentials()
+    // @ts-expect-error credentials may be undefined
+    const secret: string = (await client.getCredentials()).tokenSecret
+    const json: { id: string } = (await pending).json<{ id: string }>()
+    const { credentials: stored, returnTo } = await app.oauth1.complete(request)
+    const path: string | undefined = returnTo
+    await client.disconnect()
+    use(response, credentials, secret, stored, path)
+    return json
+  })
+
+  app.setErrorHandler((error, _request, reply) => {
+    if (isOAuth1Error(error, ErrorCodes.PROVIDER_ERROR)) {
+      const code: ErrorCode = error.code
+      const status: number | undefined = error.status
+      const problem: string | undefined = error.problem
+      return reply.code(error.statusCode).send({ code, status, problem })
+    }
+    return reply.send(error)
+  })
+
+  const code: ErrorCode = 'OAUTH1_TIMEOUT'
+  // @ts-expect-error not an error code
+  const unknown: ErrorCode = 'OAUTH1_NOPE'
+  use(code, unknown)
+}
+
+t.test('the type-checked module loads and its exports are what the types say', async (t) => {
+  t.equal(fastifyOAuth1Default, fastifyOAuth1)
+  t.type(fastifyOAuth1, 'function')
+  const app = Fastify()
+  t.teardown(() => app.close())
+  app.register(fastifyCookie)
+  app.register(fastifySession, { secret: 'a-session-secret-of-at-least-32-characters!' })
+  app.register(fastifyOAuth1, options)
+  await app.ready()
+  const instance: OAuth1Instance = app.oauth1
+  t.equal(instance.sessionKey, 'oauth1:oauth1')
+  t.type(instance.authorizeUrl('t'), 'string')
+})
