@@ -1,7 +1,10 @@
 import { Agent, type Dispatcher } from 'undici'
+import { clockSkewCorrection } from './clock-skew.js'
 import { formatForm } from './encoding.js'
-import { ErrorCodes, OAuth1Error, invalidOption } from './errors.js'
+import { ErrorCodes, OAuth1Error, invalidOption, type ProviderProblem } from './errors.js'
 import { originOf, signDispatch } from './interceptor.js'
+import { applyPreset, type PresetName, type ProviderPreset } from './presets.js'
+import { parseProblem } from './problems.js'
 import { createSigner, findHeader, type HeaderRecord, type SignOptions, type Signer, type SignerOptions } from './signer.js'
 
 /** Query values accepted by {@link RequestOptions.query}. */
@@ -45,6 +48,8 @@ export interface ClientResponse {
    * @throws {OAuth1Error} `OAUTH1_PROVIDER_BAD_RESPONSE` when it is not JSON.
    */
   json<T = unknown> (): T
+  /** What the provider reported about a failure (`oauth_problem`, advice, ...), read from the body and `WWW-Authenticate`. */
+  problem (): ProviderProblem
 }
 
 type Method = (url: string | URL, options?: Omit<RequestOptions, 'method'>) => Promise<ClientResponse>
@@ -87,6 +92,13 @@ export interface ClientOptions extends SignerOptions {
   maxResponseBytes?: number | undefined
   /** A `user-agent` header for every request (Discogs requires one). */
   userAgent?: string | undefined
+  /**
+   * When the provider refuses our timestamp (`oauth_problem=timestamp_refused`, or a 401 whose
+   * `Date` is minutes away), learn the offset for this client and retry once. Default `true`.
+   */
+  correctClockSkew?: boolean | undefined
+  /** A provider preset (object or name) whose values fill the options you leave out. */
+  provider?: ProviderPreset | PresetName | undefined
 }
 
 const credentialHeaders = new Set(['authorization', 'cookie', 'proxy-authorization'])
@@ -146,6 +158,7 @@ function makeResponse (status: number, headers: ClientResponse['headers'], url: 
     url,
     body,
     text: () => body.toString('utf8'),
+    problem: () => parseProblem(status, body.toString('utf8'), findHeader(headers as HeaderRecord, 'www-authenticate')),
     json<T> (): T {
       try {
         return JSON.parse(body.toString('utf8')) as T
@@ -179,6 +192,7 @@ interface ClientCore {
   maxRedirections: number
   maxResponseBytes: number
   userAgent: string | undefined
+  correctClockSkew: boolean
 }
 
 /**
@@ -189,8 +203,9 @@ interface ClientCore {
  * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` when an option is invalid.
  * @see https://www.rfc-editor.org/rfc/rfc5849#section-3
  */
-export function createClient (options: ClientOptions): OAuth1Client {
-  if (typeof options !== 'object' || options === null) invalidOption('options', 'an object')
+export function createClient (clientOptions: ClientOptions): OAuth1Client {
+  if (typeof clientOptions !== 'object' || clientOptions === null) invalidOption('options', 'an object')
+  const options = applyPreset(clientOptions.provider, clientOptions)
   const { baseUrl, dispatcher, timeout = 10_000, maxRedirections = 0, maxResponseBytes = 16 * 1024 * 1024, userAgent } = options
   if (!isPositiveNumber(timeout)) invalidOption('timeout', 'a positive number of milliseconds')
   if (!Number.isInteger(maxRedirections) || maxRedirections < 0) invalidOption('maxRedirections', 'a whole number >= 0')
@@ -212,7 +227,8 @@ export function createClient (options: ClientOptions): OAuth1Client {
     timeout,
     maxRedirections,
     maxResponseBytes,
-    userAgent
+    userAgent,
+    correctClockSkew: options.correctClockSkew ?? true
   }
   return bindClient(core, undefined)
 }
@@ -276,6 +292,7 @@ async function send (core: ClientCore, input: string | URL, options: RequestOpti
   const signOptions: SignOptions | undefined = credentials === undefined ? options.oauth : { ...credentials, ...options.oauth }
   const timeout = options.timeout ?? core.timeout
   const firstOrigin = url.origin
+  let mayCorrectClock = core.correctClockSkew && signOptions?.timestamp === undefined
   for (let hop = 0; ; hop++) {
     const sameOrigin = url.origin === firstOrigin
     let dispatch: Dispatcher.RequestOptions = {
@@ -313,6 +330,15 @@ async function send (core: ClientCore, input: string | URL, options: RequestOpti
       }
       url = next
       continue
+    }
+    if (mayCorrectClock && sameOrigin && response.statusCode >= 400) {
+      mayCorrectClock = false
+      const delta = clockSkewCorrection(response.statusCode, response.headers, data.toString('utf8'), core.signer.timestamp())
+      if (delta !== undefined) {
+        core.signer.clockOffset += delta
+        hop--
+        continue
+      }
     }
     return makeResponse(response.statusCode, response.headers, url.href, data)
   }

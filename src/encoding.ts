@@ -3,13 +3,22 @@ import { ErrorCodes, OAuth1Error } from './errors.js'
 /** A list of decoded name/value pairs; order and duplicates are kept (RFC 5849 §3.4.1.3.1). */
 export type ParamList = Array<[name: string, value: string]>
 
-const needsExtraEncoding = /[!'()*]/g
 const hasExtraEncoding = /[!'()*]/
 // Most OAuth values (keys, tokens, nonces, timestamps) need no encoding: skip encodeURIComponent for them.
 const onlyUnreserved = /^[\w.~-]*$/
 
-function encodeExtra (c: string): string {
-  return '%' + c.charCodeAt(0).toString(16).toUpperCase()
+/** Encodes the five characters encodeURIComponent leaves alone: `!` `'` `(` `)` `*` (a loop: replace() with a callback is slower). */
+function encodeExtra (encoded: string): string {
+  let out = ''
+  let last = 0
+  for (let i = 0; i < encoded.length; i++) {
+    const code = encoded.charCodeAt(i)
+    if (code === 33 || (code >= 39 && code <= 42)) {
+      out += encoded.slice(last, i) + (code === 33 ? '%21' : code === 39 ? '%27' : code === 40 ? '%28' : code === 41 ? '%29' : '%2A')
+      last = i + 1
+    }
+  }
+  return out + encoded.slice(last)
 }
 
 /**
@@ -27,7 +36,7 @@ export function percentEncode (value: string): string {
   } catch (cause) {
     throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, 'A parameter is not valid Unicode (lone surrogate)', { cause })
   }
-  return hasExtraEncoding.test(encoded) ? encoded.replace(needsExtraEncoding, encodeExtra) : encoded
+  return hasExtraEncoding.test(encoded) ? encodeExtra(encoded) : encoded
 }
 
 const plus = /\+/g

@@ -1,4 +1,6 @@
-import { createClient, type ClientOptions, type ClientResponse, type OAuth1Client } from './client.js'
+import { Agent } from 'undici'
+import { createClient, isPositiveNumber, type ClientOptions, type ClientResponse, type OAuth1Client } from './client.js'
+import { applyPreset } from './presets.js'
 import { formatForm, parseFormToRecord } from './encoding.js'
 import { ErrorCodes, OAuth1Error, invalidOption } from './errors.js'
 import { parseProblem } from './problems.js'
@@ -31,7 +33,7 @@ export interface ProviderEndpoints {
 }
 
 /** Options for {@link createFlow}. */
-export interface FlowOptions extends ClientOptions, ProviderEndpoints {
+export interface FlowOptions extends ClientOptions, Partial<ProviderEndpoints> {
   /** Extra parameters for the request-token call, sent in its query (X `x_auth_access_type`). */
   requestTokenParams?: Record<string, string> | undefined
   /** Extra parameters for the authorize URL (Trello `name`/`scope`/`expiration`, Flickr `perms`). */
@@ -130,19 +132,25 @@ function jsonFields (text: string): Record<string, string> {
  * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` for invalid options (at creation).
  * @see https://www.rfc-editor.org/rfc/rfc5849#section-2
  */
-export function createFlow (options: FlowOptions): Flow {
+export function createFlow (flowOptions: FlowOptions): Flow {
+  if (typeof flowOptions !== 'object' || flowOptions === null) invalidOption('options', 'an object')
+  const options = applyPreset(flowOptions.provider, flowOptions)
   checkFlowOptions(options)
-  const { requestTokenUrl, authorizeUrl, accessTokenUrl, requestTokenParams = {}, authorizeParams = {} } = options
+  const { requestTokenUrl, authorizeUrl, accessTokenUrl, requestTokenParams = {}, authorizeParams = {} } = options as FlowOptions & ProviderEndpoints
   const method = options.tokenMethod ?? 'POST'
   const requireConfirmed = options.requireCallbackConfirmed ?? true
-  const { token: _token, tokenSecret: _tokenSecret, baseUrl: _baseUrl, ...clientOptions } = options
-  const client = createClient(clientOptions)
+  const { token: _token, tokenSecret: _tokenSecret, baseUrl, provider: _provider, ...clientOptions } = options
+  const ownsDispatcher = options.dispatcher === undefined
+  const timeout = isPositiveNumber(options.timeout) ? options.timeout : 10_000
+  const dispatcher = options.dispatcher ?? new Agent({ connect: { timeout }, keepAliveTimeout: 10_000 })
+  const client = createClient({ ...clientOptions, dispatcher })
+  const apiClient = baseUrl === undefined ? client : createClient({ ...clientOptions, baseUrl, dispatcher })
   const authorizeBase = new URL(authorizeUrl)
 
   return {
-    client,
-    clientFor: (credentials) => client.withToken(credentials),
-    close: () => client.close(),
+    client: apiClient,
+    clientFor: (credentials) => apiClient.withToken(credentials),
+    close: async () => { if (ownsDispatcher) await dispatcher.close() },
     async getRequestToken (callbackUrl, params) {
       const response = await client.request(requestTokenUrl, {
         method,

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import type { ClientResponse, OAuth1Client, RequestOptions } from './client.js'
 import { ErrorCodes, OAuth1Error, invalidOption } from './errors.js'
 import { type AccessToken, createFlow, type Flow, type FlowOptions } from './flow.js'
+import { resolvePreset, userOf } from './presets.js'
 import { addPending, type PendingToken, safeReturnPath, takePending } from './pending-tokens.js'
 
 /** A user's token credentials and what the provider said about the user (RFC 5849 §2.3). */
@@ -13,6 +14,8 @@ export interface OAuth1Credentials {
   extra: Record<string, string>
   /** Milliseconds since the epoch. */
   connectedAt: number
+  /** Who connected, read from `extra` with the provider preset's field names (default `user_id`, `screen_name`). */
+  user?: { id?: string, name?: string }
 }
 
 /** Options of the plugin. Everything is validated at registration. */
@@ -191,6 +194,7 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
   if (fastify.hasDecorator(name) || fastify.hasRequestDecorator(name)) {
     invalidOption('name', `a name not decorated yet ("${name}" is taken; register each provider with its own name)`)
   }
+  const preset = resolvePreset(options.provider)
   const flow = createFlow(options)
 
   const readState = (request: FastifyRequest): OAuth1SessionState => {
@@ -239,7 +243,7 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
       throw new OAuth1Error(ErrorCodes.MISSING_VERIFIER, 'The callback carried no oauth_verifier')
     }
     const access: AccessToken = await flow.getAccessToken({ token: taken.entry.token, tokenSecret: taken.entry.secret }, verifier)
-    const credentials: OAuth1Credentials = { token: access.token, tokenSecret: access.tokenSecret, extra: access.extra, connectedAt: now }
+    const credentials: OAuth1Credentials = { token: access.token, tokenSecret: access.tokenSecret, extra: access.extra, connectedAt: now, user: userOf(preset, access.extra) }
     const keep = Object.keys(session).filter((key) => key !== 'cookie' && key !== 'sessionId' && key !== 'encryptedSessionId' && key !== sessionKey)
     const nextState: OAuth1SessionState = { pending: taken.rest }
     if (saveCredentials === undefined) nextState.credentials = credentials

@@ -329,22 +329,29 @@ export type PresetName = keyof typeof presets
 const presetOnlyKeys = new Set(['id', 'label', 'flow', 'denial', 'userFields', 'requiresUserAgent', 'quirks'])
 
 /**
+ * Resolves a preset given by name or as an object.
+ *
+ * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` for an unknown preset name.
+ */
+export function resolvePreset (provider: ProviderPreset | PresetName | undefined): ProviderPreset | undefined {
+  if (provider === undefined) return undefined
+  if (typeof provider === 'string') {
+    if (Object.hasOwn(presets, provider)) return presets[provider]
+    invalidOption('provider', `one of ${Object.keys(presets).join(', ')}, or a preset object (presetFactories for ${Object.keys(presetFactories).join(', ')})`)
+  }
+  if (typeof provider !== 'object' || provider === null) invalidOption('provider', 'a preset name or object')
+  return provider
+}
+
+/**
  * Merges a preset (object or name) under the caller's options: the caller's values win. Fields
  * that only describe the preset (`id`, `quirks`, ...) are left out.
  *
  * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` for an unknown preset name.
  */
 export function applyPreset<T extends object> (provider: ProviderPreset | PresetName | undefined, options: T): T {
-  if (provider === undefined) return options
-  let value: ProviderPreset | undefined
-  if (typeof provider === 'string') {
-    value = Object.hasOwn(presets, provider) ? presets[provider as PresetName] : undefined
-    if (value === undefined) invalidOption('provider', `one of ${Object.keys(presets).join(', ')}, or a preset object (presetFactories for ${Object.keys(presetFactories).join(', ')})`)
-  } else if (typeof provider === 'object' && provider !== null) {
-    value = provider
-  } else {
-    invalidOption('provider', 'a preset name or object')
-  }
+  const value = resolvePreset(provider)
+  if (value === undefined) return options
   const merged: Record<string, unknown> = {}
   for (const [key, field] of Object.entries(value)) if (!presetOnlyKeys.has(key)) merged[key] = field
   for (const [key, field] of Object.entries(options)) if (field !== undefined) merged[key] = field

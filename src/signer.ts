@@ -90,6 +90,8 @@ export interface Signer {
   readonly placement: Placement
   /** Seconds added to every timestamp; set it to correct for a provider's clock (see `clock skew`). */
   clockOffset: number
+  /** The `oauth_timestamp` the next request gets: the signer's clock plus `clockOffset` (RFC 5849 §3.3). */
+  timestamp (): number
 }
 
 const formType = 'application/x-www-form-urlencoded'
@@ -192,6 +194,7 @@ export function createSigner (options: SignerOptions): Signer {
     signatureMethod,
     placement,
     clockOffset: 0,
+    timestamp: () => Math.floor(now() / 1000 + signer.clockOffset),
     sign (request: SignableRequest, callOptions: SignOptions = {}): SignedRequest {
       if (typeof request !== 'object' || request === null) throw invalidRequest('the request must be an object')
       const method = request.method
@@ -209,7 +212,7 @@ export function createSigner (options: SignerOptions): Signer {
       const nonce = callOptions.nonce ?? makeNonce()
       const timestamp = callOptions.timestamp !== undefined
         ? String(callOptions.timestamp)
-        : String(Math.floor(now() / 1000 + signer.clockOffset))
+        : String(signer.timestamp())
 
       const oauth: Array<[string, string]> = [
         ['oauth_nonce', nonce],

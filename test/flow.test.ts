@@ -1,6 +1,7 @@
 import t from 'tap'
 import type { ClientResponse } from '../src/client.js'
 import { ErrorCodes, OAuth1Error } from '../src/errors.js'
+import { parseProblem } from '../src/problems.js'
 import { checkFlowOptions, createFlow, type FlowOptions, parseTokenResponse } from '../src/flow.js'
 import { type FakeProvider, startFakeProvider } from './helpers/fake-provider.js'
 
@@ -24,7 +25,8 @@ function response (status: number, body: string, headers: Record<string, string>
     url: 'https://provider.example/oauth/request_token',
     body: buffer,
     text: () => buffer.toString('utf8'),
-    json: () => JSON.parse(buffer.toString('utf8'))
+    json: () => JSON.parse(buffer.toString('utf8')),
+    problem: () => parseProblem(status, buffer.toString('utf8'), headers['www-authenticate'])
   }
 }
 
