@@ -119,7 +119,7 @@ export async function buildApp (config: ResolvedConfig, deps: AppDependencies = 
       secure: config.secureCookies,
       maxAge: sessionMaxAge
     },
-    ...(redis === undefined ? {} : { store: new RedisSessionStore({ client: redis, defaultTtl: sessionMaxAge }) })
+    ...(redis === undefined ? {} : { store: new RedisSessionStore({ client: redis, prefix: config.redisKeyPrefix, defaultTtl: sessionMaxAge }) })
   })
   await app.register(fastifyOAuth1, {
     consumerKey: provider.consumerKey,

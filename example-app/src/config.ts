@@ -35,6 +35,8 @@ export interface AppConfig {
   secureCookies: boolean
   /** Sessions live in Redis when set; in memory otherwise. */
   redisUrl: string | undefined
+  /** Prefix of the session keys in Redis (REDIS_KEY_PREFIX). Default `sess:`. */
+  redisKeyPrefix: string
   /** `undefined`: nothing configured, run the embedded demo provider. */
   provider: ProviderConfig | undefined
   /** Shown on the home page (PROVIDER_NAME); default the provider's host name, or "demo". */
@@ -217,6 +219,7 @@ export function loadConfig (env: Env, options: LoadConfigOptions = {}): AppConfi
     } catch {}
     if (protocol !== 'redis:' && protocol !== 'rediss:') fail('REDIS_URL is not a Redis URL: set it like redis://localhost:6379 (or rediss:// for TLS)')
   }
+  const redisKeyPrefix = read(env, 'REDIS_KEY_PREFIX') ?? 'sess:'
 
   const logLevel = read(env, 'LOG_LEVEL') ?? 'info'
   if (!logLevels.includes(logLevel)) fail(`LOG_LEVEL=${logLevel} is not a level: set it to one of ${logLevels.join(', ')}`)
@@ -235,6 +238,7 @@ export function loadConfig (env: Env, options: LoadConfigOptions = {}): AppConfi
     sessionSecretGenerated,
     secureCookies,
     redisUrl,
+    redisKeyPrefix,
     provider,
     providerName: read(env, 'PROVIDER_NAME'),
     demoProvider: { host: demoHost, port: demoPort },
