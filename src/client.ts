@@ -2,7 +2,7 @@ import { Agent, type Dispatcher } from 'undici'
 import { clockSkewCorrection } from './clock-skew.js'
 import { formatForm } from './encoding.js'
 import { ErrorCodes, OAuth1Error, invalidOption, type ProviderProblem } from './errors.js'
-import { originOf, signDispatch } from './interceptor.js'
+import { originOf } from './interceptor.js'
 import { applyPreset, type PresetName, type ProviderPreset } from './presets.js'
 import { parseProblem } from './problems.js'
 import { createSigner, findHeader, type HeaderRecord, type SignOptions, type Signer, type SignerOptions } from './signer.js'
@@ -169,18 +169,22 @@ function makeResponse (status: number, headers: ClientResponse['headers'], url: 
   }
 }
 
-async function readBody (body: Dispatcher.ResponseData['body'], limit: number, url: URL): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of body) {
-    size += (chunk as Buffer).length
-    if (size > limit) {
-      body.destroy()
-      throw new OAuth1Error(ErrorCodes.PROVIDER_BAD_RESPONSE, `The response from ${url.origin}${url.pathname} is larger than ${limit} bytes`)
-    }
-    chunks.push(chunk as Buffer)
-  }
-  return chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, size)
+function readBody (body: Dispatcher.ResponseData['body'], limit: number, url: URL): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    body.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limit) {
+        body.destroy()
+        reject(new OAuth1Error(ErrorCodes.PROVIDER_BAD_RESPONSE, `The response from ${url.origin}${url.pathname} is larger than ${limit} bytes`))
+        return
+      }
+      chunks.push(chunk)
+    })
+    body.on('error', reject)
+    body.on('end', () => resolve(chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, size)))
+  })
 }
 
 interface ClientCore {
@@ -295,7 +299,7 @@ async function send (core: ClientCore, input: string | URL, options: RequestOpti
   let mayCorrectClock = core.correctClockSkew && signOptions?.timestamp === undefined
   for (let hop = 0; ; hop++) {
     const sameOrigin = url.origin === firstOrigin
-    let dispatch: Dispatcher.RequestOptions = {
+    const dispatch: Dispatcher.RequestOptions = {
       origin: url.origin,
       path: url.pathname + url.search,
       method: method as Dispatcher.HttpMethod,
@@ -305,7 +309,14 @@ async function send (core: ClientCore, input: string | URL, options: RequestOpti
       bodyTimeout: timeout,
       signal: options.signal ?? null
     }
-    if (sameOrigin) dispatch = signDispatch(core.signer, { ...dispatch, oauth1: signOptions }, url.origin) as Dispatcher.RequestOptions
+    // The offset this request is signed with: a concurrent request may learn a new one meanwhile.
+    const offsetAtSend = core.signer.clockOffset
+    if (sameOrigin) {
+      const signed = core.signer.sign({ method, url, headers, body }, signOptions)
+      dispatch.headers = signed.headers as Record<string, string>
+      dispatch.body = signed.body ?? null
+      if (core.signer.placement === 'query') dispatch.path = signed.url.slice(signed.url.indexOf('/', signed.url.indexOf('//') + 2))
+    }
     let response: Dispatcher.ResponseData
     let data: Buffer
     try {
@@ -333,9 +344,10 @@ async function send (core: ClientCore, input: string | URL, options: RequestOpti
     }
     if (mayCorrectClock && sameOrigin && response.statusCode >= 400) {
       mayCorrectClock = false
-      const delta = clockSkewCorrection(response.statusCode, response.headers, data.toString('utf8'), core.signer.timestamp())
+      const sentClock = Math.floor(core.signer.timestamp() - core.signer.clockOffset + offsetAtSend)
+      const delta = clockSkewCorrection(response.statusCode, response.headers, data.toString('utf8'), sentClock)
       if (delta !== undefined) {
-        core.signer.clockOffset += delta
+        core.signer.clockOffset = offsetAtSend + delta
         hop--
         continue
       }

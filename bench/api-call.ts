@@ -1,0 +1,134 @@
+/**
+ * Signed API call benchmark: one GET through the per-user client, `flow.clientFor({ token,
+ * tokenSecret }).get(url)` (a fresh per-user client each call, as the plugin's request client
+ * makes one per request), against a plain undici `Pool.request` of the same URL. Both go through
+ * the SAME keep-alive undici Pool to the same local server (the bench provider's JSON resource),
+ * both read the whole body and parse its JSON, one call in flight at a time. The difference is
+ * what the signed client adds: URL handling, signing (HMAC-SHA1, fresh nonce and timestamp), the
+ * Authorization header, and the response wrapper. Interleaved rounds, after a warm-up.
+ *
+ * Sanity check before timing: the signed call's Authorization header, as the server received
+ * it, carries the user's token and a signature that our signer reproduces for its nonce and
+ * timestamp; the plain call carries none.
+ */
+import { Pool } from 'undici'
+import { createFlow } from '../src/flow.js'
+import { createSigner } from '../src/signer.js'
+import { consumer, startProvider } from './flows.js'
+import { type BenchCase, type CaseResult, type HarnessOptions, formatOps, pairedRatio, runInterleaved, table } from './harness.js'
+
+const user = { token: 'bench-user-token', tokenSecret: 'bench-user-token-secret' } as const
+
+interface ApiBody { id: string, signed: boolean }
+
+export interface ApiCallBenchResult {
+  results: CaseResult[]
+  /** Extra time per call of the signed client over the plain request: plain/signed - 1. */
+  overhead: number
+  pairedOverhead: number
+  /** The same from the CPU-time rates (process CPU per call), steadier on a busy machine. */
+  cpuOverhead: number | undefined
+  target: number
+  pass: boolean
+  seconds: number
+}
+
+function headerParams (header: string): Record<string, string> {
+  const params: Record<string, string> = {}
+  for (const match of header.matchAll(/(\w+)="([^"]*)"/g)) params[match[1] as string] = decodeURIComponent(match[2] as string)
+  return params
+}
+
+/**
+ * Runs the sanity check and the interleaved measurement.
+ * @throws Error when the sanity check fails.
+ */
+export async function runApiCallBench (options: HarnessOptions = {}): Promise<ApiCallBenchResult> {
+  const started = process.hrtime.bigint()
+  const provider = await startProvider()
+  const url = new URL(provider.apiUrl)
+  const path = url.pathname + url.search
+  const pool = new Pool(provider.origin, { connections: 4, pipelining: 1, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 60_000 })
+  const flow = createFlow({
+    ...consumer,
+    requestTokenUrl: provider.requestTokenUrl,
+    authorizeUrl: provider.authorizeUrl,
+    accessTokenUrl: provider.accessTokenUrl,
+    dispatcher: pool
+  })
+  try {
+    const signed = async (): Promise<ApiBody> => {
+      const response = await flow.clientFor(user).get(provider.apiUrl)
+      if (response.status !== 200) throw new Error(`signed call answered ${response.status}`)
+      return response.json<ApiBody>()
+    }
+    const plain = async (): Promise<ApiBody> => {
+      const response = await pool.request({ path, method: 'GET' })
+      if (response.statusCode !== 200) throw new Error(`plain call answered ${response.statusCode}`)
+      return await response.body.json() as ApiBody
+    }
+
+    // Sanity check.
+    const a = await signed()
+    const header = provider.lastApiAuthorization
+    if (!a.signed || header === undefined) throw new Error('sanity check failed: the signed call reached the server without an OAuth Authorization header')
+    const params = headerParams(header)
+    if (params.oauth_token !== user.token || params.oauth_consumer_key !== consumer.consumerKey) throw new Error(`sanity check failed: unexpected header ${header}`)
+    const reference = createSigner({ ...consumer, ...user })
+    const expected = reference.sign({ method: 'GET', url: provider.apiUrl }, { nonce: params.oauth_nonce, timestamp: params.oauth_timestamp }).oauthParams.oauth_signature
+    if (params.oauth_signature !== expected) throw new Error(`sanity check failed: signature ${String(params.oauth_signature)} != ${String(expected)}`)
+    const b = await plain()
+    if (b.signed || b.id !== a.id) throw new Error('sanity check failed: the plain call differs from the signed one in more than the signature')
+
+    const cases: BenchCase[] = [
+      { name: 'signed (clientFor().get)', fn: signed, async: true },
+      { name: 'plain undici Pool.request', fn: plain, async: true }
+    ]
+    const results = await runInterleaved(cases, options)
+    const ours = results[0] as CaseResult
+    const base = results[1] as CaseResult
+    const overhead = base.median / ours.median - 1
+    const pairedOverhead = 1 / pairedRatio(ours, base) - 1
+    const cpuOverhead = ours.cpuMedian === undefined || base.cpuMedian === undefined ? undefined : base.cpuMedian / ours.cpuMedian - 1
+    const target = 0.10
+    return { results, overhead, pairedOverhead, cpuOverhead, target, pass: overhead <= target, seconds: Number(process.hrtime.bigint() - started) / 1e9 }
+  } finally {
+    await flow.close()
+    await pool.close()
+    await provider.close()
+  }
+}
+
+/** Runs {@link runApiCallBench} and prints its tables; sets a failing exit code when it aborts. */
+export async function printApiCallBench (options: HarnessOptions = {}): Promise<ApiCallBenchResult | undefined> {
+  console.log('\nSigned API call: GET of a small JSON resource on a local node:http server, one call in flight,')
+  console.log('both through the same keep-alive undici Pool, body read and JSON-parsed')
+  let result: ApiCallBenchResult
+  try {
+    result = await runApiCallBench(options)
+  } catch (error) {
+    process.stderr.write('\n')
+    console.error(error instanceof Error ? error.message : error)
+    console.error('Benchmark aborted.')
+    process.exitCode = 1
+    return undefined
+  }
+  process.stderr.write('\n')
+  console.log(`Sanity check passed (signature verified). Interleaved round-robin, ${result.results[0]?.perRound.length ?? 0} rounds; calls/s = median of per-round calls/s\n`)
+  console.log(table([
+    ['contestant', 'calls/s (median)', 'min', 'max', 'cpu calls/s', 'calls measured'],
+    ...result.results.map((r) => [r.name, formatOps(r.median), formatOps(r.min), formatOps(r.max), r.cpuMedian === undefined ? 'n/a' : formatOps(r.cpuMedian), formatOps(r.ops)])
+  ]))
+  console.log()
+  const percent = (value: number): string => (value * 100).toFixed(1) + '%'
+  console.log(table([
+    ['overhead of signing', 'median', 'paired', 'cpu', 'target', 'result'],
+    ['signed vs plain', percent(result.overhead), percent(result.pairedOverhead), result.cpuOverhead === undefined ? 'n/a' : percent(result.cpuOverhead),
+      '<= ' + percent(result.target), result.pass ? 'PASS' : 'MISS']
+  ]))
+  console.log('\n(overhead = extra time per call: plain calls/s / signed calls/s - 1, from the medians; paired = from the')
+  console.log(' per-round ratios; cpu = from the process-CPU rates; result judges the median. The server runs in this')
+  console.log(' process, so each call\'s time includes its work too, as it would for a client that waits on its answer)')
+  console.log(`\nAPI-call part took ${result.seconds.toFixed(1)} s`)
+  return result
+}
