@@ -53,6 +53,16 @@ export interface FastifyOAuth1Options extends FlowOptions {
   loadCredentials?: ((request: FastifyRequest) => Promise<OAuth1Credentials | null | undefined>) | undefined
   /** Forgets the current user's credentials (called by `request[name].disconnect()`). */
   deleteCredentials?: ((request: FastifyRequest) => Promise<void>) | undefined
+  /**
+   * Called after a successful callback, before the redirect to the success target. Send a reply
+   * from it (`reply.redirect(...)`, `reply.send(...)`) to replace that redirect.
+   */
+  onConnect?: ((request: FastifyRequest, reply: FastifyReply, credentials: OAuth1Credentials) => Promise<void> | void) | undefined
+  /**
+   * Called when the callback fails (denial, unknown or expired token, lost session, provider
+   * failure), before the failure redirect or the error handler. Send a reply from it to replace them.
+   */
+  onFailure?: ((request: FastifyRequest, reply: FastifyReply, error: OAuth1Error) => Promise<void> | void) | undefined
 }
 
 /** The signed client of the current user, decorated on each request. */
@@ -150,7 +160,7 @@ function checkPluginOptions (options: FastifyOAuth1Options): void {
     checkPositive('maxPending', options.maxPending)
     if (!Number.isInteger(options.maxPending)) invalidOption('maxPending', 'a whole number')
   }
-  for (const hook of ['saveCredentials', 'loadCredentials', 'deleteCredentials'] as const) {
+  for (const hook of ['saveCredentials', 'loadCredentials', 'deleteCredentials', 'onConnect', 'onFailure'] as const) {
     if (options[hook] !== undefined && typeof options[hook] !== 'function') invalidOption(hook, 'an async function')
   }
   if (options.saveCredentials !== undefined && options.loadCredentials === undefined) {
@@ -190,7 +200,7 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
   const failureRedirect = options.failureRedirect
   const returnToParam = options.returnToParam ?? 'returnTo'
   const limits = { ttl: options.pendingTtl ?? 10 * 60_000, max: options.maxPending ?? 5 }
-  const { saveCredentials, loadCredentials, deleteCredentials } = options
+  const { saveCredentials, loadCredentials, deleteCredentials, onConnect, onFailure } = options
   if (fastify.hasDecorator(name) || fastify.hasRequestDecorator(name)) {
     invalidOption('name', `a name not decorated yet ("${name}" is taken; register each provider with its own name)`)
   }
@@ -326,7 +336,15 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
     try {
       result = await complete(request)
     } catch (error) {
+      if (onFailure !== undefined && error instanceof OAuth1Error) {
+        await onFailure(request, reply, error)
+        if (reply.sent) return reply
+      }
       return fail(reply, error)
+    }
+    if (onConnect !== undefined) {
+      await onConnect(request, reply, result.credentials)
+      if (reply.sent) return reply
     }
     return reply.redirect(result.returnTo ?? successRedirect)
   })

@@ -628,3 +628,48 @@ t.test('custom paths and successRedirect', async (t) => {
   t.equal(done.headers.location, '/welcome')
   t.same(provider.rejected(), [])
 })
+
+t.test('onConnect sees the credentials and may replace the success redirect', async (t) => {
+  const seen: OAuth1Credentials[] = []
+  const { provider, browser } = await setup(t, {
+    async onConnect (_request, reply, credentials) {
+      seen.push(credentials)
+      await reply.code(200).send({ welcome: credentials.user?.name, id: credentials.user?.id })
+    }
+  })
+  const started = await browser.start()
+  const done = await browser.callback(await provider.authorize(started.headers.location as string))
+  t.equal(seen.length, 1, 'called once')
+  t.equal(seen[0]?.token, provider.accessTokens[0]?.token, 'with the access token the provider issued')
+  t.equal(done.statusCode, 200, 'the hook answered instead of the redirect')
+  t.same(done.json(), { welcome: 'twitterapi', id: '783214' }, 'credentials.user from user_id and screen_name')
+  t.equal((await browser.get('/me')).statusCode, 200, 'the user is connected')
+})
+
+t.test('onConnect that sends nothing keeps the default redirect', async (t) => {
+  let called = 0
+  const { provider, browser } = await setup(t, { onConnect: () => { called++ } })
+  const started = await browser.start()
+  const done = await browser.callback(await provider.authorize(started.headers.location as string))
+  t.equal(called, 1)
+  t.equal(done.statusCode, 302)
+  t.equal(done.headers.location, '/')
+})
+
+t.test('onFailure sees the coded error and may answer; otherwise the default handling runs', async (t) => {
+  const errors: string[] = []
+  const { app } = await setup(t, {
+    failureRedirect: '/login',
+    async onFailure (request, reply, error) {
+      errors.push(error.code)
+      if ((request.query as Record<string, string>).custom === '1') await reply.code(409).send({ custom: error.code })
+    }
+  })
+  const answered = await app.inject({ method: 'GET', url: '/oauth/callback?oauth_token=x&oauth_verifier=y&custom=1' })
+  t.equal(answered.statusCode, 409)
+  t.same(answered.json(), { custom: 'OAUTH1_NO_SESSION' })
+  const defaulted = await app.inject({ method: 'GET', url: '/oauth/callback?denied=x' })
+  t.equal(defaulted.statusCode, 302)
+  t.equal(defaulted.headers.location, '/login?oauth1_error=OAUTH1_ACCESS_DENIED')
+  t.same(errors, ['OAUTH1_NO_SESSION', 'OAUTH1_ACCESS_DENIED'])
+})
