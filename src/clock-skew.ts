@@ -25,7 +25,8 @@ export function clockSkewCorrection (
   ourTimestamp: number
 ): number | undefined {
   if (status !== 400 && status !== 401 && status !== 403) return undefined
-  const problem = parseProblem(status, body, headerValue(headers['www-authenticate']))
+  const challenge = headers['www-authenticate']
+  const problem = parseProblem(status, body, Array.isArray(challenge) ? challenge.join(', ') : challenge)
   const refused = problem.problem === 'timestamp_refused'
   const range = problem.details?.oauth_acceptable_timestamps
   if (refused && range !== undefined) {

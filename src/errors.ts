@@ -6,6 +6,7 @@
  *
  * @packageDocumentation
  */
+import type { OAuthProblem } from './problems.js'
 
 /** Stable error codes. Switch on `error.code`, never on the message. */
 export const ErrorCodes = {
@@ -44,8 +45,8 @@ export type ErrorCode = typeof ErrorCodes[keyof typeof ErrorCodes]
 export interface ProviderProblem {
   /** The provider's HTTP status. */
   status?: number
-  /** `oauth_problem`, e.g. `timestamp_refused`, `signature_invalid`, `user_refused`. */
-  problem?: string
+  /** `oauth_problem`, e.g. `timestamp_refused`, `signature_invalid`, `user_refused` (see `OAuthProblems`); other values are kept as sent. */
+  problem?: OAuthProblem | (string & {})
   /** `oauth_problem_advice`, a human-readable hint from the provider. */
   advice?: string
   /** Other `oauth_*` fields the provider reported (`oauth_parameters_absent`, `oauth_acceptable_timestamps`, ...). */
@@ -88,7 +89,7 @@ export class OAuth1Error extends Error {
   readonly code: ErrorCode
   readonly statusCode: number
   declare readonly status?: number
-  declare readonly problem?: string
+  declare readonly problem?: OAuthProblem | (string & {})
   declare readonly advice?: string
   declare readonly details?: Record<string, string>
   declare readonly body?: string

@@ -51,17 +51,19 @@ export interface ProviderPreset {
   quirks: readonly string[]
 }
 
+/** Freezes a preset and the records and lists inside it, so no caller can change a shared preset. */
 function preset (value: ProviderPreset): Readonly<ProviderPreset> {
+  for (const field of Object.values(value)) if (typeof field === 'object' && field !== null) Object.freeze(field)
   return Object.freeze(value)
 }
 
 function baseOf (name: string, value: unknown): string {
-  if (typeof value !== 'string') invalidOption(name, 'an absolute https URL')
+  if (typeof value !== 'string') invalidOption(name, 'an absolute http(s) URL')
   let url: URL
   try {
     url = new URL(value)
   } catch {
-    invalidOption(name, 'an absolute https URL')
+    invalidOption(name, 'an absolute http(s) URL')
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') invalidOption(name, 'an absolute http(s) URL')
   return url.origin + url.pathname.replace(/\/+$/, '')
@@ -198,10 +200,11 @@ export const zotero = preset({
 
 /** Evernote (production or sandbox): both token steps share one URL; tokens expire (`edam_expires`). */
 export function evernote (options: { sandbox?: boolean } = {}): Readonly<ProviderPreset> {
-  const host = options.sandbox === true ? 'https://sandbox.evernote.com' : 'https://www.evernote.com'
+  const sandbox = options?.sandbox === true
+  const host = sandbox ? 'https://sandbox.evernote.com' : 'https://www.evernote.com'
   return preset({
-    id: options.sandbox === true ? 'evernote-sandbox' : 'evernote',
-    label: options.sandbox === true ? 'Evernote (sandbox)' : 'Evernote',
+    id: sandbox ? 'evernote-sandbox' : 'evernote',
+    label: sandbox ? 'Evernote (sandbox)' : 'Evernote',
     flow: 'three-legged',
     signatureMethod: 'HMAC-SHA1',
     baseUrl: `${host}/`,
@@ -262,7 +265,7 @@ export function mastercard (options: { sandbox?: boolean } = {}): Readonly<Provi
     flow: 'two-legged',
     signatureMethod: 'RSA-SHA256',
     bodyHash: 'sha256',
-    baseUrl: options.sandbox === true ? 'https://sandbox.api.mastercard.com/' : 'https://api.mastercard.com/',
+    baseUrl: options?.sandbox === true ? 'https://sandbox.api.mastercard.com/' : 'https://api.mastercard.com/',
     denial: [],
     userFields: {},
     quirks: ['the private key comes from the .p12 of the developer portal: convert it to PEM (openssl pkcs12 -nocerts -nodes)']
@@ -326,6 +329,7 @@ export const presetFactories = Object.freeze({ evernote, jira, netsuite, masterc
 /** A preset id usable by name. */
 export type PresetName = keyof typeof presets
 
+const mergedParams = new Set(['authorizeParams', 'requestTokenParams'])
 const presetOnlyKeys = new Set(['id', 'label', 'flow', 'denial', 'userFields', 'requiresUserAgent', 'quirks'])
 
 /**
@@ -344,7 +348,8 @@ export function resolvePreset (provider: ProviderPreset | PresetName | undefined
 }
 
 /**
- * Merges a preset (object or name) under the caller's options: the caller's values win. Fields
+ * Merges a preset (object or name) under the caller's options: the caller's values win, and
+ * `authorizeParams` / `requestTokenParams` are merged key by key. Fields
  * that only describe the preset (`id`, `quirks`, ...) are left out.
  *
  * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` for an unknown preset name.
@@ -354,7 +359,10 @@ export function applyPreset<T extends object> (provider: ProviderPreset | Preset
   if (value === undefined) return options
   const merged: Record<string, unknown> = {}
   for (const [key, field] of Object.entries(value)) if (!presetOnlyKeys.has(key)) merged[key] = field
-  for (const [key, field] of Object.entries(options)) if (field !== undefined) merged[key] = field
+  for (const [key, field] of Object.entries(options)) {
+    if (field === undefined) continue
+    merged[key] = mergedParams.has(key) && typeof merged[key] === 'object' && typeof field === 'object' ? { ...merged[key] as object, ...field } : field
+  }
   return merged as T
 }
 

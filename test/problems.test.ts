@@ -1,5 +1,7 @@
 import t from 'tap'
-import { parseAuthParams, parseProblem } from '../src/problems.js'
+import { ErrorCodes, OAuth1Error, type ProviderProblem } from '../src/errors.js'
+import * as api from '../src/index.js'
+import { isOAuthProblem, OAuthProblems, type OAuthProblem, parseAuthParams, parseProblem } from '../src/problems.js'
 
 t.test('parseAuthParams reads a WWW-Authenticate: OAuth header', async (t) => {
   t.same(parseAuthParams('OAuth realm="Example", oauth_problem="token_rejected"'), { realm: 'Example', oauth_problem: 'token_rejected' })
@@ -47,4 +49,63 @@ t.test('parseProblem without a problem, with a long or broken body', async (t) =
   t.equal(long.body, 'y'.repeat(512) + '…', 'truncated to 512 characters')
   t.same(parseProblem(400, 'oauth_problem=%E0%A4%A', undefined), { status: 400, body: 'oauth_problem=%E0%A4%A' }, 'unparsable form ignored')
   t.same(parseProblem(401, '', 'OAuth realm="r"'), { status: 401, body: '' }, 'realm is not a problem detail')
+})
+
+t.test('OAuthProblems: every value of OAuth Problem Reporting, frozen, exported', async (t) => {
+  t.same(Object.values(OAuthProblems).sort(), [
+    'additional_authorization_required', 'consumer_key_refused', 'consumer_key_rejected', 'consumer_key_unknown',
+    'nonce_used', 'parameter_absent', 'parameter_rejected', 'permission_denied', 'permission_unknown',
+    'signature_invalid', 'signature_method_rejected', 'timestamp_refused', 'token_expired', 'token_rejected',
+    'token_revoked', 'token_used', 'user_refused', 'verifier_invalid', 'version_rejected'
+  ])
+  for (const [name, value] of Object.entries(OAuthProblems)) t.equal(name, value.toUpperCase(), `${name} names its value`)
+  t.ok(Object.isFrozen(OAuthProblems))
+  t.equal(api.OAuthProblems, OAuthProblems, 'exported from the package entry')
+  t.equal(api.isOAuthProblem, isOAuthProblem)
+})
+
+t.test('isOAuthProblem tells the standard values from the rest', async (t) => {
+  t.ok(isOAuthProblem('timestamp_refused'))
+  t.ok(isOAuthProblem(OAuthProblems.USER_REFUSED))
+  t.notOk(isOAuthProblem('Timestamp_Refused'), 'case matters')
+  t.notOk(isOAuthProblem('rate_limited'), 'a provider-specific value')
+  t.notOk(isOAuthProblem(undefined))
+  t.notOk(isOAuthProblem('toString'), 'no prototype keys')
+})
+
+t.test('parsed problems are switchable on the typed codes; unknown values are kept', async (t) => {
+  const describe = (problem: ProviderProblem): string => {
+    switch (problem.problem) {
+      case OAuthProblems.TIMESTAMP_REFUSED: return 'clock'
+      case OAuthProblems.TOKEN_EXPIRED:
+      case OAuthProblems.TOKEN_REVOKED:
+      case OAuthProblems.TOKEN_REJECTED: return 'reconnect'
+      case OAuthProblems.PARAMETER_ABSENT: return `missing ${problem.details?.oauth_parameters_absent ?? '?'}`
+      case undefined: return 'none'
+      default: return `other ${problem.problem}`
+    }
+  }
+  t.equal(describe(parseProblem(401, '', 'OAuth oauth_problem="timestamp_refused"')), 'clock')
+  t.equal(describe(parseProblem(401, 'oauth_problem=token_revoked', undefined)), 'reconnect')
+  t.equal(describe(parseProblem(400, 'oauth_problem=parameter_absent&oauth_parameters_absent=oauth_callback%26oauth_nonce', undefined)), 'missing oauth_callback&oauth_nonce')
+  t.equal(describe(parseProblem(400, 'oauth_problem=rate_limited', undefined)), 'other rate_limited')
+  t.equal(describe(parseProblem(500, 'oops', undefined)), 'none')
+  const known: OAuthProblem = OAuthProblems.NONCE_USED
+  const error = new OAuth1Error(ErrorCodes.PROVIDER_ERROR, 'refused', parseProblem(401, `oauth_problem=${known}`, undefined))
+  t.equal(error.problem, OAuthProblems.NONCE_USED, 'carried on the error')
+  t.ok(isOAuthProblem(error.problem))
+})
+
+t.test('parseProblem reads every Problem Reporting detail', async (t) => {
+  const body = 'oauth_problem=version_rejected&oauth_acceptable_versions=1.0-1.0&oauth_problem_advice=use%201.0' +
+    '&oauth_parameters_rejected=oauth_foo&oauth_acceptable_timestamps=1-2'
+  t.same(parseProblem(400, body, undefined), {
+    status: 400,
+    body,
+    problem: 'version_rejected',
+    advice: 'use 1.0',
+    details: { oauth_acceptable_versions: '1.0-1.0', oauth_parameters_rejected: 'oauth_foo', oauth_acceptable_timestamps: '1-2' }
+  })
+  t.same(parseProblem(401, '', 'OAuth realm="r", oauth_problem="additional_authorization_required", oauth_acceptable_permissions="write"').details,
+    { oauth_acceptable_permissions: 'write' })
 })

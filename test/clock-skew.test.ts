@@ -1,0 +1,186 @@
+import type { ServerResponse } from 'node:http'
+import t, { type Test } from 'tap'
+import { createClient, type ClientOptions } from '../src/client.js'
+import { clockSkewCorrection, unexplainedSkewThreshold } from '../src/clock-skew.js'
+import { OAuthProblems } from '../src/problems.js'
+import { checkSignature, type RecordedRequest, startServer } from './helpers/signature-check.js'
+
+const consumerKey = 'skew-consumer-key'
+const consumerSecret = 'skew-consumer-secret'
+const ours = 1_700_000_000
+const httpDate = (seconds: number): string => new Date(seconds * 1000).toUTCString()
+
+t.test('clockSkewCorrection: oauth_acceptable_timestamps gives the midpoint of the range', async (t) => {
+  const header = 'OAuth realm="r", oauth_problem="timestamp_refused", oauth_acceptable_timestamps="1700003000-1700004200"'
+  t.equal(clockSkewCorrection(401, { 'www-authenticate': header }, '', ours), 3600, 'from WWW-Authenticate')
+  t.equal(clockSkewCorrection(400, {}, 'oauth_problem=timestamp_refused&oauth_acceptable_timestamps=1699996400-1699997600', ours), -3000, 'from the body, behind us')
+  t.equal(clockSkewCorrection(401, { 'www-authenticate': header, date: httpDate(ours + 60) }, '', ours), 3600, 'the range wins over Date')
+  t.equal(clockSkewCorrection(403, {}, 'oauth_problem=timestamp_refused&oauth_acceptable_timestamps=%201700003000%20-%201700003001', ours), 3000, 'spaces around the dash, odd span floored')
+})
+
+t.test('clockSkewCorrection: timestamp_refused with only a Date header', async (t) => {
+  t.equal(clockSkewCorrection(401, { date: httpDate(ours + 3600) }, 'oauth_problem=timestamp_refused', ours), 3600, 'problem in the body')
+  t.equal(clockSkewCorrection(401, { date: httpDate(ours - 900), 'www-authenticate': 'OAuth oauth_problem="timestamp_refused"' }, '', ours), -900, 'problem in WWW-Authenticate')
+  t.equal(clockSkewCorrection(400, { date: httpDate(ours + 5) }, 'oauth_problem=timestamp_refused', ours), 5, 'a named refusal corrects even a few seconds')
+  t.equal(clockSkewCorrection(400, { date: httpDate(ours + 1) }, 'oauth_problem=timestamp_refused', ours), undefined, 'under 2 s is noise (Date has 1 s resolution)')
+  t.equal(clockSkewCorrection(401, { date: httpDate(ours + 3600) }, 'oauth_problem=timestamp_refused&oauth_acceptable_timestamps=junk', ours), 3600, 'a malformed range falls back to Date')
+  t.equal(clockSkewCorrection(401, { date: httpDate(ours + 3600) }, 'oauth_problem=timestamp_refused&oauth_acceptable_timestamps=20-10', ours), 3600, 'a reversed range falls back to Date')
+  t.equal(clockSkewCorrection(401, {}, 'oauth_problem=timestamp_refused', ours), undefined, 'no range and no Date: nothing to learn')
+  t.equal(clockSkewCorrection(401, { date: 'not a date' }, 'oauth_problem=timestamp_refused', ours), undefined, 'an unparsable Date')
+  t.equal(clockSkewCorrection(401, { date: [httpDate(ours + 120)] }, 'oauth_problem=timestamp_refused', ours), 120, 'a Date given as an array')
+  t.equal(clockSkewCorrection(401, { 'www-authenticate': ['Basic realm="b"', 'OAuth oauth_problem="timestamp_refused"'], date: httpDate(ours + 120) }, '', ours),
+    120, 'the OAuth challenge among several WWW-Authenticate headers')
+})
+
+t.test('clockSkewCorrection: a 401 without a named problem needs a Date far from ours', async (t) => {
+  t.equal(clockSkewCorrection(401, { date: httpDate(ours + 3600) }, '', ours), 3600, 'an hour ahead')
+  t.equal(clockSkewCorrection(401, { date: httpDate(ours - 3600) }, 'Unauthorized', ours), -3600, 'an hour behind')
+  t.equal(clockSkewCorrection(401, { date: httpDate(ours + unexplainedSkewThreshold) }, '', ours), undefined, 'exactly the threshold: not corrected')
+  t.equal(clockSkewCorrection(401, { date: httpDate(ours + 60) }, '', ours), undefined, 'a near Date')
+  t.equal(clockSkewCorrection(401, { date: httpDate(ours) }, '', ours), undefined, 'the same second')
+  t.equal(clockSkewCorrection(403, { date: httpDate(ours + 3600) }, '', ours), undefined, 'only a 401 is read without a named problem')
+  t.equal(clockSkewCorrection(401, { date: httpDate(ours + 60) }, 'oauth_problem=signature_invalid', ours), undefined, 'another problem with a near Date')
+  t.equal(clockSkewCorrection(401, {}, '', ours), undefined, 'no Date at all')
+})
+
+t.test('clockSkewCorrection: other statuses are never about the clock', async (t) => {
+  const refused = 'oauth_problem=timestamp_refused&oauth_acceptable_timestamps=1700003000-1700004200'
+  for (const status of [200, 204, 302, 404, 500, 503]) {
+    t.equal(clockSkewCorrection(status, { date: httpDate(ours + 3600) }, refused, ours), undefined, `HTTP ${status}`)
+  }
+})
+
+/** How the skewed server refuses a stale timestamp. */
+type Refusal = 'range-in-header' | 'date-and-body' | 'bare-401' | 'always'
+
+interface SkewedServer {
+  origin: string
+  requests: RecordedRequest[]
+  /** Timestamps the server saw, in order. */
+  timestamps: () => number[]
+  statuses: number[]
+}
+
+/**
+ * A provider whose clock is `skew` seconds ahead of ours. It refuses timestamps more than 300 s
+ * from its clock (401 and a Date header from its clock) and verifies every signature with oauth-sign.
+ */
+async function skewedServer (t: Test, refusal: Refusal, skew = 3600): Promise<SkewedServer> {
+  const statuses: number[] = []
+  const answer = (response: ServerResponse, status: number, headers: Record<string, string>, body: string): void => {
+    statuses.push(status)
+    response.writeHead(status, { date: httpDate(Math.floor(Date.now() / 1000) + skew), ...headers })
+    response.end(body)
+  }
+  const server = await startServer((request, response) => {
+    const check = checkSignature(request, { consumerKey, consumerSecret })
+    if (!check.valid) return answer(response, 401, { 'www-authenticate': 'OAuth oauth_problem="signature_invalid"' }, 'oauth_problem=signature_invalid')
+    const now = Math.floor(Date.now() / 1000) + skew
+    const timestamp = Number(check.oauth.oauth_timestamp)
+    if (refusal === 'always' || Math.abs(timestamp - now) > 300) {
+      if (refusal === 'range-in-header') {
+        return answer(response, 401, {
+          'www-authenticate': `OAuth realm="skewed", oauth_problem="timestamp_refused", oauth_acceptable_timestamps="${now - 300}-${now + 300}"`
+        }, '')
+      }
+      if (refusal === 'bare-401') return answer(response, 401, { 'content-type': 'text/plain' }, 'Unauthorized')
+      return answer(response, 401, { 'content-type': 'application/x-www-form-urlencoded' },
+        'oauth_problem=timestamp_refused&oauth_problem_advice=' + encodeURIComponent('check your clock'))
+    }
+    answer(response, 200, { 'content-type': 'application/json' }, JSON.stringify({ ok: true, method: request.method }))
+  })
+  t.teardown(() => server.close())
+  return {
+    origin: server.origin,
+    requests: server.requests,
+    statuses,
+    timestamps: () => server.requests.map((request) => Number(checkSignature(request, { consumerSecret }).oauth.oauth_timestamp))
+  }
+}
+
+function skewClient (t: Test, server: SkewedServer, options: Partial<ClientOptions> = {}) {
+  const client = createClient({ consumerKey, consumerSecret, baseUrl: server.origin, ...options })
+  t.teardown(() => client.close())
+  return client
+}
+
+for (const refusal of ['range-in-header', 'date-and-body', 'bare-401'] as const) {
+  t.test(`a provider one hour ahead (${refusal}): one corrected retry, then the offset is known`, async (t) => {
+    const server = await skewedServer(t, refusal)
+    const client = skewClient(t, server)
+    const before = Math.floor(Date.now() / 1000)
+    const first = await client.post('/resource', { json: { a: 1 } })
+    t.equal(first.status, 200, 'the retry succeeded')
+    t.same(first.json(), { ok: true, method: 'POST' }, 'the body was sent again')
+    t.same(server.statuses, [401, 200], 'exactly one retry')
+    const [stale, corrected] = server.timestamps() as [number, number]
+    t.ok(Math.abs(stale - before) <= 2, 'the first request carried our clock')
+    t.ok(Math.abs(corrected - (before + 3600)) <= 300, 'the retry carried the provider\'s clock')
+    const nonces = server.requests.map((request) => checkSignature(request, { consumerSecret }).oauth.oauth_nonce)
+    t.not(nonces[0], nonces[1], 'the retry has a fresh nonce')
+    t.ok(Math.abs(client.signer.clockOffset - 3600) <= 300, `offset learned: ${client.signer.clockOffset}`)
+
+    const second = await client.get('/resource')
+    t.equal(second.status, 200, 'the next request succeeds at once')
+    t.same(server.statuses, [401, 200, 200], 'no refusal for the next request')
+    const user = await client.withToken({ token: 'user-token', tokenSecret: '' }).get('/resource')
+    t.equal(user.status, 200, 'a per-user client shares the learned offset')
+    t.same(server.statuses, [401, 200, 200, 200], 'and is not refused')
+  })
+}
+
+t.test('requests in flight together both recover from one refusal', async (t) => {
+  for (const refusal of ['range-in-header', 'date-and-body', 'bare-401'] as const) {
+    const server = await skewedServer(t, refusal)
+    const client = skewClient(t, server)
+    const answers = await Promise.all([client.get('/a'), client.get('/b'), client.get('/c')])
+    t.same(answers.map((answer) => answer.status), [200, 200, 200], `${refusal}: every request succeeded`)
+    t.equal(server.requests.length, 6, `${refusal}: each was retried once`)
+    t.ok(Math.abs(client.signer.clockOffset - 3600) <= 300, `${refusal}: offset learned once (${client.signer.clockOffset})`)
+  }
+})
+
+t.test('correctClockSkew: false answers the refusal as is', async (t) => {
+  const server = await skewedServer(t, 'date-and-body')
+  const client = skewClient(t, server, { correctClockSkew: false })
+  const response = await client.get('/resource')
+  t.equal(response.status, 401)
+  t.equal(server.requests.length, 1, 'no retry')
+  t.equal(client.signer.clockOffset, 0, 'nothing learned')
+  const problem = response.problem()
+  t.equal(problem.problem, OAuthProblems.TIMESTAMP_REFUSED)
+  t.equal(problem.advice, 'check your clock')
+})
+
+t.test('a provider that always refuses: exactly two requests, then the 401', async (t) => {
+  const server = await skewedServer(t, 'always')
+  const client = skewClient(t, server)
+  const response = await client.get('/resource')
+  t.equal(response.status, 401, 'the refusal is returned, not thrown')
+  t.equal(response.problem().problem, 'timestamp_refused')
+  t.equal(server.requests.length, 2, 'one retry, no loop')
+  const again = await client.get('/resource')
+  t.equal(again.status, 401)
+  t.equal(server.requests.length, 3, 'the second call is not retried: the offset it would learn is already in use')
+})
+
+t.test('a per-call timestamp is never corrected', async (t) => {
+  const server = await skewedServer(t, 'range-in-header')
+  const client = skewClient(t, server)
+  const fixed = Math.floor(Date.now() / 1000)
+  const response = await client.get('/resource', { oauth: { timestamp: fixed } })
+  t.equal(response.status, 401)
+  t.equal(server.requests.length, 1, 'no retry')
+  t.same(server.timestamps(), [fixed], 'the caller\'s timestamp was sent')
+  t.equal(client.signer.clockOffset, 0)
+})
+
+t.test('a provider with the right clock is called once; a near-Date 401 is not retried', async (t) => {
+  const server = await skewedServer(t, 'bare-401', 0)
+  const client = skewClient(t, server, { consumerSecret: 'wrong secret' })
+  const response = await client.get('/resource')
+  t.equal(response.status, 401, 'refused for the signature')
+  t.equal(response.problem().problem, 'signature_invalid')
+  t.equal(server.requests.length, 1, 'not retried')
+  t.equal(client.signer.clockOffset, 0)
+})
