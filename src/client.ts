@@ -150,21 +150,25 @@ function formToString (form: NonNullable<RequestOptions['form']>): string {
   return url.search.slice(1)
 }
 
-function makeResponse (status: number, headers: ClientResponse['headers'], url: string, body: Buffer): ClientResponse {
-  return {
-    status,
-    ok: status >= 200 && status < 300,
-    headers,
-    url,
-    body,
-    text: () => body.toString('utf8'),
-    problem: () => parseProblem(status, body.toString('utf8'), findHeader(headers as HeaderRecord, 'www-authenticate')),
-    json<T> (): T {
-      try {
-        return JSON.parse(body.toString('utf8')) as T
-      } catch (cause) {
-        throw new OAuth1Error(ErrorCodes.PROVIDER_BAD_RESPONSE, `The response from ${new URL(url).origin} is not JSON`, { status, cause })
-      }
+class FullResponse implements ClientResponse {
+  readonly ok: boolean
+  constructor (readonly status: number, readonly headers: ClientResponse['headers'], readonly url: string, readonly body: Buffer) {
+    this.ok = status >= 200 && status < 300
+  }
+
+  text (): string {
+    return this.body.toString('utf8')
+  }
+
+  problem (): ProviderProblem {
+    return parseProblem(this.status, this.text(), findHeader(this.headers as HeaderRecord, 'www-authenticate'))
+  }
+
+  json<T = unknown> (): T {
+    try {
+      return JSON.parse(this.text()) as T
+    } catch (cause) {
+      throw new OAuth1Error(ErrorCodes.PROVIDER_BAD_RESPONSE, `The response from ${new URL(this.url).origin} is not JSON`, { status: this.status, cause })
     }
   }
 }
@@ -321,7 +325,10 @@ async function send (core: ClientCore, input: string | URL, options: RequestOpti
     let data: Buffer
     try {
       response = await core.dispatcher.request(dispatch)
-      data = await readBody(response.body, core.maxResponseBytes, url)
+      const length = Number(response.headers['content-length'])
+      data = length >= 0 && length <= core.maxResponseBytes
+        ? Buffer.from(await response.body.arrayBuffer())
+        : await readBody(response.body, core.maxResponseBytes, url)
     } catch (error) {
       throw toTransportError(error, url, timeout)
     }
@@ -352,6 +359,6 @@ async function send (core: ClientCore, input: string | URL, options: RequestOpti
         continue
       }
     }
-    return makeResponse(response.statusCode, response.headers, url.href, data)
+    return new FullResponse(response.statusCode, response.headers, url.href, data)
   }
 }
