@@ -1,7 +1,8 @@
+import { setTimeout as setTimeoutPromise } from 'node:timers/promises'
 import { Agent, type Dispatcher } from 'undici'
 import { clockSkewCorrection } from './clock-skew.js'
 import { formatForm } from './encoding.js'
-import { ErrorCodes, OAuth1Error, invalidOption, type ProviderProblem } from './errors.js'
+import { ErrorCodes, OAuth1Error, invalidOption, isOAuth1Error, type ProviderProblem } from './errors.js'
 import { originOf } from './interceptor.js'
 import { applyPreset, type PresetName, type ProviderPreset } from './presets.js'
 import { parseProblem } from './problems.js'
@@ -77,8 +78,7 @@ export interface ClientOptions extends SignerOptions {
   /**
    * The undici dispatcher to send through. Default: a keep-alive `Agent` owned by the client.
    * Requests reach it already signed, so a retry or redirect interceptor composed into it would
-   * resend the same nonce: use {@link ClientOptions.maxRedirections}, and for retries compose
-   * `createSigningInterceptor` inside `interceptors.retry()` and call undici directly.
+   * resend the same nonce: use {@link ClientOptions.maxRedirections} and {@link ClientOptions.retries}.
    */
   dispatcher?: Dispatcher | undefined
   /** Milliseconds for connecting, for the response headers and for the body. Default 10 000. */
@@ -88,6 +88,12 @@ export interface ClientOptions extends SignerOptions {
    * again with a fresh nonce; hops to another origin are sent with no credentials.
    */
   maxRedirections?: number | undefined
+  /**
+   * Times an idempotent request (GET, HEAD, OPTIONS, PUT, DELETE) is tried again after a network
+   * failure, a timeout, or a 429/502/503/504 answer; each attempt is signed again with a fresh
+   * nonce. Waits `Retry-After` (at most 10 s) or 100 ms doubling. Default 0.
+   */
+  retries?: number | undefined
   /** Largest response body read, in bytes. Default 16 MiB. */
   maxResponseBytes?: number | undefined
   /** A `user-agent` header for every request (Discogs requires one). */
@@ -102,6 +108,15 @@ export interface ClientOptions extends SignerOptions {
 }
 
 const credentialHeaders = new Set(['authorization', 'cookie', 'proxy-authorization'])
+const idempotentMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'])
+const retryStatuses = new Set([429, 502, 503, 504])
+
+/** Waits before retry number `attempt` (0-based): `Retry-After` seconds up to 10 s, else 100 ms doubling up to 2 s. */
+function retryDelay (attempt: number, retryAfter: string | string[] | undefined, signal: AbortSignal | undefined): Promise<void> {
+  const seconds = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter)
+  const ms = Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds * 1000, 10_000) : Math.min(100 * 2 ** attempt, 2_000)
+  return setTimeoutPromise(ms, undefined, signal === undefined ? undefined : { signal })
+}
 
 /** True when a value is a positive finite number (milliseconds, bytes, ...). */
 export function isPositiveNumber (value: unknown): value is number {
@@ -198,6 +213,7 @@ interface ClientCore {
   base: URL | undefined
   timeout: number
   maxRedirections: number
+  retries: number
   maxResponseBytes: number
   userAgent: string | undefined
   correctClockSkew: boolean
@@ -217,6 +233,8 @@ export function createClient (clientOptions: ClientOptions): OAuth1Client {
   const { baseUrl, dispatcher, timeout = 10_000, maxRedirections = 0, maxResponseBytes = 16 * 1024 * 1024, userAgent } = options
   if (!isPositiveNumber(timeout)) invalidOption('timeout', 'a positive number of milliseconds')
   if (!Number.isInteger(maxRedirections) || maxRedirections < 0) invalidOption('maxRedirections', 'a whole number >= 0')
+  const retries = options.retries ?? 0
+  if (!Number.isInteger(retries) || retries < 0) invalidOption('retries', 'a whole number >= 0')
   if (!isPositiveNumber(maxResponseBytes)) invalidOption('maxResponseBytes', 'a positive number of bytes')
   if (userAgent !== undefined && typeof userAgent !== 'string') invalidOption('userAgent', 'a string')
   if (dispatcher !== undefined && typeof (dispatcher as Dispatcher).request !== 'function') invalidOption('dispatcher', 'an undici Dispatcher')
@@ -234,6 +252,7 @@ export function createClient (clientOptions: ClientOptions): OAuth1Client {
     base,
     timeout,
     maxRedirections,
+    retries,
     maxResponseBytes,
     userAgent,
     correctClockSkew: options.correctClockSkew ?? true
@@ -301,6 +320,7 @@ async function send (core: ClientCore, input: string | URL, options: RequestOpti
   const timeout = options.timeout ?? core.timeout
   const firstOrigin = url.origin
   let mayCorrectClock = core.correctClockSkew && signOptions?.timestamp === undefined
+  let retriesLeft = idempotentMethods.has(method) ? core.retries : 0
   for (let hop = 0; ; hop++) {
     const sameOrigin = url.origin === firstOrigin
     const dispatch: Dispatcher.RequestOptions = {
@@ -330,7 +350,18 @@ async function send (core: ClientCore, input: string | URL, options: RequestOpti
         ? Buffer.from(await response.body.arrayBuffer())
         : await readBody(response.body, core.maxResponseBytes, url)
     } catch (error) {
-      throw toTransportError(error, url, timeout)
+      const failure = toTransportError(error, url, timeout)
+      if (retriesLeft > 0 && isOAuth1Error(failure) && (failure.code === ErrorCodes.NETWORK || failure.code === ErrorCodes.TIMEOUT)) {
+        await retryDelay(core.retries - retriesLeft--, undefined, options.signal)
+        hop--
+        continue
+      }
+      throw failure
+    }
+    if (retriesLeft > 0 && retryStatuses.has(response.statusCode)) {
+      await retryDelay(core.retries - retriesLeft--, response.headers['retry-after'], options.signal)
+      hop--
+      continue
     }
     const location = response.headers.location
     if (hop < core.maxRedirections && response.statusCode >= 300 && response.statusCode < 400 && typeof location === 'string') {

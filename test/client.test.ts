@@ -521,3 +521,45 @@ t.test('error messages never contain the consumer secret or the token secret', a
     t.notMatch(text, 'USER-SECRET-zz', `${(error as OAuth1Error).code}: no user token secret`)
   }
 })
+
+t.test('retries: idempotent requests are tried again on 503, each attempt signed with a fresh nonce', async (t) => {
+  let answered = 0
+  const { server, client } = await setup(t, (_request, response) => {
+    if (answered++ < 2) {
+      response.statusCode = 503
+      response.setHeader('retry-after', '0')
+      response.end('busy')
+      return
+    }
+    okJson(_request, response)
+  }, { retries: 2 })
+  const response = await client.get(server.origin + '/items?a=1')
+  t.equal(response.status, 200, 'the third attempt succeeds')
+  t.equal(server.requests.length, 3)
+  const nonces = server.requests.map((request) => expectSigned(t, request, consumerOnly).oauth.oauth_nonce)
+  t.equal(new Set(nonces).size, 3, 'three different nonces')
+})
+
+t.test('retries: the last answer is returned when every attempt fails; POST is never retried', async (t) => {
+  const { server, client } = await setup(t, (_request, response) => {
+    response.statusCode = 503
+    response.setHeader('retry-after', '0')
+    response.end('busy')
+  }, { retries: 1 })
+  t.equal((await client.get(server.origin + '/x')).status, 503)
+  t.equal(server.requests.length, 2, 'one try and one retry')
+  t.equal((await client.post(server.origin + '/x', { form: { a: '1' } })).status, 503)
+  t.equal(server.requests.length, 3, 'POST is not idempotent: sent once')
+})
+
+t.test('retries: a connection still refused after the retries is reported as OAUTH1_NETWORK', async (t) => {
+  const port = await closedPort()
+  const client = createClient({ consumerKey, consumerSecret, retries: 2 })
+  t.teardown(() => client.close())
+  await t.rejects(client.get(`http://127.0.0.1:${port}/x`), { code: ErrorCodes.NETWORK })
+})
+
+t.test('retries: invalid option', async (t) => {
+  t.throws(() => createClient({ consumerKey, consumerSecret, retries: -1 }), { code: ErrorCodes.INVALID_OPTION })
+  t.throws(() => createClient({ consumerKey, consumerSecret, retries: 1.5 }), { code: ErrorCodes.INVALID_OPTION })
+})
