@@ -97,6 +97,8 @@ export function signDispatch (signer: Signer, opts: OAuth1DispatchOptions, origi
  * An undici interceptor that signs every request to the configured origins (RFC 5849 §3).
  * Put it innermost so that redirects and retries are signed again with a fresh nonce:
  * `new Agent().compose(createSigningInterceptor(opts), interceptors.redirect({ maxRedirections: 3 }))`.
+ * Compose it on an `Agent` (or pass `origin` on every request): a request without an origin
+ * cannot be matched to the allowed ones and is sent unsigned.
  *
  * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` when the options are invalid (at creation).
  * @see https://www.rfc-editor.org/rfc/rfc5849#section-3
