@@ -56,17 +56,8 @@ export function normalizeParameters (params: ParamList): string {
  * {@link normalizeParameters}, for callers that encode constant parameters once.
  */
 export function joinEncodedParameters (encoded: Array<[string, string]>): string {
-  sortPairs(encoded, compareEncoded)
-  let out = ''
-  for (let i = 0; i < encoded.length; i++) {
-    const [name, value] = encoded[i] as [string, string]
-    if (i > 0) out += '&'
-    out += name + '=' + value
-  }
-  return out
+  return joinSorted(encoded, false)
 }
-
-const percentSign = /%/g
 
 /**
  * `percentEncode(joinEncodedParameters(encoded))` without the second pass over the whole string:
@@ -75,13 +66,24 @@ const percentSign = /%/g
  * Every name and value must be a {@link percentEncode} result.
  */
 export function encodeJoinedParameters (encoded: Array<[string, string]>): string {
+  return joinSorted(encoded, true)
+}
+
+const percentSign = /%/g
+
+function encodeAgain (value: string): string {
+  return value.indexOf('%') === -1 ? value : value.replace(percentSign, '%25')
+}
+
+function joinSorted (encoded: Array<[string, string]>, again: boolean): string {
   sortPairs(encoded, compareEncoded)
+  const pairSeparator = again ? '%26' : '&'
+  const equals = again ? '%3D' : '='
   let out = ''
   for (let i = 0; i < encoded.length; i++) {
     const [name, value] = encoded[i] as [string, string]
-    if (i > 0) out += '%26'
-    out += (name.indexOf('%') === -1 ? name : name.replace(percentSign, '%25')) + '%3D' +
-      (value.indexOf('%') === -1 ? value : value.replace(percentSign, '%25'))
+    if (i > 0) out += pairSeparator
+    out += again ? encodeAgain(name) + equals + encodeAgain(value) : name + equals + value
   }
   return out
 }
