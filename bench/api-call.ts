@@ -15,7 +15,7 @@ import { Pool } from 'undici'
 import { createFlow } from '../src/flow.js'
 import { createSigner } from '../src/signer.js'
 import { consumer, startProvider } from './flows.js'
-import { type BenchCase, type CaseResult, type HarnessOptions, formatOps, pairedRatio, runInterleaved, table } from './harness.js'
+import { type BenchCase, type CaseResult, type HarnessOptions, formatOps, pairedRatio, runInterleaved, runOrAbort, table } from './harness.js'
 
 const user = { token: 'bench-user-token', tokenSecret: 'bench-user-token-secret' } as const
 
@@ -103,17 +103,8 @@ export async function runApiCallBench (options: HarnessOptions = {}): Promise<Ap
 export async function printApiCallBench (options: HarnessOptions = {}): Promise<ApiCallBenchResult | undefined> {
   console.log('\nSigned API call: GET of a small JSON resource on a local node:http server, one call in flight,')
   console.log('both through the same keep-alive undici Pool, body read and JSON-parsed')
-  let result: ApiCallBenchResult
-  try {
-    result = await runApiCallBench(options)
-  } catch (error) {
-    process.stderr.write('\n')
-    console.error(error instanceof Error ? error.message : error)
-    console.error('Benchmark aborted.')
-    process.exitCode = 1
-    return undefined
-  }
-  process.stderr.write('\n')
+  const result = await runOrAbort(() => runApiCallBench(options))
+  if (result === undefined) return undefined
   console.log(`Sanity check passed (signature verified). Interleaved round-robin, ${result.results[0]?.perRound.length ?? 0} rounds; calls/s = median of per-round calls/s\n`)
   console.log(table([
     ['contestant', 'calls/s (median)', 'min', 'max', 'cpu calls/s', 'calls measured'],

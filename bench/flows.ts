@@ -39,7 +39,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import grantModule from 'grant'
 import { Pool, type Dispatcher } from 'undici'
 import { fastifyOAuth1 } from '../src/plugin.js'
-import { type CaseResult, type HarnessOptions, formatOps, median, pairedRatio, table } from './harness.js'
+import { type CaseResult, type HarnessOptions, formatOps, median, pairedRatio, runOrAbort, table } from './harness.js'
 
 const require = createRequire(import.meta.url)
 // grant is CommonJS with an `export default` typing; under NodeNext the default import is typed
@@ -705,17 +705,8 @@ export async function printFlowBench (options: HarnessOptions = {}): Promise<Flo
   console.log('\nConnect flows: start -> provider authorize -> callback -> success page, one cookie jar per flow,')
   console.log(`${concurrency} flows at a time, each app on its own loopback server (in a worker thread), one fast local provider`)
   console.log('Verifying that every contestant completes flows ...')
-  let result: FlowBenchResult
-  try {
-    result = await runFlowBench(options)
-  } catch (error) {
-    process.stderr.write('\n')
-    console.error(error instanceof Error ? error.message : error)
-    console.error('Benchmark aborted.')
-    process.exitCode = 1
-    return undefined
-  }
-  process.stderr.write('\n')
+  const result = await runOrAbort(() => runFlowBench(options))
+  if (result === undefined) return undefined
   console.log(`Verified. Interleaved round-robin, ${result.results[0]?.perRound.length ?? 0} rounds of ${result.sliceMs} ms; flows/s = median of per-round flows/s\n`)
   const percent = (value: number): string => Math.round(value * 100) + '%'
   console.log(table([

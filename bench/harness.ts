@@ -169,3 +169,20 @@ export function table (rows: readonly (readonly string[])[]): string {
     return r === 0 ? line + '\n' + widths.map((w) => '-'.repeat(w)).join('  ') : line
   }).join('\n').replace(/ +$/gm, '')
 }
+
+/**
+ * Runs one benchmark part; on failure prints why, sets a failing exit code and gives `undefined`.
+ * Ends the progress-dot line either way.
+ */
+export async function runOrAbort<T> (part: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await part()
+  } catch (error) {
+    console.error('\n' + String(error instanceof Error ? error.message : error))
+    console.error('Benchmark aborted.')
+    process.exitCode = 1
+    return undefined
+  } finally {
+    process.stderr.write('\n')
+  }
+}

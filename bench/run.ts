@@ -4,7 +4,7 @@
  * Environment: BENCH_ROUNDS (default 30), BENCH_SLICE_MS (default 150), BENCH_WARMUP_MS
  * (default 1000) tune the interleaved harness, e.g. for a quick smoke run.
  */
-import { formatOps, table, type HarnessOptions } from './harness.js'
+import { formatOps, runOrAbort, table, type HarnessOptions } from './harness.js'
 import { runSignerBench } from './signer.js'
 import { printFlowBench } from './flows.js'
 import { printApiCallBench } from './api-call.js'
@@ -28,17 +28,8 @@ async function main (): Promise<void> {
   console.log('fastify-oauth1 benchmark')
   console.log('Signer: X\'s documented POST example -> ready Authorization header value (fresh nonce + timestamp)')
   console.log('Sanity check (X\'s nonce/timestamp give hCtSmYh+iHYCEqBWrE7C7hYmtUk= for all contestants) ...')
-  let signer
-  try {
-    signer = await runSignerBench(options)
-  } catch (error) {
-    process.stderr.write('\n')
-    console.error(error instanceof Error ? error.message : error)
-    console.error('Benchmark aborted.')
-    process.exitCode = 1
-    return
-  }
-  process.stderr.write('\n')
+  const signer = await runOrAbort(() => runSignerBench(options))
+  if (signer === undefined) return
   console.log('Sanity check passed.')
   console.log(signer.environment)
   const rounds = signer.results[0]?.perRound.length ?? 0
