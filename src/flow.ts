@@ -1,7 +1,7 @@
 import { Agent } from 'undici'
 import { createClient, isPositiveNumber, type ClientOptions, type ClientResponse, type OAuth1Client } from './client.js'
 import { applyPreset } from './presets.js'
-import { formatForm, parseFormToRecord } from './encoding.js'
+import { formatForm, parseForm, percentEncode } from './encoding.js'
 import { ErrorCodes, OAuth1Error, invalidOption } from './errors.js'
 import { parseProblem } from './problems.js'
 import { findHeader } from './signer.js'
@@ -102,13 +102,25 @@ export function parseTokenResponse (response: ClientResponse, step: string): Req
     const reason = problem.problem === undefined ? '' : ` (oauth_problem=${problem.problem})`
     throw new OAuth1Error(ErrorCodes.PROVIDER_ERROR, `The provider refused the ${step} request with HTTP ${response.status}${reason}`, problem)
   }
-  let fields: Record<string, string>
+  let fields: Iterable<readonly [string, string]>
   try {
-    fields = text.trimStart().startsWith('{') ? jsonFields(text) : parseFormToRecord(text)
+    const body = text.trim()
+    fields = body.startsWith('{') ? Object.entries(jsonFields(text)) : parseForm(body)
   } catch (cause) {
     throw new OAuth1Error(ErrorCodes.PROVIDER_BAD_RESPONSE, `The ${step} response could not be parsed`, { status: response.status, cause })
   }
-  const { oauth_token: token, oauth_token_secret: tokenSecret, ...extra } = fields
+  // One pass over the fields; the first occurrence of a name wins.
+  let token: string | undefined
+  let tokenSecret: string | undefined
+  const extra: Record<string, string> = {}
+  for (const [name, value] of fields) {
+    if (name === 'oauth_token') token ??= value
+    else if (name === 'oauth_token_secret') tokenSecret ??= value
+    else if (!Object.hasOwn(extra, name)) {
+      if (name === '__proto__') Object.defineProperty(extra, name, { value, enumerable: true, writable: true, configurable: true })
+      else extra[name] = value
+    }
+  }
   if (token === undefined || token === '' || tokenSecret === undefined) {
     throw new OAuth1Error(ErrorCodes.PROVIDER_BAD_RESPONSE,
       `The ${step} response lacks oauth_token or oauth_token_secret`, { status: response.status, body: text.slice(0, 120).replace(/oauth_token_secret=[^&]*/g, 'oauth_token_secret=[redacted]') })
@@ -124,6 +136,20 @@ function jsonFields (text: string): Record<string, string> {
     if (typeof field === 'string' || typeof field === 'number' || typeof field === 'boolean') out[name] = String(field)
   }
   return out
+}
+
+/** `authorizeUrl(token)` is the first string, the encoded token, then the second (the URL's fragment). */
+function authorizeHrefAround (base: URL, params: Record<string, string>): [string, string] {
+  const url = new URL(base)
+  const pairs: Array<[string, string]> = []
+  for (const [name, value] of url.searchParams) pairs.push([name, value])
+  for (const [name, value] of Object.entries(params)) pairs.push([name, value])
+  pairs.push(['oauth_token', ''])
+  url.search = formatForm(pairs)
+  // The query is encoded, so the first '#' starts the fragment (possibly empty).
+  const href = url.href
+  const hashAt = href.indexOf('#')
+  return hashAt === -1 ? [href, ''] : [href.slice(0, hashAt), href.slice(hashAt)]
 }
 
 /**
@@ -146,6 +172,8 @@ export function createFlow (flowOptions: FlowOptions): Flow {
   const client = createClient({ ...clientOptions, dispatcher })
   const apiClient = baseUrl === undefined ? client : createClient({ ...clientOptions, baseUrl, dispatcher })
   const authorizeBase = new URL(authorizeUrl)
+  // The authorize URL up to the request token, built once: its own query and authorizeParams are fixed.
+  const [authorizePrefix, authorizeHash] = authorizeHrefAround(authorizeBase, authorizeParams)
 
   return {
     client: apiClient,
@@ -168,6 +196,7 @@ export function createFlow (flowOptions: FlowOptions): Flow {
       return result
     },
     authorizeUrl (requestToken, params) {
+      if (params === undefined) return authorizePrefix + percentEncode(requestToken) + authorizeHash
       const url = new URL(authorizeBase)
       const pairs: Array<[string, string]> = []
       for (const [name, value] of url.searchParams) pairs.push([name, value])

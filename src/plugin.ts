@@ -255,7 +255,7 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
     const access: AccessToken = await flow.getAccessToken({ token: taken.entry.token, tokenSecret: taken.entry.secret }, verifier)
     const credentials: OAuth1Credentials = { token: access.token, tokenSecret: access.tokenSecret, extra: access.extra, connectedAt: now, user: userOf(preset, access.extra) }
     const keep = Object.keys(session).filter((key) => key !== 'cookie' && key !== 'sessionId' && key !== 'encryptedSessionId' && key !== sessionKey)
-    const nextState: OAuth1SessionState = { pending: taken.rest }
+    const nextState: OAuth1SessionState = taken.rest.length > 0 ? { pending: taken.rest } : {}
     if (saveCredentials === undefined) nextState.credentials = credentials
     else await saveCredentials(request, credentials)
     await session.regenerate(keep)

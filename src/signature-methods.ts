@@ -70,24 +70,34 @@ export function createSignatureFunction (method: SignatureMethod, options: Signa
   }
   const hash = hmacHash[method]
   if (hash === undefined) invalidOption('signatureMethod', `one of ${signatureMethods.join(', ')}`)
-  // The key of the last token secret, prepared once as a KeyObject: createHmac with a string key
-  // re-imports it on every call. A key longer than the hash's block size is replaced by its hash,
-  // as HMAC itself does first (RFC 2104 §2), so OpenSSL does not re-hash it on every call.
+  // Keys prepared once as KeyObjects: createHmac with a string key re-imports it on every call.
+  // A key longer than the hash's block size is replaced by its hash, as HMAC itself does first
+  // (RFC 2104 §2), so OpenSSL does not re-hash it on every call. The consumer-only key (empty
+  // token secret, as in temporary-credential requests) is kept for good; a token secret gets a
+  // KeyObject from its second consecutive use on (a user's API calls), while a one-off secret
+  // (a request token's, used once for the token request) is passed as is: importing a KeyObject
+  // costs more than the one HMAC it would serve.
   const blockSize = hash === 'sha512' ? 128 : 64
   const hmacKey = (text: string): KeyObject => {
     const bytes = Buffer.from(text, 'utf8')
     return createSecretKey(bytes.length > blockSize ? createHash(hash).update(bytes).digest() : bytes)
   }
-  let cachedSecret = ''
-  let cachedKey = hmacKey(encodedConsumerSecret)
+  const consumerOnlyKey = hmacKey(encodedConsumerSecret)
+  let lastSecret = ''
+  let lastKey: KeyObject | undefined
   return Object.assign(
     (baseString: string, tokenSecret: string) => {
-      if (tokenSecret !== cachedSecret) {
-        const key = hmacKey(encodedConsumerSecret + percentEncode(tokenSecret))
-        cachedSecret = tokenSecret
-        cachedKey = key
+      let key: KeyObject | string
+      if (tokenSecret === '') {
+        key = consumerOnlyKey
+      } else if (tokenSecret === lastSecret) {
+        key = lastKey ??= hmacKey(encodedConsumerSecret + percentEncode(tokenSecret))
+      } else {
+        key = encodedConsumerSecret + percentEncode(tokenSecret)
+        lastSecret = tokenSecret
+        lastKey = undefined
       }
-      return createHmac(hash, cachedKey).update(baseString).digest('base64')
+      return createHmac(hash, key).update(baseString).digest('base64')
     },
     { usesBaseString: true, bodyHash: hash }
   )
