@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: runs the benchmarks and prints their tables.
+ * `npm run bench`: builds dist/ and runs the benchmarks on it (the code users run, compiled by tsc),
+ * then prints their tables.
  *
  * Environment: BENCH_ROUNDS (default 30), BENCH_SLICE_MS (default 150), BENCH_WARMUP_MS
  * (default 1000) tune the interleaved harness, e.g. for a quick smoke run.
