@@ -5,8 +5,8 @@ import { Agent } from 'undici'
 import { createClient, type OAuth1Client } from '../src/client.js'
 import { ErrorCodes, OAuth1Error } from '../src/errors.js'
 import {
-  checkSignature, closedPort, okJson, parseAuthorizationHeader, parseFormPairs, startServer,
-  type RecordedRequest, type SignatureCheck, type VerifyCredentials
+  checkSignature, closedPort, expectSigned, okJson, parseAuthorizationHeader, parseFormPairs, startServer,
+  type RecordedRequest, type VerifyCredentials
 } from './helpers/signature-check.js'
 
 const consumerKey = 'two-legged-consumer-key'
@@ -15,15 +15,6 @@ const token = 'fixed-token-nnch734d00sl2jdk'
 const tokenSecret = 'TOKEN-SECRET-pfkkdhi9sl3r4s00'
 const consumerOnly: VerifyCredentials = { consumerKey, consumerSecret }
 const withFixedToken: VerifyCredentials = { consumerKey, consumerSecret, tokenSecret }
-
-/** Asserts the request verifies with the independent checker and returns what it found. */
-function expectSigned (t: Test, request: RecordedRequest | undefined, credentials: VerifyCredentials, message = 'signature verifies'): SignatureCheck {
-  if (request === undefined) throw new Error('no request recorded')
-  const check = checkSignature(request, credentials)
-  t.same(check.problems, [], message)
-  t.equal(check.valid, true, message)
-  return check
-}
 
 function queryOf (request: RecordedRequest | undefined): Array<[string, string]> {
   const url = request?.url ?? ''

@@ -3,18 +3,7 @@ import type { ClientResponse } from '../src/client.js'
 import { ErrorCodes, OAuth1Error } from '../src/errors.js'
 import { parseProblem } from '../src/problems.js'
 import { checkFlowOptions, createFlow, type FlowOptions, parseTokenResponse } from '../src/flow.js'
-import { type FakeProvider, startFakeProvider } from './helpers/fake-provider.js'
-
-function flowOptions (provider: FakeProvider, overrides: Partial<FlowOptions> = {}): FlowOptions {
-  return {
-    consumerKey: provider.consumerKey,
-    consumerSecret: provider.consumerSecret,
-    requestTokenUrl: provider.requestTokenUrl,
-    authorizeUrl: provider.authorizeUrl,
-    accessTokenUrl: provider.accessTokenUrl,
-    ...overrides
-  }
-}
+import { flowOptions, startFakeProvider } from './helpers/fake-provider.js'
 
 function response (status: number, body: string, headers: Record<string, string> = {}): ClientResponse {
   const buffer = Buffer.from(body)

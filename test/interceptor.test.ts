@@ -5,8 +5,8 @@ import { ErrorCodes } from '../src/errors.js'
 import { createSigningInterceptor, normalizeHeaders, type OAuth1DispatchOptions } from '../src/interceptor.js'
 import { createSigner } from '../src/signer.js'
 import {
-  checkSignature, okJson, parseFormPairs, startServer,
-  type Handler, type RecordedRequest, type SignatureCheck, type TestServer, type VerifyCredentials
+  expectSigned, okJson, parseFormPairs, startServer,
+  type Handler, type RecordedRequest, type TestServer, type VerifyCredentials
 } from './helpers/signature-check.js'
 
 const consumerKey = 'interceptor-consumer-key'
@@ -15,14 +15,6 @@ const consumerOnly: VerifyCredentials = { consumerKey, consumerSecret }
 const form = 'application/x-www-form-urlencoded'
 
 type RequestOptions = Parameters<typeof request>[1]
-
-function expectSigned (t: Test, recorded: RecordedRequest | undefined, credentials: VerifyCredentials, message = 'signature verifies'): SignatureCheck {
-  if (recorded === undefined) throw new Error('no request recorded')
-  const check = checkSignature(recorded, credentials)
-  t.same(check.problems, [], message)
-  t.equal(check.valid, true, message)
-  return check
-}
 
 function hasOAuthQuery (recorded: RecordedRequest | undefined): boolean {
   const url = recorded?.url ?? ''

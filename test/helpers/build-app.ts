@@ -5,22 +5,14 @@ import fastifySession from '@fastify/session'
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type LightMyRequestResponse } from 'fastify'
 import { Writable } from 'node:stream'
 import { fastifyOAuth1, type FastifyOAuth1Options } from '../../src/plugin.js'
-import type { FakeProvider } from './fake-provider.js'
+import { type FakeProvider, flowOptions } from './fake-provider.js'
 
 export const sessionSecret = 'a-session-secret-of-at-least-32-characters!'
 export const callbackUrl = 'http://localhost/oauth/callback'
 
 /** The plugin options for a fake provider, with overrides. */
 export function providerOptions (provider: FakeProvider, overrides: Partial<FastifyOAuth1Options> = {}): FastifyOAuth1Options {
-  return {
-    consumerKey: provider.consumerKey,
-    consumerSecret: provider.consumerSecret,
-    requestTokenUrl: provider.requestTokenUrl,
-    authorizeUrl: provider.authorizeUrl,
-    accessTokenUrl: provider.accessTokenUrl,
-    callbackUrl,
-    ...overrides
-  }
+  return { ...flowOptions(provider), callbackUrl, ...overrides }
 }
 
 export interface BuildOptions {

@@ -2,6 +2,7 @@
 // an implementation independent of ours, and checks consumer key, nonce uniqueness, timestamp
 // freshness, token/secret pairing, verifier and single use, like a strict provider would.
 import { randomBytes } from 'node:crypto'
+import type { FlowOptions } from '../../src/flow.js'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createRequire } from 'node:module'
 import type { AddressInfo, Socket } from 'node:net'
@@ -342,4 +343,16 @@ export async function startFakeProvider (options: FakeProviderOptions = {}): Pro
       await new Promise<void>((resolve) => server.close(() => resolve()))
     }
   })
+}
+
+/** The consumer credentials and the three endpoints of a fake provider, as flow options. */
+export function flowOptions (provider: FakeProvider, overrides: Partial<FlowOptions> = {}): FlowOptions {
+  return {
+    consumerKey: provider.consumerKey,
+    consumerSecret: provider.consumerSecret,
+    requestTokenUrl: provider.requestTokenUrl,
+    authorizeUrl: provider.authorizeUrl,
+    accessTokenUrl: provider.accessTokenUrl,
+    ...overrides
+  }
 }

@@ -5,6 +5,7 @@
  * bug in our signer cannot also hide in the check.
  */
 import { once } from 'node:events'
+import type { Test } from 'tap'
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import oauthSign from 'oauth-sign'
@@ -238,4 +239,13 @@ export async function closedPort (): Promise<number> {
 export const okJson: Handler = (_request, response) => {
   response.setHeader('content-type', 'application/json')
   response.end('{"ok":true}')
+}
+
+/** Asserts that the recorded request verifies with the independent checker, and returns what it found. */
+export function expectSigned (t: Test, request: RecordedRequest | undefined, credentials: VerifyCredentials, message = 'signature verifies'): SignatureCheck {
+  if (request === undefined) throw new Error('no request recorded')
+  const check = checkSignature(request, credentials)
+  t.same(check.problems, [], message)
+  t.equal(check.valid, true, message)
+  return check
 }
