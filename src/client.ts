@@ -3,7 +3,7 @@ import { Agent, type Dispatcher } from 'undici'
 import { clockSkewCorrection } from './clock-skew.js'
 import { formatForm } from './encoding.js'
 import { ErrorCodes, OAuth1Error, invalidOption, isOAuth1Error, type ProviderProblem } from './errors.js'
-import { originOf } from './interceptor.js'
+import { originOf, pathOf } from './interceptor.js'
 import { applyPreset, type PresetName, type ProviderPreset } from './presets.js'
 import { parseProblem } from './problems.js'
 import { createSigner, findHeader, type HeaderRecord, type SignOptions, type Signer, type SignerOptions } from './signer.js'
@@ -141,28 +141,26 @@ export function toTransportError (error: unknown, url: URL, timeout: number): un
   return error
 }
 
-function appendQuery (url: URL, query: QueryInput): void {
+/** Serialises a query or form input with RFC 3986 encoding (`%20`, never `+`); arrays repeat the key. */
+function encodeParams (input: QueryInput): string {
   const pairs: Array<[string, string]> = []
-  if (query instanceof URLSearchParams || Array.isArray(query)) {
-    for (const [name, value] of query as Iterable<[string, string]>) pairs.push([name, String(value)])
+  if (input instanceof URLSearchParams || Array.isArray(input)) {
+    for (const [name, value] of input as Iterable<[string, string]>) pairs.push([name, String(value)])
   } else {
-    for (const name of Object.keys(query)) {
-      const value = (query as Record<string, QueryValue | readonly QueryValue[] | undefined>)[name]
+    for (const name of Object.keys(input)) {
+      const value = (input as Record<string, QueryValue | readonly QueryValue[] | undefined>)[name]
       if (value === undefined) continue
       if (Array.isArray(value)) for (const item of value) pairs.push([name, String(item)])
       else pairs.push([name, String(value)])
     }
   }
-  if (pairs.length === 0) return
-  const extra = formatForm(pairs)
-  url.search = url.search.length > 1 ? url.search.slice(1) + '&' + extra : extra
+  return formatForm(pairs)
 }
 
-function formToString (form: NonNullable<RequestOptions['form']>): string {
-  if (form instanceof URLSearchParams) return formatForm(form)
-  const url = new URL('http://x')
-  appendQuery(url, form)
-  return url.search.slice(1)
+function appendQuery (url: URL, query: QueryInput): void {
+  const extra = encodeParams(query)
+  if (extra === '') return
+  url.search = url.search.length > 1 ? url.search.slice(1) + '&' + extra : extra
 }
 
 class FullResponse implements ClientResponse {
@@ -304,18 +302,20 @@ async function send (core: ClientCore, input: string | URL, options: RequestOpti
   const headers: HeaderRecord = { ...options.headers }
   if (core.userAgent !== undefined && findHeader(headers, 'user-agent') === undefined) headers['user-agent'] = core.userAgent
   let body: string | Uint8Array | undefined
+  let contentType: string | undefined
   if (options.form !== undefined) {
-    body = formToString(options.form)
-    if (findHeader(headers, 'content-type') === undefined) headers['content-type'] = 'application/x-www-form-urlencoded'
+    body = encodeParams(options.form)
+    contentType = 'application/x-www-form-urlencoded'
   } else if (options.json !== undefined) {
     body = JSON.stringify(options.json)
-    if (findHeader(headers, 'content-type') === undefined) headers['content-type'] = 'application/json'
+    contentType = 'application/json'
   } else if (options.body instanceof URLSearchParams) {
-    body = formatForm(options.body)
-    if (findHeader(headers, 'content-type') === undefined) headers['content-type'] = 'application/x-www-form-urlencoded'
+    body = encodeParams(options.body)
+    contentType = 'application/x-www-form-urlencoded'
   } else {
     body = options.body
   }
+  if (contentType !== undefined && findHeader(headers, 'content-type') === undefined) headers['content-type'] = contentType
   const signOptions: SignOptions | undefined = credentials === undefined ? options.oauth : { ...credentials, ...options.oauth }
   const timeout = options.timeout ?? core.timeout
   const firstOrigin = url.origin
@@ -339,7 +339,7 @@ async function send (core: ClientCore, input: string | URL, options: RequestOpti
       const signed = core.signer.sign({ method, url, headers, body }, signOptions)
       dispatch.headers = signed.headers as Record<string, string>
       dispatch.body = signed.body ?? null
-      if (core.signer.placement === 'query') dispatch.path = signed.url.slice(signed.url.indexOf('/', signed.url.indexOf('//') + 2))
+      if (core.signer.placement === 'query') dispatch.path = pathOf(signed.url)
     }
     let response: Dispatcher.ResponseData
     let data: Buffer

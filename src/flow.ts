@@ -196,14 +196,10 @@ export function createFlow (flowOptions: FlowOptions): Flow {
       return result
     },
     authorizeUrl (requestToken, params) {
-      if (params === undefined) return authorizePrefix + percentEncode(requestToken) + authorizeHash
-      const url = new URL(authorizeBase)
-      const pairs: Array<[string, string]> = []
-      for (const [name, value] of url.searchParams) pairs.push([name, value])
-      for (const [name, value] of Object.entries({ ...authorizeParams, ...params })) pairs.push([name, value])
-      pairs.push(['oauth_token', requestToken])
-      url.search = formatForm(pairs)
-      return url.href
+      const [prefix, hash] = params === undefined
+        ? [authorizePrefix, authorizeHash]
+        : authorizeHrefAround(authorizeBase, { ...authorizeParams, ...params })
+      return prefix + percentEncode(requestToken) + hash
     },
     async getAccessToken (requestToken, verifier) {
       const response = await client.request(accessTokenUrl, {

@@ -61,9 +61,14 @@ export function originOf (value: string | URL): string {
   }
 }
 
+/** The path and query of an absolute http(s) URL string, e.g. `/a?b=1` of `https://h:8/a?b=1`. */
+export function pathOf (href: string): string {
+  return href.slice(href.indexOf('/', href.indexOf('//') + 2))
+}
+
 /**
- * Signs a dispatch, or returns `undefined` when it is not to be signed. Shared by the interceptor
- * and the client.
+ * Signs one dispatch for an allowed origin: undici's `query` option is folded into the path so it
+ * is signed too, and stream bodies are refused.
  */
 export function signDispatch (signer: Signer, opts: OAuth1DispatchOptions, origin: string): OAuth1DispatchOptions {
   const { oauth1, query, ...rest } = opts
@@ -84,10 +89,9 @@ export function signDispatch (signer: Signer, opts: OAuth1DispatchOptions, origi
     headers: normalizeHeaders(rest.headers),
     body: body ?? undefined
   }, oauth1)
-  const pathStart = signed.url.indexOf('/', signed.url.indexOf('//') + 2)
   return {
     ...rest,
-    path: signed.url.slice(pathStart),
+    path: pathOf(signed.url),
     headers: signed.headers as Record<string, string | string[]>,
     body: signed.body ?? null
   }

@@ -239,7 +239,7 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
     if (isDenial(query)) {
       throw new OAuth1Error(ErrorCodes.ACCESS_DENIED, 'The user did not authorize access at the provider')
     }
-    if (!hasPending && sessionOf(request).get(sessionKey) === undefined) {
+    if (!hasPending && session.get(sessionKey) === undefined) {
       throw new OAuth1Error(ErrorCodes.NO_SESSION,
         'No sign-in is in progress in this session: the session cookie did not come back (SameSite=Strict, secure cookie over http, another host name) or the flow expired')
     }

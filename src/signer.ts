@@ -1,4 +1,4 @@
-import { baseStringUri, encodeJoinedParameters, sortPairs } from './base-string.js'
+import { baseStringUri, encodeJoinedParameters, joinEncodedParameters, sortPairs } from './base-string.js'
 import { formatForm, parseForm, percentEncode, type ParamList } from './encoding.js'
 import { ErrorCodes, OAuth1Error, invalidOption } from './errors.js'
 import { generateNonce } from './nonce.js'
@@ -288,9 +288,9 @@ export function createSigner (options: SignerOptions): Signer {
       if (addContentType) headers['content-type'] = formType
       let outUrl = url.href
       let outBody: string | Uint8Array | undefined = body
+      encodedOauth.push(['oauth_signature', percentEncode(oauthSignature)], ...constantPairs)
+      sortPairs(encodedOauth, byName)
       if (placement === 'header') {
-        encodedOauth.push(['oauth_signature', percentEncode(oauthSignature)], ...constantPairs)
-        sortPairs(encodedOauth, byName)
         let header = headerPrefix
         for (let i = 0; i < encodedOauth.length; i++) {
           const [name, value] = encodedOauth[i] as [string, string]
@@ -302,9 +302,9 @@ export function createSigner (options: SignerOptions): Signer {
         // WHATWG gives '' for an empty query or fragment, so cut the href at the first '#' and look for a bare '?'.
         const hashAt = outUrl.indexOf('#')
         const withoutHash = hashAt === -1 ? outUrl : outUrl.slice(0, hashAt)
-        outUrl = withoutHash + (url.search.length > 1 ? '&' : withoutHash.endsWith('?') ? '' : '?') + formatForm(oauth)
+        outUrl = withoutHash + (url.search.length > 1 ? '&' : withoutHash.endsWith('?') ? '' : '?') + joinEncodedParameters(encodedOauth)
       } else {
-        outBody = (formBody as string) + ((formBody as string).length > 0 ? '&' : '') + formatForm(oauth)
+        outBody = (formBody as string) + ((formBody as string).length > 0 ? '&' : '') + joinEncodedParameters(encodedOauth)
       }
       return { url: outUrl, headers, body: outBody, oauthParams }
     }
