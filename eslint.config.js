@@ -1,6 +1,36 @@
 import neostandard from 'neostandard'
 
-export default neostandard({
-  ts: true,
-  ignores: ['dist/**', '.tap/**', 'coverage/**', 'test-artifacts/**', 'node_modules/**'],
-})
+// The layers of src/, lowest first. A file may import only from its own layer or lower ones;
+// only the adapters (fastify/, and later express/) may import a web framework.
+const layers = ['protocol', 'signer', 'presets', 'http', 'flow', 'adapters']
+const folders = { adapters: ['fastify', 'express', 'testing'] }
+const frameworks = ['fastify', 'fastify-plugin', '@fastify/*', 'express', 'express-session']
+
+function layerRules (layer, index) {
+  const higher = layers.slice(index + 1).flatMap((name) => folders[name] ?? [name])
+  const own = folders[layer] ?? [layer]
+  return {
+    files: own.map((folder) => `src/${folder}/**/*.ts`),
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          ...higher.map((name) => ({ group: [`../${name}/*`, `../../${name}/*`], message: `src/${own[0]}/ is below src/${name}/ and may not import it` })),
+          { group: ['../core.js', '../index.js', '../../core.js', '../../index.js'], message: 'import the module you need, not an entry point' },
+          ...(layer === 'adapters' ? [] : [{ group: frameworks, message: 'only the adapters import a web framework' }])
+        ]
+      }]
+    }
+  }
+}
+
+export default [
+  ...neostandard({
+    ts: true,
+    ignores: ['dist/**', '.tap/**', 'coverage/**', 'test-artifacts/**', 'node_modules/**'],
+  }),
+  {
+    files: ['src/errors.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['./*'], message: 'errors.ts is the leaf module and imports nothing of ours' }] }] }
+  },
+  ...layers.map(layerRules),
+]

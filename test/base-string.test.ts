@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto'
 import t from 'tap'
-import { baseStringUri, joinEncodedParameters, normalizeParameters, signatureBaseString } from '../src/base-string.js'
-import { parseForm, type ParamList } from '../src/encoding.js'
+import { baseStringUri, joinEncodedParameters, normalizeParameters, signatureBaseString } from '../src/protocol/base-string.js'
+import { parseForm, type ParamList } from '../src/protocol/encoding.js'
 
 function hmacSha1 (key: string, text: string): string {
   return createHmac('sha1', key).update(text).digest('base64')

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
 import t, { type Test } from 'tap'
 import { Agent } from 'undici'
-import { createClient, type OAuth1Client } from '../src/client.js'
+import { createClient, type OAuth1Client } from '../src/http/client.js'
 import { ErrorCodes, OAuth1Error } from '../src/errors.js'
 import {
   checkSignature, closedPort, expectSigned, okJson, parseAuthorizationHeader, parseFormPairs, startServer,

@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http'
 import t, { type Test } from 'tap'
-import { createClient, type ClientOptions } from '../src/client.js'
-import { clockSkewCorrection, unexplainedSkewThreshold } from '../src/clock-skew.js'
-import { OAuthProblems } from '../src/problems.js'
+import { createClient, type ClientOptions } from '../src/http/client.js'
+import { clockSkewCorrection, unexplainedSkewThreshold } from '../src/http/clock-skew.js'
+import { OAuthProblems } from '../src/errors.js'
 import { checkSignature, type RecordedRequest, startServer } from './helpers/signature-check.js'
 
 const consumerKey = 'skew-consumer-key'

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { formDecode, formatForm, parseForm, parseFormToRecord, percentEncode, type ParamList } from '../src/encoding.js'
+import { formDecode, formatForm, parseForm, parseFormToRecord, percentEncode, type ParamList } from '../src/protocol/encoding.js'
 
 // An independent RFC 5849 §3.6 encoder, byte by byte, used only as the expected value.
 function referenceEncode (value: string): string {

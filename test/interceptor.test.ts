@@ -2,8 +2,8 @@ import { Readable } from 'node:stream'
 import t, { type Test } from 'tap'
 import { Agent, type Dispatcher, Headers, interceptors, request } from 'undici'
 import { ErrorCodes } from '../src/errors.js'
-import { createSigningInterceptor, normalizeHeaders, type OAuth1DispatchOptions } from '../src/interceptor.js'
-import { createSigner } from '../src/signer.js'
+import { createSigningInterceptor, normalizeHeaders, type OAuth1DispatchOptions } from '../src/http/interceptor.js'
+import { createSigner } from '../src/signer/signer.js'
 import {
   expectSigned, okJson, parseFormPairs, startServer,
   type Handler, type RecordedRequest, type TestServer, type VerifyCredentials

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { addPending, type PendingToken, safeEqual, safeReturnPath, takePending } from '../src/pending-tokens.js'
+import { addPending, type PendingToken, safeEqual, safeReturnPath, takePending } from '../src/flow/pending-tokens.js'
 
 const limits = { ttl: 1000, max: 3 }
 const entry = (token: string, created: number): PendingToken => ({ token, secret: `${token}-secret`, created })

@@ -4,7 +4,7 @@ import fastifySession from '@fastify/session'
 import Fastify, { type FastifyInstance } from 'fastify'
 import t from 'tap'
 import { ErrorCodes } from '../src/errors.js'
-import { fastifyOAuth1, type FastifyOAuth1Options } from '../src/plugin.js'
+import { fastifyOAuth1, type FastifyOAuth1Options } from '../src/fastify/plugin.js'
 import { sessionSecret } from './helpers/build-app.js'
 
 /** What the helpers need of a test: somewhere to register clean-up. */

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import t from 'tap'
 import { ErrorCodes, OAuth1Error } from '../src/errors.js'
-import { type FastifyOAuth1Options, isDenial, type OAuth1Credentials, type OAuth1RequestClient, type OAuth1SessionState } from '../src/plugin.js'
+import { type FastifyOAuth1Options, isDenial, type OAuth1Credentials, type OAuth1RequestClient, type OAuth1SessionState } from '../src/fastify/plugin.js'
 import { Browser, buildApp, type BuildOptions, callbackUrl, logCapture, providerOptions } from './helpers/build-app.js'
 import { type AuthorizeMode, type FakeProvider, startFakeProvider } from './helpers/fake-provider.js'
 

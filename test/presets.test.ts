@@ -7,13 +7,13 @@ import fastifyCookie from '@fastify/cookie'
 import fastifySession from '@fastify/session'
 import Fastify, { type FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
-import { type ClientOptions, createClient } from '../src/client.js'
+import { type ClientOptions, createClient } from '../src/http/client.js'
 import { ErrorCodes, OAuth1Error } from '../src/errors.js'
-import { type FastifyOAuth1Options, fastifyOAuth1 } from '../src/plugin.js'
+import { type FastifyOAuth1Options, fastifyOAuth1 } from '../src/fastify/plugin.js'
 import {
   applyPreset, type DenialStyle, discogs, evernote, flickr, garmin, jira, magento, mastercard, netsuite, presetFactories, presets,
   type ProviderPreset, resolvePreset, schoology, smugmug, trello, tumblr, userOf, woocommerce, x, zotero
-} from '../src/presets.js'
+} from '../src/presets/presets.js'
 import { Browser, buildApp, callbackUrl, sessionSecret } from './helpers/build-app.js'
 import {
   baseUriOf, checkSignature, okJson, type Pairs, parseAuthorizationHeader, parseFormPairs, type RecordedRequest, startServer

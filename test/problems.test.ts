@@ -1,7 +1,8 @@
 import t from 'tap'
 import { ErrorCodes, OAuth1Error, type ProviderProblem } from '../src/errors.js'
 import * as api from '../src/index.js'
-import { isOAuthProblem, OAuthProblems, type OAuthProblem, parseAuthParams, parseProblem } from '../src/problems.js'
+import { isOAuthProblem, OAuthProblems, type OAuthProblem } from '../src/errors.js'
+import { parseAuthParams, parseProblem } from '../src/protocol/problems.js'
 
 t.test('parseAuthParams reads a WWW-Authenticate: OAuth header', async (t) => {
   t.same(parseAuthParams('OAuth realm="Example", oauth_problem="token_rejected"'), { realm: 'Example', oauth_problem: 'token_rejected' })

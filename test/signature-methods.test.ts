@@ -1,7 +1,7 @@
 import { createHash, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, verify } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import t from 'tap'
-import { computeBodyHash, createSignatureFunction, signatureMethods } from '../src/signature-methods.js'
+import { computeBodyHash, createSignatureFunction, signatureMethods } from '../src/protocol/signature-methods.js'
 
 // The RSA-SHA1 test case of the OAuth wiki (http://wiki.oauth.net/TestCases, section 9.3).
 const wikiPrivateKey = readFileSync(new URL('./fixtures/oauth-wiki-rsa-private.pem', import.meta.url), 'utf8')

@@ -2,10 +2,11 @@ import { createHash, createHmac, generateKeyPairSync, verify } from 'node:crypto
 import { readFileSync } from 'node:fs'
 import { Readable } from 'node:stream'
 import t from 'tap'
-import { baseStringUri, normalizeParameters, signatureBaseString } from '../src/base-string.js'
-import { parseForm } from '../src/encoding.js'
-import { generateNonce } from '../src/nonce.js'
-import { createSigner, findHeader, isFormContentType, type SignableRequest, type SignerOptions } from '../src/signer.js'
+import { baseStringUri, normalizeParameters, signatureBaseString } from '../src/protocol/base-string.js'
+import { parseForm } from '../src/protocol/encoding.js'
+import { generateNonce } from '../src/protocol/nonce.js'
+import { createSigner, type SignableRequest, type SignerOptions } from '../src/signer/signer.js'
+import { findHeader, isFormContentType } from '../src/protocol/headers.js'
 
 // Expected values below come from RFC 5849, OAuth Core 1.0 Appendix A, X's documentation, the
 // OAuth wiki test cases, or node:crypto applied to a base string written out by hand.

@@ -4,7 +4,7 @@ import fastifyCookie from '@fastify/cookie'
 import fastifySession from '@fastify/session'
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type LightMyRequestResponse } from 'fastify'
 import { Writable } from 'node:stream'
-import { fastifyOAuth1, type FastifyOAuth1Options } from '../../src/plugin.js'
+import { fastifyOAuth1, type FastifyOAuth1Options } from '../../src/fastify/plugin.js'
 import { type FakeProvider, flowOptions } from './fake-provider.js'
 
 export const sessionSecret = 'a-session-secret-of-at-least-32-characters!'

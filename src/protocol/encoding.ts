@@ -1,4 +1,4 @@
-import { ErrorCodes, OAuth1Error } from './errors.js'
+import { ErrorCodes, OAuth1Error } from '../errors.js'
 
 /** A list of decoded name/value pairs; order and duplicates are kept (RFC 5849 §3.4.1.3.1). */
 export type ParamList = Array<[name: string, value: string]>

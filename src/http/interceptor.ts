@@ -1,7 +1,8 @@
 import { stringify } from 'node:querystring'
 import type { Dispatcher } from 'undici'
-import { ErrorCodes, OAuth1Error, invalidOption } from './errors.js'
-import { createSigner, type HeaderRecord, type SignOptions, type Signer, type SignerOptions } from './signer.js'
+import { ErrorCodes, OAuth1Error, invalidOption } from '../errors.js'
+import { originOf, pathOf } from './urls.js'
+import { createSigner, type HeaderRecord, type SignOptions, type Signer, type SignerOptions } from '../signer/signer.js'
 
 /**
  * Per-request signing values carried on undici's dispatch options, e.g. the user's token for a
@@ -50,20 +51,6 @@ function appendHeader (out: HeaderRecord, name: string, value: string | string[]
   const existing = out[name]
   if (existing === undefined) out[name] = value
   else out[name] = ([] as string[]).concat(existing as string | string[], value)
-}
-
-/** The canonical origin of a URL or origin string, e.g. `https://api.x.com` (default port dropped). */
-export function originOf (value: string | URL): string {
-  try {
-    return (value instanceof URL ? value : new URL(value)).origin
-  } catch (cause) {
-    throw new OAuth1Error(ErrorCodes.INVALID_OPTION, 'Invalid origin: expected an absolute http(s) URL', { cause })
-  }
-}
-
-/** The path and query of an absolute http(s) URL string, e.g. `/a?b=1` of `https://h:8/a?b=1`. */
-export function pathOf (href: string): string {
-  return href.slice(href.indexOf('/', href.indexOf('//') + 2))
 }
 
 /**

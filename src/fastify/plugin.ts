@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import type { ClientResponse, OAuth1Client, RequestOptions } from './client.js'
-import { ErrorCodes, OAuth1Error, invalidOption } from './errors.js'
-import { type AccessToken, createFlow, type Flow, type FlowOptions } from './flow.js'
-import { resolvePreset, userOf } from './presets.js'
-import { addPending, type PendingToken, safeReturnPath, takePending } from './pending-tokens.js'
+import type { ClientResponse, OAuth1Client, RequestOptions } from '../http/client.js'
+import { ErrorCodes, OAuth1Error, invalidOption } from '../errors.js'
+import { type AccessToken, createFlow, type Flow, type FlowOptions } from '../flow/flow.js'
+import { resolvePreset, userOf } from '../presets/presets.js'
+import { addPending, type PendingToken, safeReturnPath, takePending } from '../flow/pending-tokens.js'
 
 /** A user's token credentials and what the provider said about the user (RFC 5849 §2.3). */
 export interface OAuth1Credentials {

@@ -1,11 +1,12 @@
-import { baseStringUri, encodeJoinedParameters, joinEncodedParameters, sortPairs } from './base-string.js'
-import { formatForm, parseForm, percentEncode, type ParamList } from './encoding.js'
-import { ErrorCodes, OAuth1Error, invalidOption } from './errors.js'
-import { generateNonce } from './nonce.js'
+import { baseStringUri, encodeJoinedParameters, joinEncodedParameters, sortPairs } from '../protocol/base-string.js'
+import { formatForm, parseForm, percentEncode, type ParamList } from '../protocol/encoding.js'
+import { ErrorCodes, OAuth1Error, invalidOption } from '../errors.js'
+import { findHeader, formType, type HeaderRecord, isFormContentType } from '../protocol/headers.js'
+import { generateNonce } from '../protocol/nonce.js'
 import {
   type BodyHashAlgorithm, computeBodyHash, createSignatureFunction, type PrivateKeyInput,
   type SignatureMethod, signatureMethods
-} from './signature-methods.js'
+} from '../protocol/signature-methods.js'
 
 /** Where the protocol parameters travel (RFC 5849 §3.5). */
 export type Placement = 'header' | 'query' | 'body'
@@ -39,9 +40,6 @@ export interface SignerOptions {
   nonce?: (() => string) | undefined
 }
 
-/** Header values as a plain object, like Node's `OutgoingHttpHeaders`. */
-export type HeaderRecord = Record<string, string | string[] | number | undefined>
-
 /** A request body the signer can read: text, bytes or form parameters. */
 export type SignableBody = string | Uint8Array | URLSearchParams
 
@@ -67,6 +65,8 @@ export interface SignOptions {
   /** More protocol parameters, each named `oauth_*` (e.g. `oauth_session_handle`). */
   extraParams?: Record<string, string> | undefined
 }
+
+export type { HeaderRecord }
 
 /** The signed request, ready to send. */
 export interface SignedRequest {
@@ -94,7 +94,6 @@ export interface Signer {
   timestamp (): number
 }
 
-const formType = 'application/x-www-form-urlencoded'
 const placements: readonly Placement[] = ['header', 'query', 'body']
 const reservedNames = new Set([
   'oauth_consumer_key', 'oauth_token', 'oauth_signature_method', 'oauth_signature', 'oauth_timestamp',
@@ -108,28 +107,6 @@ function isString (value: unknown): value is string {
 function checkOptionalString (options: object, name: string): void {
   const value = (options as Record<string, unknown>)[name]
   if (value !== undefined && !isString(value)) invalidOption(name, 'a string')
-}
-
-/**
- * Finds a header by case-insensitive name.
- */
-export function findHeader (headers: HeaderRecord | undefined, name: string): string | undefined {
-  if (headers === undefined) return undefined
-  for (const key in headers) {
-    if (key.length === name.length && key.toLowerCase() === name) {
-      const value = headers[key]
-      if (value === undefined) return undefined
-      return Array.isArray(value) ? value.join(', ') : String(value)
-    }
-  }
-  return undefined
-}
-
-/** True for `application/x-www-form-urlencoded`, with or without parameters such as `charset`. */
-export function isFormContentType (contentType: string | undefined): boolean {
-  if (contentType === undefined) return false
-  const semi = contentType.indexOf(';')
-  return (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase() === formType
 }
 
 function copyHeaders (headers: HeaderRecord | undefined, drop: string | undefined): Record<string, string | string[] | number> {

@@ -1,6 +1,6 @@
-import { invalidOption } from './errors.js'
-import type { BodyHashAlgorithm, SignatureMethod } from './signature-methods.js'
-import type { Placement } from './signer.js'
+import { invalidOption } from '../errors.js'
+import type { BodyHashAlgorithm, SignatureMethod } from '../protocol/signature-methods.js'
+import type { Placement } from '../signer/signer.js'
 
 /** How a provider tells the callback that the user refused (each seen in the wild). */
 export type DenialStyle =

@@ -1,12 +1,13 @@
 import { setTimeout as setTimeoutPromise } from 'node:timers/promises'
 import { Agent, type Dispatcher } from 'undici'
 import { clockSkewCorrection } from './clock-skew.js'
-import { formatForm } from './encoding.js'
-import { ErrorCodes, OAuth1Error, invalidOption, isOAuth1Error, type ProviderProblem } from './errors.js'
-import { originOf, pathOf } from './interceptor.js'
-import { applyPreset, type PresetName, type ProviderPreset } from './presets.js'
-import { parseProblem } from './problems.js'
-import { createSigner, findHeader, type HeaderRecord, type SignOptions, type Signer, type SignerOptions } from './signer.js'
+import { formatForm } from '../protocol/encoding.js'
+import { ErrorCodes, OAuth1Error, invalidOption, isOAuth1Error, type ProviderProblem } from '../errors.js'
+import { isPositiveNumber, originOf, pathOf } from './urls.js'
+import { applyPreset, type PresetName, type ProviderPreset } from '../presets/presets.js'
+import { parseProblem } from '../protocol/problems.js'
+import { findHeader, type HeaderRecord } from '../protocol/headers.js'
+import { createSigner, type SignOptions, type Signer, type SignerOptions } from '../signer/signer.js'
 
 /** Query values accepted by {@link RequestOptions.query}. */
 export type QueryValue = string | number | boolean
@@ -116,11 +117,6 @@ function retryDelay (attempt: number, retryAfter: string | string[] | undefined,
   const seconds = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter)
   const ms = Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds * 1000, 10_000) : Math.min(100 * 2 ** attempt, 2_000)
   return setTimeoutPromise(ms, undefined, signal === undefined ? undefined : { signal })
-}
-
-/** True when a value is a positive finite number (milliseconds, bytes, ...). */
-export function isPositiveNumber (value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0
 }
 
 /**

@@ -1,10 +1,11 @@
 import { Agent } from 'undici'
-import { createClient, isPositiveNumber, type ClientOptions, type ClientResponse, type OAuth1Client } from './client.js'
-import { applyPreset } from './presets.js'
-import { formatForm, parseForm, percentEncode } from './encoding.js'
-import { ErrorCodes, OAuth1Error, invalidOption } from './errors.js'
-import { parseProblem } from './problems.js'
-import { findHeader } from './signer.js'
+import { createClient, type ClientOptions, type ClientResponse, type OAuth1Client } from '../http/client.js'
+import { applyPreset } from '../presets/presets.js'
+import { formatForm, parseForm, percentEncode } from '../protocol/encoding.js'
+import { ErrorCodes, OAuth1Error, invalidOption } from '../errors.js'
+import { parseProblem } from '../protocol/problems.js'
+import { findHeader } from '../protocol/headers.js'
+import { isPositiveNumber } from '../http/urls.js'
 
 /** Temporary credentials (RFC 5849 §2.1). */
 export interface RequestToken {

@@ -1,6 +1,6 @@
 import { createHash, createHmac, createPrivateKey, createSecretKey, type KeyObject, sign as rsaSign } from 'node:crypto'
 import { percentEncode } from './encoding.js'
-import { ErrorCodes, OAuth1Error, invalidOption } from './errors.js'
+import { ErrorCodes, OAuth1Error, invalidOption } from '../errors.js'
 
 /**
  * The signature methods this library implements: the three of RFC 5849 §3.4 plus the SHA-2

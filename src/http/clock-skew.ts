@@ -1,4 +1,4 @@
-import { parseProblem } from './problems.js'
+import { parseProblem } from '../protocol/problems.js'
 
 /** Smallest disagreement, in seconds, worth correcting when the provider did not name the timestamp as the problem. */
 export const unexplainedSkewThreshold = 300
