@@ -3,7 +3,7 @@ import fp from 'fastify-plugin'
 import type { ClientResponse, OAuth1Client, RequestOptions } from '../http/client.js'
 import { ErrorCodes, OAuth1Error, invalidOption } from '../errors.js'
 import { type AccessToken, createFlow, type Flow, type FlowOptions } from '../flow/flow.js'
-import { presetFacts, userOf } from '../presets/presets.js'
+import { type PresetFields, presetFacts, userOf } from '../presets/presets.js'
 import { callbackError, classifyCallback } from '../flow/callback.js'
 import { addPending, type PendingToken, safeReturnPath, takePending } from '../flow/pending-tokens.js'
 
@@ -20,7 +20,7 @@ export interface OAuth1Credentials {
 }
 
 /** Options of the plugin. Everything is validated at registration. */
-export interface FastifyOAuth1Options extends FlowOptions {
+export interface FastifyOAuth1Options extends FlowOptions, PresetFields {
   /**
    * Names the request and instance decorations (`request[name]`, `app[name]`) and the session
    * key. Default `'oauth1'`. Register once per provider with distinct names.

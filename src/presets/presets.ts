@@ -406,14 +406,22 @@ export function resolvePreset (provider: ProviderPreset | PresetName | undefined
   return provider
 }
 
-/** The preset fields the options may carry, given by a spread preset or set by the caller. */
+/**
+ * The preset fields the options may carry, from a spread preset or set by the caller; each
+ * overrides the named `provider`'s value.
+ */
 export interface PresetFields {
+  /** A provider preset (object or name). */
   provider?: ProviderPreset | PresetName | undefined
   id?: string | undefined
   flow?: ProviderPreset['flow'] | undefined
+  /** The denial styles the callback honours (see {@link DenialStyle}). */
   denial?: readonly DenialStyle[] | undefined
+  /** The access-token fields naming the user. */
   userFields?: UserFields | undefined
+  /** More API origins a user client may call. */
   apiOrigins?: readonly string[] | undefined
+  /** Refuse options without a `userAgent`. */
   requiresUserAgent?: boolean | undefined
 }
 
@@ -467,15 +475,17 @@ function isOrigin (value: unknown): boolean {
  */
 export function presetFacts (options: PresetFields): PresetFacts {
   const named = resolvePreset(options.provider)
-  const pick = <K extends keyof PresetFields & keyof ProviderPreset>(key: K): PresetFields[K] | ProviderPreset[K] | undefined =>
-    options[key] !== undefined ? options[key] : named?.[key]
+  const pick = <K extends keyof PresetFields & keyof ProviderPreset, D>(key: K, fallback: D): NonNullable<PresetFields[K] | ProviderPreset[K]> | D => {
+    const value = options[key] !== undefined ? options[key] : named?.[key]
+    return value === undefined ? fallback : value as NonNullable<PresetFields[K] | ProviderPreset[K]>
+  }
   return checkFacts({
-    id: pick('id'),
-    flow: pick('flow'),
-    denial: pick('denial') ?? defaultDenialStyles,
-    userFields: pick('userFields') ?? defaultUserFields,
-    apiOrigins: pick('apiOrigins') ?? [],
-    requiresUserAgent: pick('requiresUserAgent') ?? false
+    id: pick('id', undefined),
+    flow: pick('flow', undefined),
+    denial: pick('denial', defaultDenialStyles),
+    userFields: pick('userFields', defaultUserFields),
+    apiOrigins: pick('apiOrigins', []),
+    requiresUserAgent: pick('requiresUserAgent', false)
   })
 }
 
