@@ -80,3 +80,19 @@ t.test('callbackError codes each outcome without echoing the query', async (t) =
   t.equal(odd?.problem, '<script>secret=1', 'but is on the error')
   t.equal(callbackError({ kind: 'callback', token: 't', verifier: 'v' }), undefined)
 })
+
+// Type checks (tsc runs over test/): the outcome is a discriminated union.
+export function problemOf (outcome: ReturnType<typeof classifyCallback>): string | undefined {
+  // @ts-expect-error only a provider-error outcome has a problem
+  const unchecked: unknown = outcome.problem
+  if (unchecked === null) return undefined
+  if (outcome.kind === 'provider-error') return outcome.problem
+  if (outcome.kind === 'denied') {
+    const style: DenialStyle = outcome.style
+    return style
+  }
+  const verifier: string | undefined = outcome.verifier
+  return verifier
+}
+// @ts-expect-error denial styles are checked
+classifyCallback({}, ['maybe'])

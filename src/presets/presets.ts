@@ -413,7 +413,9 @@ export function resolvePreset (provider: ProviderPreset | PresetName | undefined
 export interface PresetFields {
   /** A provider preset (object or name). */
   provider?: ProviderPreset | PresetName | undefined
+  /** The preset's id (carried by a spread preset). */
   id?: string | undefined
+  /** The preset's flow (carried by a spread preset). */
   flow?: ProviderPreset['flow'] | undefined
   /** The denial styles the callback honours (see {@link DenialStyle}). */
   denial?: readonly DenialStyle[] | undefined
@@ -429,6 +431,7 @@ export interface PresetFields {
 export interface PresetFacts {
   /** The preset's id, when there is one. */
   id: string | undefined
+  /** The preset's flow, when there is one. */
   flow: ProviderPreset['flow'] | undefined
   /** The denial styles the callback honours ({@link defaultDenialStyles} without a preset). */
   denial: readonly DenialStyle[]
