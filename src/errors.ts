@@ -87,6 +87,12 @@ export const ErrorCodes = {
   ACCESS_DENIED: 'OAUTH1_ACCESS_DENIED',
   /** The callback carried no `oauth_verifier`. */
   MISSING_VERIFIER: 'OAUTH1_MISSING_VERIFIER',
+  /**
+   * The provider redirected to the callback with an `oauth_problem` that is not a refusal
+   * (`token_rejected`, `token_expired`, ...): the sign-in cannot complete; `problem` says why.
+   * 400 like the other callbacks that cannot complete, so `failureRedirect` applies.
+   */
+  CALLBACK_PROBLEM: 'OAUTH1_CALLBACK_PROBLEM',
   /** A per-user client was used while the user has not connected an account. */
   NOT_CONNECTED: 'OAUTH1_NOT_CONNECTED',
   /** A redirect pointed somewhere it may not be followed (another origin with credentials, too many). */
@@ -132,6 +138,7 @@ const defaultStatus: Record<ErrorCode, number> = {
   OAUTH1_NO_SESSION: 400,
   OAUTH1_ACCESS_DENIED: 403,
   OAUTH1_MISSING_VERIFIER: 400,
+  OAUTH1_CALLBACK_PROBLEM: 400,
   OAUTH1_NOT_CONNECTED: 401,
   OAUTH1_REDIRECT_REFUSED: 502
 }

@@ -14,6 +14,7 @@ t.test('every code has a default statusCode', async (t) => {
     OAUTH1_NO_SESSION: 400,
     OAUTH1_ACCESS_DENIED: 403,
     OAUTH1_MISSING_VERIFIER: 400,
+    OAUTH1_CALLBACK_PROBLEM: 400,
     OAUTH1_NOT_CONNECTED: 401,
     OAUTH1_REDIRECT_REFUSED: 502
   }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import t from 'tap'
 import { ErrorCodes, OAuth1Error } from '../src/errors.js'
-import { type FastifyOAuth1Options, isDenial, type OAuth1Credentials, type OAuth1RequestClient, type OAuth1SessionState } from '../src/fastify/plugin.js'
+import { type FastifyOAuth1Options, type OAuth1Credentials, type OAuth1RequestClient, type OAuth1SessionState } from '../src/fastify/plugin.js'
 import { Browser, buildApp, type BuildOptions, callbackUrl, logCapture, providerOptions } from './helpers/build-app.js'
 import { type AuthorizeMode, type FakeProvider, startFakeProvider } from './helpers/fake-provider.js'
 
@@ -210,29 +210,6 @@ t.test('every denial style with failureRedirect: redirect with oauth1_error', as
       t.equal((await browser.get('/creds')).json().connected, false)
     })
   }
-})
-
-t.test('isDenial recognises every refusal form and nothing else', async (t) => {
-  const denied: Array<Record<string, unknown>> = [
-    { denied: 'tok' },
-    { denied: '' },
-    { oauth_token: 't', oauth_problem: 'user_refused' },
-    { oauth_token: 't', oauth_verifier: 'denied' },
-    { oauth_token: 't', oauth_verifier: 'DENIED' },
-    { oauth_token: 't', authorize: '0' },
-    { oauth_token: 't', authorize: ['0', '1'] },
-    { error: 'access_denied' }
-  ]
-  const approved: Array<Record<string, unknown>> = [
-    { oauth_token: 't', oauth_verifier: 'v' },
-    { oauth_token: 't', oauth_verifier: 'deniedX' },
-    { oauth_token: 't', authorize: '1', oauth_verifier: 'v' },
-    { oauth_token: 't' },
-    { error: 'server_error' },
-    {}
-  ]
-  for (const query of denied) t.equal(isDenial(query), true, JSON.stringify(query))
-  for (const query of approved) t.equal(isDenial(query), false, JSON.stringify(query))
 })
 
 t.test('a callback without a session and failureRedirect: redirect with NO_SESSION', async (t) => {

@@ -12,7 +12,7 @@ import { ErrorCodes, OAuth1Error } from '../src/errors.js'
 import { type FastifyOAuth1Options, fastifyOAuth1 } from '../src/fastify/plugin.js'
 import {
   applyPreset, type DenialStyle, discogs, evernote, flickr, garmin, jira, magento, mastercard, netsuite, presetFactories, presets,
-  type ProviderPreset, resolvePreset, schoology, smugmug, trello, tumblr, userOf, woocommerce, x, zotero
+  type PresetName, presetFacts, presetOptionKeys, type ProviderPreset, resolvePreset, schoology, smugmug, trello, tumblr, userOf, woocommerce, x, zotero
 } from '../src/presets/presets.js'
 import { Browser, buildApp, callbackUrl, sessionSecret } from './helpers/build-app.js'
 import {
@@ -101,6 +101,8 @@ async function visit (url: string): Promise<{ status: number, location: string |
 // A local provider shaped by a preset
 
 interface ThreeLeggedSpec {
+  /** The name the plugin knows the preset by (`provider: 'x'`); factories have none. */
+  name?: PresetName
   /** The preset with local URLs, given the local origin. */
   local: (origin: string) => ProviderPreset
   /** The request-token, authorize and access-token paths the real provider serves. */
@@ -124,7 +126,8 @@ interface ThreeLeggedSpec {
   apiPath: string
 }
 
-type Mode = 'approve' | DenialStyle
+/** Approve, refuse in one of the denial styles, or report `oauth_problem=token_rejected` on the callback. */
+type Mode = 'approve' | DenialStyle | 'token-rejected'
 
 interface LocalProvider {
   origin: string
@@ -228,6 +231,10 @@ async function startLocalProvider (t: Test, spec: ThreeLeggedSpec): Promise<Loca
         case 'missing-verifier':
           target.searchParams.set('oauth_token', token)
           break
+        case 'token-rejected':
+          target.searchParams.set('oauth_token', token)
+          target.searchParams.set('oauth_problem', 'token_rejected')
+          break
       }
       response.setHeader('location', target.href)
       return page(response, 302, '')
@@ -302,6 +309,7 @@ const jiraKeys = rsaKeys()
 
 const threeLegged: Record<string, ThreeLeggedSpec> = {
   x: {
+    name: 'x',
     local: (origin) => rewrite(x, origin),
     paths: ['/oauth/request_token', '/oauth/authorize', '/oauth/access_token'],
     requestTokenChecks: { x_auth_access_type: /^(read|write)$/ },
@@ -311,6 +319,7 @@ const threeLegged: Record<string, ThreeLeggedSpec> = {
     apiPath: '1.1/account/verify_credentials.json'
   },
   trello: {
+    name: 'trello',
     local: (origin) => rewrite(trello, origin),
     paths: ['/1/OAuthGetRequestToken', '/1/OAuthAuthorizeToken', '/1/OAuthGetAccessToken'],
     authorizeRequires: { name: /^.+$/, scope: /^(read|write|account)(,(read|write|account))*$/, expiration: /^(1hour|1day|30days|never)$/ },
@@ -318,6 +327,7 @@ const threeLegged: Record<string, ThreeLeggedSpec> = {
     apiPath: 'members/me'
   },
   flickr: {
+    name: 'flickr',
     local: (origin) => rewrite(flickr, origin),
     paths: ['/services/oauth/request_token', '/services/oauth/authorize', '/services/oauth/access_token'],
     authorizeRequires: { perms: /^(read|write|delete)$/ },
@@ -326,18 +336,21 @@ const threeLegged: Record<string, ThreeLeggedSpec> = {
     apiPath: '?method=flickr.test.login'
   },
   tumblr: {
+    name: 'tumblr',
     local: (origin) => rewrite(tumblr, origin),
     paths: ['/oauth/request_token', '/oauth/authorize', '/oauth/access_token'],
     expectedUser: {},
     apiPath: 'user/info'
   },
   garmin: {
+    name: 'garmin',
     local: (origin) => rewrite(garmin, origin),
     paths: ['/oauth-service/oauth/request_token', '/oauthConfirm', '/oauth-service/oauth/access_token'],
     expectedUser: {},
     apiPath: 'wellness-api/rest/user/id'
   },
   discogs: {
+    name: 'discogs',
     local: (origin) => rewrite(discogs, origin),
     paths: ['/oauth/request_token', '/oauth/authorize', '/oauth/access_token'],
     userAgent: 'PresetTest/1.0 +https://app.example',
@@ -346,6 +359,7 @@ const threeLegged: Record<string, ThreeLeggedSpec> = {
     apiPath: 'oauth/identity'
   },
   smugmug: {
+    name: 'smugmug',
     local: (origin) => rewrite(smugmug, origin),
     paths: ['/services/oauth/1.0a/getRequestToken', '/services/oauth/1.0a/authorize', '/services/oauth/1.0a/getAccessToken'],
     authorizeRequires: { Access: /^(Public|Full)$/, Permissions: /^(Read|Add|Modify)$/ },
@@ -353,6 +367,7 @@ const threeLegged: Record<string, ThreeLeggedSpec> = {
     apiPath: '!authuser'
   },
   zotero: {
+    name: 'zotero',
     local: (origin) => rewrite(zotero, origin),
     paths: ['/oauth/request', '/oauth/authorize', '/oauth/access'],
     authorizeRequires: { name: /^.+$/, library_access: /^[01]$/, write_access: /^[01]$/, all_groups: /^(n|read|write)$/ },
@@ -393,8 +408,25 @@ const threeLegged: Record<string, ThreeLeggedSpec> = {
   }
 }
 
-async function presetApp (t: Test, provider: LocalProvider, spec: ThreeLeggedSpec, failureRedirect: string | undefined): Promise<FastifyInstance> {
-  const options: FastifyOAuth1Options = { provider: provider.preset, consumerKey, consumerSecret, callbackUrl, ...spec.options }
+/** How the app gets the preset: named (`provider: 'x'`), as an object (`provider: x`), or spread (`{ ...x }`). */
+type Way = 'named' | 'object' | 'spread'
+
+const waysOf = (spec: ThreeLeggedSpec): Way[] => spec.name === undefined ? ['object', 'spread'] : ['named', 'object', 'spread']
+
+/** The plugin options for the local provider, the preset given the `way` asked. */
+function optionsFor (provider: LocalProvider, spec: ThreeLeggedSpec, way: Way): FastifyOAuth1Options {
+  const local = provider.preset
+  const own = { consumerKey, consumerSecret, callbackUrl, ...spec.options }
+  if (way === 'spread') return { ...local, ...own }
+  if (way === 'named') {
+    const { baseUrl, requestTokenUrl, authorizeUrl, accessTokenUrl } = local
+    return { provider: spec.name, baseUrl, requestTokenUrl, authorizeUrl, accessTokenUrl, ...own }
+  }
+  return { provider: local, ...own }
+}
+
+async function presetApp (t: Test, provider: LocalProvider, spec: ThreeLeggedSpec, failureRedirect: string | undefined, way: Way = 'object'): Promise<FastifyInstance> {
+  const options = optionsFor(provider, spec, way)
   if (failureRedirect !== undefined) options.failureRedirect = failureRedirect
   const app = await buildApp(options, {
     setup (app) {
@@ -409,81 +441,93 @@ async function presetApp (t: Test, provider: LocalProvider, spec: ThreeLeggedSpe
   return app
 }
 
-const expectedCode = (style: DenialStyle): string => style === 'missing-verifier' ? ErrorCodes.MISSING_VERIFIER : ErrorCodes.ACCESS_DENIED
-
-for (const [name, spec] of Object.entries(threeLegged)) {
-  t.test(`${name}: connects through the preset's own endpoints and names the user`, async (t) => {
-    const provider = await startLocalProvider(t, spec)
-    const preset = provider.preset
-    t.same([pathOf(preset.requestTokenUrl), pathOf(preset.authorizeUrl), pathOf(preset.accessTokenUrl)], spec.paths, 'the preset\'s paths')
-    t.equal(preset.flow, 'three-legged')
-    const app = await presetApp(t, provider, spec, '/failed')
-    const browser = new Browser(app)
-
-    const started = await browser.start()
-    t.equal(started.statusCode, 302, 'start redirects')
-    const authorizeUrl = new URL(started.headers.location as string)
-    t.equal(authorizeUrl.origin + authorizeUrl.pathname, provider.origin + spec.paths[1], 'to the preset\'s authorize page')
-    for (const [param, value] of Object.entries(preset.authorizeParams ?? {})) {
-      t.equal(authorizeUrl.searchParams.get(param), value, `authorize carries the preset's ${param}`)
-    }
-    const page = await visit(authorizeUrl.href)
-    t.equal(page.status, 302, `the provider accepted the authorize parameters (${page.body})`)
-    const callback = await browser.callback(page.location as string)
-    t.equal(callback.statusCode, 302, `callback succeeds (${callback.body})`)
-    t.equal(callback.headers.location, '/')
-
-    t.same(provider.log.filter((entry) => entry.refused !== '').map((entry) => `${entry.step}: ${entry.refused}`), [], 'no request refused')
-    t.same(provider.log.map((entry) => [entry.step, entry.path]), [['request-token', spec.paths[0]], ['access-token', spec.paths[2]]], 'token steps hit the preset\'s paths')
-    for (const entry of provider.log) {
-      t.equal(entry.oauth.oauth_signature_method, preset.signatureMethod, `${entry.step} signed with ${preset.signatureMethod}`)
-      t.equal(entry.method, 'POST')
-      if (spec.userAgent !== undefined) t.equal(entry.userAgent, spec.userAgent, `${entry.step} carries the User-Agent`)
-    }
-    t.equal(provider.log[0]?.oauth.oauth_callback, callbackUrl, 'oauth_callback signed in')
-    if (spec.requestTokenChecks !== undefined) {
-      for (const param of Object.keys(spec.requestTokenChecks)) t.ok(provider.requestTokenQueries[0]?.[param] !== undefined, `request token carried ${param}`)
-    }
-
-    const who = (await browser.get('/whoami')).json() as { connected: boolean, credentials: { user: unknown, extra: Record<string, string>, tokenSecret: string } }
-    t.equal(who.connected, true, 'connected')
-    t.same(who.credentials.user, spec.expectedUser, 'credentials.user per the preset\'s userFields')
-    t.strictSame(who.credentials.user, userOf(preset, who.credentials.extra), 'the same as userOf')
-    for (const [field, value] of Object.entries(spec.accessFields ?? {})) t.equal(who.credentials.extra[field], value, `extra.${field}`)
-    if (spec.accessSecret !== undefined) t.equal(who.credentials.tokenSecret, spec.accessSecret, 'the token secret as sent (empty)')
-
-    const api = (await browser.get('/api-call')).json() as { status: number, body: string }
-    t.equal(api.status, 200, `a signed call as the user, relative to the preset's baseUrl (${api.body})`)
-    t.equal(provider.log.at(-1)?.step, 'api')
-  })
-
-  t.test(`${name}: a refusal in the preset's style (${spec.local('http://x').denial.join(', ')}) never ends in a 5xx`, async (t) => {
-    const provider = await startLocalProvider(t, spec)
-    const withRedirect = await presetApp(t, provider, spec, '/failed')
-    const plain = await presetApp(t, provider, spec, undefined)
-    t.ok(provider.preset.denial.length > 0, 'the preset names its denial style')
-    for (const style of provider.preset.denial) {
-      provider.mode = style
-      const browser = new Browser(withRedirect)
-      const started = await browser.start()
-      const page = await visit(started.headers.location as string)
-      const callback = await browser.callback(page.location as string)
-      t.equal(callback.statusCode, 302, `${style}: redirected`)
-      t.equal(callback.headers.location, `/failed?oauth1_error=${expectedCode(style)}`, `${style}: to the failure page`)
-      t.equal(((await browser.get('/whoami')).json() as { connected: boolean }).connected, false, `${style}: not connected`)
-
-      const other = new Browser(plain)
-      const otherPage = await visit((await other.start()).headers.location as string)
-      const answer = await other.callback(otherPage.location as string)
-      t.ok(answer.statusCode >= 400 && answer.statusCode < 500, `${style}: without failureRedirect a ${answer.statusCode}`)
-      t.equal((answer.json() as { code: string }).code, expectedCode(style))
-      t.equal(((await other.get('/whoami')).json() as { connected: boolean }).connected, false, `${style}: not connected`)
-    }
-    t.same(provider.log.filter((entry) => entry.step === 'access-token'), [], 'no token was exchanged after a refusal')
-  })
+/** Start, the provider's page in `mode`, then the callback: the callback's answer and the browser. */
+async function roundTrip (app: FastifyInstance, provider: LocalProvider, mode: Mode): Promise<{ browser: Browser, callback: Awaited<ReturnType<Browser['get']>> }> {
+  provider.mode = mode
+  const browser = new Browser(app)
+  const started = await browser.start()
+  const page = await visit(started.headers.location as string)
+  return { browser, callback: await browser.callback(page.location as string) }
 }
 
-t.test('every denial style, through a preset object that declares it', async (t) => {
+const connectedIn = async (browser: Browser): Promise<boolean> => ((await browser.get('/whoami')).json() as { connected: boolean }).connected
+
+for (const [name, spec] of Object.entries(threeLegged)) {
+  for (const way of waysOf(spec)) {
+    t.test(`${name} (${way}): connects through the preset's own endpoints and names the user`, async (t) => {
+      const provider = await startLocalProvider(t, spec)
+      const preset = provider.preset
+      t.same([pathOf(preset.requestTokenUrl), pathOf(preset.authorizeUrl), pathOf(preset.accessTokenUrl)], spec.paths, 'the preset\'s paths')
+      t.equal(preset.flow, 'three-legged')
+      const app = await presetApp(t, provider, spec, '/failed', way)
+      const browser = new Browser(app)
+
+      const started = await browser.start()
+      t.equal(started.statusCode, 302, 'start redirects')
+      const authorizeUrl = new URL(started.headers.location as string)
+      t.equal(authorizeUrl.origin + authorizeUrl.pathname, provider.origin + spec.paths[1], 'to the preset\'s authorize page')
+      for (const [param, value] of Object.entries(preset.authorizeParams ?? {})) {
+        t.equal(authorizeUrl.searchParams.get(param), value, `authorize carries the preset's ${param}`)
+      }
+      const page = await visit(authorizeUrl.href)
+      t.equal(page.status, 302, `the provider accepted the authorize parameters (${page.body})`)
+      const callback = await browser.callback(page.location as string)
+      t.equal(callback.statusCode, 302, `callback succeeds (${callback.body})`)
+      t.equal(callback.headers.location, '/')
+
+      t.same(provider.log.filter((entry) => entry.refused !== '').map((entry) => `${entry.step}: ${entry.refused}`), [], 'no request refused')
+      t.same(provider.log.map((entry) => [entry.step, entry.path]), [['request-token', spec.paths[0]], ['access-token', spec.paths[2]]], 'token steps hit the preset\'s paths')
+      for (const entry of provider.log) {
+        t.equal(entry.oauth.oauth_signature_method, preset.signatureMethod, `${entry.step} signed with ${preset.signatureMethod}`)
+        t.equal(entry.method, 'POST')
+        if (spec.userAgent !== undefined) t.equal(entry.userAgent, spec.userAgent, `${entry.step} carries the User-Agent`)
+      }
+      t.equal(provider.log[0]?.oauth.oauth_callback, callbackUrl, 'oauth_callback signed in')
+      if (spec.requestTokenChecks !== undefined) {
+        for (const param of Object.keys(spec.requestTokenChecks)) t.ok(provider.requestTokenQueries[0]?.[param] !== undefined, `request token carried ${param}`)
+      }
+
+      const who = (await browser.get('/whoami')).json() as { connected: boolean, credentials: { user: unknown, extra: Record<string, string>, tokenSecret: string } }
+      t.equal(who.connected, true, 'connected')
+      t.strictSame(who.credentials.user, spec.expectedUser, 'credentials.user per the preset\'s userFields')
+      t.strictSame(who.credentials.user, userOf(preset, who.credentials.extra), 'the same as userOf')
+      for (const [field, value] of Object.entries(spec.accessFields ?? {})) t.equal(who.credentials.extra[field], value, `extra.${field}`)
+      if (spec.accessSecret !== undefined) t.equal(who.credentials.tokenSecret, spec.accessSecret, 'the token secret as sent (empty)')
+
+      const api = (await browser.get('/api-call')).json() as { status: number, body: string }
+      t.equal(api.status, 200, `a signed call as the user, relative to the preset's baseUrl (${api.body})`)
+      t.equal(provider.log.at(-1)?.step, 'api')
+    })
+
+    t.test(`${name} (${way}): a refusal in the preset's style (${spec.local('http://x').denial.join(', ')}) is OAUTH1_ACCESS_DENIED; token_rejected is OAUTH1_CALLBACK_PROBLEM`, async (t) => {
+      const provider = await startLocalProvider(t, spec)
+      const withRedirect = await presetApp(t, provider, spec, '/failed', way)
+      const plain = await presetApp(t, provider, spec, undefined, way)
+      t.ok(provider.preset.denial.length > 0, 'the preset names its denial style')
+      const cases: Array<[Mode, string, number]> = [
+        ...provider.preset.denial.map((style): [Mode, string, number] => [style, ErrorCodes.ACCESS_DENIED, 403]),
+        ['token-rejected', ErrorCodes.CALLBACK_PROBLEM, 400]
+      ]
+      for (const [mode, code, status] of cases) {
+        const redirected = await roundTrip(withRedirect, provider, mode)
+        t.equal(redirected.callback.statusCode, 302, `${mode}: redirected`)
+        t.equal(redirected.callback.headers.location, `/failed?oauth1_error=${code}`, `${mode}: to the failure page with ${code}`)
+        t.equal(await connectedIn(redirected.browser), false, `${mode}: not connected`)
+
+        const answered = await roundTrip(plain, provider, mode)
+        t.equal(answered.callback.statusCode, status, `${mode}: without failureRedirect a ${status}`)
+        const body = answered.callback.json() as { code: string, message: string }
+        t.equal(body.code, code)
+        if (mode === 'token-rejected') t.match(body.message, /oauth_problem=token_rejected/, 'the provider\'s problem is named')
+        t.notMatch(answered.callback.body, /rt-\d/, 'no request token in the answer')
+        t.equal(await connectedIn(answered.browser), false, `${mode}: not connected`)
+      }
+      t.same(provider.log.filter((entry) => entry.step === 'access-token'), [], 'no token was exchanged after a refusal or a problem')
+    })
+  }
+}
+
+t.test('every denial style, through a preset object that declares it (object and spread)', async (t) => {
   const styles: DenialStyle[] = ['denied-param', 'oauth-problem', 'verifier-denied', 'authorize-0', 'missing-verifier']
   const spec: ThreeLeggedSpec = {
     local: (origin) => ({ ...rewrite(tumblr, origin), id: 'custom', denial: styles }),
@@ -492,14 +536,55 @@ t.test('every denial style, through a preset object that declares it', async (t)
     apiPath: 'user/info'
   }
   const provider = await startLocalProvider(t, spec)
-  const app = await presetApp(t, provider, spec, '/failed')
-  for (const style of styles) {
-    provider.mode = style
-    const browser = new Browser(app)
-    const page = await visit((await browser.start()).headers.location as string)
-    const callback = await browser.callback(page.location as string)
-    t.equal(callback.headers.location, `/failed?oauth1_error=${expectedCode(style)}`, style)
-    t.equal(((await browser.get('/whoami')).json() as { connected: boolean }).connected, false, `${style}: not connected`)
+  for (const way of ['object', 'spread'] as const) {
+    const app = await presetApp(t, provider, spec, '/failed', way)
+    for (const style of styles) {
+      const { browser, callback } = await roundTrip(app, provider, style)
+      t.equal(callback.headers.location, `/failed?oauth1_error=${ErrorCodes.ACCESS_DENIED}`, `${way}: ${style}`)
+      t.equal(await connectedIn(browser), false, `${way}: ${style}: not connected`)
+    }
+  }
+})
+
+t.test('without a preset: the default denial styles; a missing verifier stays OAUTH1_MISSING_VERIFIER', async (t) => {
+  const spec: ThreeLeggedSpec = {
+    local: (origin) => rewrite(tumblr, origin),
+    paths: ['/oauth/request_token', '/oauth/authorize', '/oauth/access_token'],
+    expectedUser: {},
+    apiPath: 'user/info'
+  }
+  const provider = await startLocalProvider(t, spec)
+  const { requestTokenUrl, authorizeUrl, accessTokenUrl } = provider.preset
+  const app = await buildApp({ consumerKey, consumerSecret, callbackUrl, requestTokenUrl, authorizeUrl, accessTokenUrl, failureRedirect: '/failed' })
+  t.teardown(() => app.close())
+  const expected: Array<[Mode, string]> = [
+    ['denied-param', ErrorCodes.ACCESS_DENIED],
+    ['oauth-problem', ErrorCodes.ACCESS_DENIED],
+    ['verifier-denied', ErrorCodes.ACCESS_DENIED],
+    ['authorize-0', ErrorCodes.ACCESS_DENIED],
+    ['missing-verifier', ErrorCodes.MISSING_VERIFIER],
+    ['token-rejected', ErrorCodes.CALLBACK_PROBLEM]
+  ]
+  for (const [mode, code] of expected) {
+    const { callback } = await roundTrip(app, provider, mode)
+    t.equal(callback.headers.location, `/failed?oauth1_error=${code}`, `${mode}: ${code}`)
+  }
+  const { callback } = await roundTrip(app, provider, 'approve')
+  t.equal(callback.headers.location, '/', 'approve still connects')
+  t.same(provider.log.filter((entry) => entry.step === 'access-token').length, 1, 'one exchange, for the approval only')
+})
+
+t.test('a caller\'s own denial and userFields win over the preset\'s, named or spread', async (t) => {
+  const spec = threeLegged.flickr as ThreeLeggedSpec
+  const provider = await startLocalProvider(t, spec)
+  for (const way of ['named', 'spread'] as const) {
+    const own: ThreeLeggedSpec = { ...spec, options: { denial: ['authorize-0'], userFields: { id: 'fullname' } } }
+    const app = await presetApp(t, provider, own, '/failed', way)
+    t.equal((await roundTrip(app, provider, 'missing-verifier')).callback.headers.location, `/failed?oauth1_error=${ErrorCodes.MISSING_VERIFIER}`,
+      `${way}: missing-verifier is no longer declared`)
+    t.equal((await roundTrip(app, provider, 'authorize-0')).callback.headers.location, `/failed?oauth1_error=${ErrorCodes.ACCESS_DENIED}`, `${way}: authorize-0 is`)
+    const { browser } = await roundTrip(app, provider, 'approve')
+    t.strictSame(((await browser.get('/whoami')).json() as { credentials: { user: unknown } }).credentials.user, { id: 'Jamal Fanaian' }, `${way}: the caller's userFields`)
   }
 })
 
@@ -520,14 +605,22 @@ t.test('the local providers really require their parameters', async (t) => {
     const page = await visit((await browser.start()).headers.location as string)
     t.equal(page.status, 400)
   })
-  await t.test('Discogs without a User-Agent: the token request is refused and the error says why', async (t) => {
+  await t.test('Discogs without a User-Agent: refused when the app is built (requiresUserAgent), named, as an object or spread', async (t) => {
     const spec = { ...threeLegged.discogs as ThreeLeggedSpec, options: {} }
     const provider = await startLocalProvider(t, spec)
-    const app = await presetApp(t, provider, spec, '/failed')
+    for (const way of waysOf(spec)) {
+      await t.rejects(presetApp(t, provider, spec, '/failed', way), { code: ErrorCodes.INVALID_OPTION, message: /"userAgent".*Discogs refuses requests without one/ }, way)
+      await t.rejects(presetApp(t, provider, { ...spec, options: { userAgent: ' ' } }, '/failed', way), { code: ErrorCodes.INVALID_OPTION }, `${way}: a blank one`)
+    }
+    t.throws(() => createClient({ provider: 'discogs', consumerKey, consumerSecret }), { code: ErrorCodes.INVALID_OPTION, message: /"userAgent"/ }, 'createClient too')
+    t.throws(() => createClient({ ...discogs, consumerKey, consumerSecret }), { code: ErrorCodes.INVALID_OPTION, message: /"userAgent"/ }, 'spread into createClient too')
+    t.same(provider.log, [], 'nothing was sent')
+
+    const app = await presetApp(t, provider, { ...spec, options: { requiresUserAgent: false } }, '/failed')
     const started = await new Browser(app).start()
-    t.equal(started.statusCode, 502, 'a provider error, not a crash')
+    t.equal(started.statusCode, 502, 'opting out: the provider refuses, a provider error, not a crash')
     t.equal((started.json() as { code: string }).code, ErrorCodes.PROVIDER_ERROR)
-    t.equal(provider.log[0]?.refused, 'user_agent_required')
+    t.equal(provider.log[0]?.refused, 'user_agent_required', 'the local Discogs really requires it')
   })
   await t.test('Jira signed with HMAC-SHA1 instead of RSA-SHA1: signature_method_rejected', async (t) => {
     const spec = threeLegged.jira as ThreeLeggedSpec
@@ -552,10 +645,15 @@ t.test('caller options override the preset\'s', async (t) => {
   t.same(applyPreset(x, { signatureMethod: 'HMAC-SHA256' as const, authorizeUrl: 'https://api.x.com/oauth/authenticate', realm: undefined }), {
     signatureMethod: 'HMAC-SHA256',
     baseUrl: x.baseUrl,
+    apiOrigins: ['https://api.x.com', 'https://upload.x.com'],
     requestTokenUrl: x.requestTokenUrl,
     authorizeUrl: 'https://api.x.com/oauth/authenticate',
     accessTokenUrl: x.accessTokenUrl
-  }, 'the caller wins, undefined leaves the preset\'s value, descriptive fields are dropped')
+  }, 'the caller wins, undefined leaves the preset\'s value, descriptive fields are dropped, apiOrigins kept')
+  const spread = applyPreset(undefined, { ...flickr, consumerKey })
+  t.strictSame(Object.keys(spread).sort(), ['accessTokenUrl', 'apiOrigins', 'authorizeParams', 'authorizeUrl', 'baseUrl', 'consumerKey', 'requestTokenUrl', 'signatureMethod'],
+    'a spread preset loses its descriptive fields the same way')
+  t.strictSame(applyPreset('flickr', { consumerKey }), spread, 'named and spread merge to the same options')
   t.equal(applyPreset(undefined, { a: 1 }).a, 1, 'no preset: the options as they are')
   t.same(applyPreset(trello, { authorizeParams: { name: 'Board Sync' } }).authorizeParams,
     { name: 'Board Sync', scope: 'read', expiration: '30days' }, 'authorize parameters merge key by key: the preset\'s scope and expiration stay')
@@ -807,3 +905,74 @@ t.test('userOf reads the preset\'s userFields', async (t) => {
   t.same(userOf(trello, { user_id: '1' }), {}, 'a preset without user fields names nobody')
   t.same(userOf(zotero, { userID: '9' }), { id: '9' }, 'a missing field is left out')
 })
+
+// ---------------------------------------------------------------------------------------------
+// Effective preset facts, named or spread
+
+const allPresets = (): Array<Readonly<ProviderPreset>> => [
+  ...new Set(Object.values(presets)), evernote(), evernote({ sandbox: true }), jira({ baseUrl: 'https://j.example/jira' }), netsuite({ accountId: '1234567_SB1' }),
+  mastercard(), mastercard({ sandbox: true }), woocommerce({ baseUrl: 'http://w.example' }), magento({ baseUrl: 'https://m.example' })
+]
+
+t.test('presetFacts: the same facts whether the preset is named, an object or spread', async (t) => {
+  for (const preset of allPresets()) {
+    const fromObject = presetFacts({ provider: preset })
+    t.strictSame(presetFacts({ ...preset }), fromObject, `${preset.id}: spread = object`)
+    t.strictSame(fromObject, {
+      id: preset.id,
+      flow: preset.flow,
+      denial: preset.denial,
+      userFields: preset.userFields,
+      apiOrigins: preset.apiOrigins,
+      requiresUserAgent: preset.requiresUserAgent === true
+    }, `${preset.id}: the preset's own fields`)
+  }
+  for (const name of Object.keys(presets) as PresetName[]) t.strictSame(presetFacts({ provider: name }), presetFacts({ ...presets[name] }), `${name}: named = spread`)
+  t.strictSame(presetFacts({}), {
+    id: undefined, flow: undefined, denial: ['denied-param', 'oauth-problem', 'verifier-denied', 'authorize-0'], userFields: { id: 'user_id', name: 'screen_name' }, apiOrigins: [], requiresUserAgent: false
+  }, 'no preset: the defaults')
+  t.strictSame(presetFacts({ provider: 'x', denial: ['authorize-0'], userFields: {} }).denial, ['authorize-0'], 'the caller\'s fields win')
+  t.strictSame(presetFacts({ ...trello, provider: 'x' }).userFields, {}, 'a spread field wins over the named preset\'s')
+  const invalid = { code: ErrorCodes.INVALID_OPTION }
+  t.throws(() => presetFacts({ denial: ['nope' as DenialStyle] }), { ...invalid, message: /"denial"/ })
+  t.throws(() => presetFacts({ denial: 'denied-param' as unknown as DenialStyle[] }), { ...invalid, message: /"denial"/ })
+  t.throws(() => presetFacts({ userFields: { id: 1 as unknown as string } }), { ...invalid, message: /"userFields"/ })
+  t.throws(() => presetFacts({ userFields: null as unknown as { id: string } }), { ...invalid, message: /"userFields"/ })
+  t.throws(() => presetFacts({ apiOrigins: ['https://upload.x.com/path'] }), { ...invalid, message: /"apiOrigins"/ }, 'an origin, not a URL')
+  t.throws(() => presetFacts({ apiOrigins: ['ftp://x.example'] }), { ...invalid, message: /"apiOrigins"/ })
+  t.throws(() => presetFacts({ requiresUserAgent: 'yes' as unknown as boolean }), { ...invalid, message: /"requiresUserAgent"/ })
+  t.throws(() => presetFacts({ provider: 'myspace' as PresetName }), { ...invalid, message: /"provider"/ })
+})
+
+t.test('every preset lists its API origins, the baseUrl\'s first; presetOptionKeys names every field', async (t) => {
+  for (const preset of allPresets()) {
+    const origins = preset.apiOrigins ?? []
+    t.equal(origins[0], new URL(preset.baseUrl as string).origin, `${preset.id}: baseUrl's origin first`)
+    for (const origin of origins) t.equal(new URL(origin).origin, origin, `${preset.id}: ${origin} is an origin`)
+    t.ok(Object.isFrozen(origins), `${preset.id}: frozen`)
+    for (const key of Object.keys(preset)) t.ok(presetOptionKeys.has(key), `${preset.id}.${key} is a known option key`)
+  }
+  t.strictSame(x.apiOrigins, ['https://api.x.com', 'https://upload.x.com'])
+  t.strictSame(flickr.apiOrigins, ['https://www.flickr.com', 'https://up.flickr.com'])
+  t.strictSame(netsuite({ accountId: '1234567_SB1' }).apiOrigins, ['https://1234567-sb1.suitetalk.api.netsuite.com', 'https://1234567-sb1.restlets.api.netsuite.com'])
+})
+
+t.test('denial data as the field notes have it', async (t) => {
+  t.strictSame(x.denial, ['denied-param'], 'X: ?denied=<token>')
+  t.strictSame(jira({ baseUrl: 'https://j.example' }).denial, ['verifier-denied'], 'Jira: oauth_verifier=denied')
+  for (const preset of [trello, flickr, tumblr, garmin, discogs, smugmug, zotero, evernote(), evernote({ sandbox: true })]) {
+    t.strictSame(preset.denial, ['missing-verifier'], `${preset.id}: back without a verifier`)
+  }
+  for (const preset of [netsuite({ accountId: '1' }), mastercard(), woocommerce({ baseUrl: 'http://w.example' }), magento({ baseUrl: 'https://m.example' })]) {
+    t.strictSame(preset.denial, [], `${preset.id}: two-legged, no callback (Magento 1's oauth_problem codes are API failures, not a refusal)`)
+  }
+  t.strictSame(schoology.denial, ['denied-param', 'oauth-problem', 'verifier-denied', 'authorize-0'], 'Schoology: undocumented, the explicit signals')
+})
+
+// Type checks (tsc runs over test/): the preset fields are typed plugin options.
+export const typedOptions: FastifyOAuth1Options[] = [
+  { ...flickr, consumerKey, consumerSecret, callbackUrl },
+  { provider: 'flickr', denial: ['missing-verifier'], userFields: { id: 'user_nsid' }, consumerKey, consumerSecret, callbackUrl },
+  // @ts-expect-error not a denial style
+  { provider: 'x', denial: ['maybe'], consumerKey, consumerSecret, callbackUrl }
+]

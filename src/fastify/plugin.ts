@@ -3,7 +3,8 @@ import fp from 'fastify-plugin'
 import type { ClientResponse, OAuth1Client, RequestOptions } from '../http/client.js'
 import { ErrorCodes, OAuth1Error, invalidOption } from '../errors.js'
 import { type AccessToken, createFlow, type Flow, type FlowOptions } from '../flow/flow.js'
-import { resolvePreset, userOf } from '../presets/presets.js'
+import { type PresetFields, presetFacts, userOf } from '../presets/presets.js'
+import { callbackError, classifyCallback } from '../flow/callback.js'
 import { addPending, type PendingToken, safeReturnPath, takePending } from '../flow/pending-tokens.js'
 
 /** A user's token credentials and what the provider said about the user (RFC 5849 §2.3). */
@@ -19,7 +20,7 @@ export interface OAuth1Credentials {
 }
 
 /** Options of the plugin. Everything is validated at registration. */
-export interface FastifyOAuth1Options extends FlowOptions {
+export interface FastifyOAuth1Options extends FlowOptions, PresetFields {
   /**
    * Names the request and instance decorations (`request[name]`, `app[name]`) and the session
    * key. Default `'oauth1'`. Register once per provider with distinct names.
@@ -118,7 +119,6 @@ interface SessionLike {
 }
 
 const namePattern = /^[A-Za-z_$][\w$]*$/
-const denialValues = new Set(['denied', 'user_refused', 'access_denied', 'permission_denied', 'cancelled', 'canceled'])
 
 function sessionOf (request: FastifyRequest): SessionLike {
   const session = (request as unknown as { session?: SessionLike }).session
@@ -174,21 +174,6 @@ function firstString (value: unknown): string | undefined {
   return undefined
 }
 
-/**
- * Recognises a refusal in every form seen in the wild: X's `denied=<token>`,
- * `oauth_problem=user_refused`, Jira's `oauth_verifier=denied`, Goodreads' `authorize=0`.
- */
-export function isDenial (query: Record<string, unknown>): boolean {
-  if (firstString(query.denied) !== undefined) return true
-  const problem = firstString(query.oauth_problem)
-  if (problem !== undefined) return true
-  const verifier = firstString(query.oauth_verifier)
-  if (verifier !== undefined && denialValues.has(verifier.toLowerCase())) return true
-  if (firstString(query.authorize) === '0') return true
-  const error = firstString(query.error)
-  return error !== undefined && denialValues.has(error.toLowerCase())
-}
-
 const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: FastifyInstance, options: FastifyOAuth1Options) => {
   checkPluginOptions(options)
   const name = options.name ?? 'oauth1'
@@ -204,7 +189,7 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
   if (fastify.hasDecorator(name) || fastify.hasRequestDecorator(name)) {
     invalidOption('name', `a name not decorated yet ("${name}" is taken; register each provider with its own name)`)
   }
-  const preset = resolvePreset(options.provider)
+  const preset = presetFacts(options)
   const flow = createFlow(options)
 
   const readState = (request: FastifyRequest): OAuth1SessionState => {
@@ -236,9 +221,8 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
     const hasPending = state.pending !== undefined && state.pending.length > 0
     const taken = token === undefined || !hasPending ? undefined : takePending(state.pending, token, limits, now)
     if (taken !== undefined) writeState(request, { ...state, pending: taken.rest })
-    if (isDenial(query)) {
-      throw new OAuth1Error(ErrorCodes.ACCESS_DENIED, 'The user did not authorize access at the provider')
-    }
+    const refused = callbackError(classifyCallback(query, preset.denial))
+    if (refused !== undefined) throw refused
     if (!hasPending && session.get(sessionKey) === undefined) {
       throw new OAuth1Error(ErrorCodes.NO_SESSION,
         'No sign-in is in progress in this session: the session cookie did not come back (SameSite=Strict, secure cookie over http, another host name) or the flow expired')

@@ -12,8 +12,25 @@ export type DenialStyle =
   | 'verifier-denied'
   /** `?authorize=0` (Goodreads). */
   | 'authorize-0'
-  /** The callback arrives without `oauth_verifier` (Evernote, Garmin). */
+  /** The callback arrives with `oauth_token` but without `oauth_verifier` (Trello, Flickr, Evernote, ...). */
   | 'missing-verifier'
+
+/**
+ * The denial styles honoured when no preset declares its own: every style seen in the wild but
+ * `missing-verifier`, so a callback without a verifier stays `OAUTH1_MISSING_VERIFIER`.
+ */
+export const defaultDenialStyles: readonly DenialStyle[] = Object.freeze(['denied-param', 'oauth-problem', 'verifier-denied', 'authorize-0'])
+
+/** The access-token response fields naming the user. */
+export interface UserFields {
+  id?: string
+  name?: string
+}
+
+/** The user fields read when no preset names its own: X's `user_id` and `screen_name`. */
+export const defaultUserFields: Readonly<UserFields> = Object.freeze({ id: 'user_id', name: 'screen_name' })
+
+const denialStyles: ReadonlySet<string> = new Set(['denied-param', 'oauth-problem', 'verifier-denied', 'authorize-0', 'missing-verifier'])
 
 /**
  * A provider preset: plain data, spread into the options of `createClient`, `createFlow` or the
@@ -39,15 +56,26 @@ export interface ProviderPreset {
   tokenMethod?: 'POST' | 'GET'
   requestTokenParams?: Record<string, string>
   authorizeParams?: Record<string, string>
-  /** How the provider reports a refusal at the callback. */
+  /**
+   * How the provider reports a refusal at the callback; only these signals count as a denial
+   * (`OAUTH1_ACCESS_DENIED`). Empty for two-legged presets (no callback).
+   */
   denial: readonly DenialStyle[]
-  /** Access-token response fields that identify the user. */
-  userFields: { id?: string, name?: string }
+  /** Access-token response fields that identify the user (`credentials.user`). */
+  userFields: UserFields
+  /**
+   * Every origin (`https://host[:port]`) of the provider's API a user client may call, e.g. X's
+   * `https://api.x.com` and `https://upload.x.com`; the first is the origin of `baseUrl`.
+   */
+  apiOrigins?: readonly string[]
   /** Send this `token` on two-legged calls (Schoology sends an empty `oauth_token`). */
   token?: string
-  /** The provider requires a unique `User-Agent` (set `userAgent`). */
+  /**
+   * The provider refuses requests without a unique `User-Agent`: options merged with such a
+   * preset ({@link applyPreset}, so `createClient`, `createFlow` and the plugin) must set `userAgent`.
+   */
   requiresUserAgent?: boolean
-  /** Known quirks, for documentation and logs. */
+  /** Known quirks, as documentation only: nothing reads them at run time. */
   quirks: readonly string[]
 }
 
@@ -76,6 +104,7 @@ export const x = preset({
   flow: 'three-legged',
   signatureMethod: 'HMAC-SHA1',
   baseUrl: 'https://api.x.com/',
+  apiOrigins: ['https://api.x.com', 'https://upload.x.com'],
   requestTokenUrl: 'https://api.x.com/oauth/request_token',
   authorizeUrl: 'https://api.x.com/oauth/authorize',
   accessTokenUrl: 'https://api.x.com/oauth/access_token',
@@ -95,6 +124,7 @@ export const trello = preset({
   flow: 'three-legged',
   signatureMethod: 'HMAC-SHA1',
   baseUrl: 'https://api.trello.com/1/',
+  apiOrigins: ['https://api.trello.com'],
   requestTokenUrl: 'https://trello.com/1/OAuthGetRequestToken',
   authorizeUrl: 'https://trello.com/1/OAuthAuthorizeToken',
   accessTokenUrl: 'https://trello.com/1/OAuthGetAccessToken',
@@ -111,6 +141,7 @@ export const flickr = preset({
   flow: 'three-legged',
   signatureMethod: 'HMAC-SHA1',
   baseUrl: 'https://www.flickr.com/services/rest/',
+  apiOrigins: ['https://www.flickr.com', 'https://up.flickr.com'],
   requestTokenUrl: 'https://www.flickr.com/services/oauth/request_token',
   authorizeUrl: 'https://www.flickr.com/services/oauth/authorize',
   accessTokenUrl: 'https://www.flickr.com/services/oauth/access_token',
@@ -127,6 +158,7 @@ export const tumblr = preset({
   flow: 'three-legged',
   signatureMethod: 'HMAC-SHA1',
   baseUrl: 'https://api.tumblr.com/v2/',
+  apiOrigins: ['https://api.tumblr.com'],
   requestTokenUrl: 'https://www.tumblr.com/oauth/request_token',
   authorizeUrl: 'https://www.tumblr.com/oauth/authorize',
   accessTokenUrl: 'https://www.tumblr.com/oauth/access_token',
@@ -142,6 +174,7 @@ export const garmin = preset({
   flow: 'three-legged',
   signatureMethod: 'HMAC-SHA1',
   baseUrl: 'https://apis.garmin.com/',
+  apiOrigins: ['https://apis.garmin.com'],
   requestTokenUrl: 'https://connectapi.garmin.com/oauth-service/oauth/request_token',
   authorizeUrl: 'https://connect.garmin.com/oauthConfirm',
   accessTokenUrl: 'https://connectapi.garmin.com/oauth-service/oauth/access_token',
@@ -157,6 +190,7 @@ export const discogs = preset({
   flow: 'three-legged',
   signatureMethod: 'PLAINTEXT',
   baseUrl: 'https://api.discogs.com/',
+  apiOrigins: ['https://api.discogs.com'],
   requestTokenUrl: 'https://api.discogs.com/oauth/request_token',
   authorizeUrl: 'https://www.discogs.com/oauth/authorize',
   accessTokenUrl: 'https://api.discogs.com/oauth/access_token',
@@ -173,6 +207,7 @@ export const smugmug = preset({
   flow: 'three-legged',
   signatureMethod: 'HMAC-SHA1',
   baseUrl: 'https://api.smugmug.com/api/v2/',
+  apiOrigins: ['https://api.smugmug.com', 'https://upload.smugmug.com'],
   requestTokenUrl: 'https://api.smugmug.com/services/oauth/1.0a/getRequestToken',
   authorizeUrl: 'https://api.smugmug.com/services/oauth/1.0a/authorize',
   accessTokenUrl: 'https://api.smugmug.com/services/oauth/1.0a/getAccessToken',
@@ -189,6 +224,7 @@ export const zotero = preset({
   flow: 'three-legged',
   signatureMethod: 'HMAC-SHA1',
   baseUrl: 'https://api.zotero.org/',
+  apiOrigins: ['https://api.zotero.org'],
   requestTokenUrl: 'https://www.zotero.org/oauth/request',
   authorizeUrl: 'https://www.zotero.org/oauth/authorize',
   accessTokenUrl: 'https://www.zotero.org/oauth/access',
@@ -208,6 +244,7 @@ export function evernote (options: { sandbox?: boolean } = {}): Readonly<Provide
     flow: 'three-legged',
     signatureMethod: 'HMAC-SHA1',
     baseUrl: `${host}/`,
+    apiOrigins: [host],
     requestTokenUrl: `${host}/oauth`,
     authorizeUrl: `${host}/OAuth.action`,
     accessTokenUrl: `${host}/oauth`,
@@ -226,6 +263,7 @@ export function jira (options: { baseUrl: string }): Readonly<ProviderPreset> {
     flow: 'three-legged',
     signatureMethod: 'RSA-SHA1',
     baseUrl: `${base}/`,
+    apiOrigins: [new URL(base).origin],
     requestTokenUrl: `${base}/plugins/servlet/oauth/request-token`,
     authorizeUrl: `${base}/plugins/servlet/oauth/authorize`,
     accessTokenUrl: `${base}/plugins/servlet/oauth/access-token`,
@@ -251,6 +289,7 @@ export function netsuite (options: { accountId: string }): Readonly<ProviderPres
     signatureMethod: 'HMAC-SHA256',
     realm,
     baseUrl: `https://${host}.suitetalk.api.netsuite.com/`,
+    apiOrigins: [`https://${host}.suitetalk.api.netsuite.com`, `https://${host}.restlets.api.netsuite.com`],
     denial: [],
     userFields: {},
     quirks: ['pass token and tokenSecret (the TBA token) with the consumer credentials', 'HMAC-SHA1 is refused']
@@ -259,13 +298,15 @@ export function netsuite (options: { accountId: string }): Readonly<ProviderPres
 
 /** Mastercard APIs: RSA-SHA256 and a SHA-256 `oauth_body_hash` on every request, GET included. */
 export function mastercard (options: { sandbox?: boolean } = {}): Readonly<ProviderPreset> {
+  const host = options?.sandbox === true ? 'https://sandbox.api.mastercard.com' : 'https://api.mastercard.com'
   return preset({
     id: 'mastercard',
     label: 'Mastercard APIs',
     flow: 'two-legged',
     signatureMethod: 'RSA-SHA256',
     bodyHash: 'sha256',
-    baseUrl: options?.sandbox === true ? 'https://sandbox.api.mastercard.com/' : 'https://api.mastercard.com/',
+    baseUrl: `${host}/`,
+    apiOrigins: [host],
     denial: [],
     userFields: {},
     quirks: ['the private key comes from the .p12 of the developer portal: convert it to PEM (openssl pkcs12 -nocerts -nodes)']
@@ -282,6 +323,7 @@ export function woocommerce (options: { baseUrl: string }): Readonly<ProviderPre
     signatureMethod: 'HMAC-SHA256',
     placement: 'query',
     baseUrl: `${base}/wp-json/wc/v3/`,
+    apiOrigins: [new URL(base).origin],
     denial: [],
     userFields: {},
     quirks: ['over HTTPS use basic authentication instead; over HTTP the timestamp must be within 15 minutes']
@@ -297,12 +339,16 @@ export const schoology = preset({
   realm: 'Schoology API',
   token: '',
   baseUrl: 'https://api.schoology.com/v1/',
+  apiOrigins: ['https://api.schoology.com'],
   requestTokenUrl: 'https://api.schoology.com/v1/oauth/request_token',
   authorizeUrl: 'https://app.schoology.com/oauth/authorize',
   accessTokenUrl: 'https://api.schoology.com/v1/oauth/access_token',
-  denial: ['missing-verifier'],
+  denial: defaultDenialStyles,
   userFields: {},
-  quirks: ['the authorize host is your school\'s Schoology domain: override authorizeUrl']
+  quirks: [
+    'the authorize host is your school\'s Schoology domain: override authorizeUrl',
+    'how a three-legged refusal reaches the callback is not documented: the common explicit signals are honoured'
+  ]
 })
 
 /** Magento 2 integrations: all four credentials, HMAC-SHA256. */
@@ -314,7 +360,8 @@ export function magento (options: { baseUrl: string }): Readonly<ProviderPreset>
     flow: 'two-legged',
     signatureMethod: 'HMAC-SHA256',
     baseUrl: `${base}/rest/V1/`,
-    denial: ['oauth-problem'],
+    apiOrigins: [new URL(base).origin],
+    denial: [],
     userFields: {},
     quirks: ['pass the integration\'s access token and token secret as token/tokenSecret', 'Magento 1 reports failures as oauth_problem codes']
   })
@@ -330,7 +377,19 @@ export const presetFactories = Object.freeze({ evernote, jira, netsuite, masterc
 export type PresetName = keyof typeof presets
 
 const mergedParams = new Set(['authorizeParams', 'requestTokenParams'])
-const presetOnlyKeys = new Set(['id', 'label', 'flow', 'denial', 'userFields', 'requiresUserAgent', 'quirks'])
+/** Preset fields that describe the provider and are not options of the signer or client. */
+const descriptiveKeys = new Set(['id', 'label', 'flow', 'denial', 'userFields', 'requiresUserAgent', 'quirks'])
+
+/**
+ * Every field a preset may carry. A spread preset (`{ ...presets.flickr, consumerKey }`) brings
+ * them all into the options, so every entry point that takes a spread preset (`createClient`,
+ * `createFlow`, the plugin) must count these as known option keys.
+ */
+export const presetOptionKeys: ReadonlySet<string> = new Set([
+  'id', 'label', 'flow', 'signatureMethod', 'placement', 'bodyHash', 'realm', 'baseUrl', 'apiOrigins',
+  'requestTokenUrl', 'authorizeUrl', 'accessTokenUrl', 'tokenMethod', 'requestTokenParams', 'authorizeParams',
+  'denial', 'userFields', 'token', 'requiresUserAgent', 'quirks'
+])
 
 /**
  * Resolves a preset given by name or as an object.
@@ -348,29 +407,121 @@ export function resolvePreset (provider: ProviderPreset | PresetName | undefined
 }
 
 /**
- * Merges a preset (object or name) under the caller's options: the caller's values win, and
- * `authorizeParams` / `requestTokenParams` are merged key by key. Fields
- * that only describe the preset (`id`, `quirks`, ...) are left out.
+ * The preset fields the options may carry, from a spread preset or set by the caller; each
+ * overrides the named `provider`'s value.
+ */
+export interface PresetFields {
+  /** A provider preset (object or name). */
+  provider?: ProviderPreset | PresetName | undefined
+  /** The preset's id (carried by a spread preset). */
+  id?: string | undefined
+  /** The preset's flow (carried by a spread preset). */
+  flow?: ProviderPreset['flow'] | undefined
+  /** The denial styles the callback honours (see {@link DenialStyle}). */
+  denial?: readonly DenialStyle[] | undefined
+  /** The access-token fields naming the user. */
+  userFields?: UserFields | undefined
+  /** More API origins a user client may call. */
+  apiOrigins?: readonly string[] | undefined
+  /** Refuse options without a `userAgent`. */
+  requiresUserAgent?: boolean | undefined
+}
+
+/** What the library needs to know about the provider, whether the preset was named or spread. */
+export interface PresetFacts {
+  /** The preset's id, when there is one. */
+  id: string | undefined
+  /** The preset's flow, when there is one. */
+  flow: ProviderPreset['flow'] | undefined
+  /** The denial styles the callback honours ({@link defaultDenialStyles} without a preset). */
+  denial: readonly DenialStyle[]
+  /** The access-token fields naming the user ({@link defaultUserFields} without a preset). */
+  userFields: Readonly<UserFields>
+  /** The API origins besides `baseUrl`'s a user client may call (empty without a preset). */
+  apiOrigins: readonly string[]
+  /** True when a `userAgent` is required. */
+  requiresUserAgent: boolean
+}
+
+function checkFacts (facts: PresetFacts): PresetFacts {
+  if (!Array.isArray(facts.denial) || facts.denial.some((style) => !denialStyles.has(style as string))) {
+    invalidOption('denial', `a list of ${[...denialStyles].join(', ')}`)
+  }
+  const fields = facts.userFields as unknown
+  if (typeof fields !== 'object' || fields === null || Object.values(fields).some((v) => v !== undefined && typeof v !== 'string')) {
+    invalidOption('userFields', 'an object { id?, name? } of access-token field names')
+  }
+  if (!Array.isArray(facts.apiOrigins) || facts.apiOrigins.some((origin) => !isOrigin(origin))) {
+    invalidOption('apiOrigins', 'a list of origins such as "https://upload.x.com"')
+  }
+  if (typeof facts.requiresUserAgent !== 'boolean') invalidOption('requiresUserAgent', 'a boolean')
+  return facts
+}
+
+function isOrigin (value: unknown): boolean {
+  if (typeof value !== 'string') return false
+  try {
+    const url = new URL(value)
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value
+  } catch {
+    return false
+  }
+}
+
+/**
+ * The effective preset facts of a set of options: the named (or object) `provider`'s fields,
+ * overridden by the same fields in the options themselves, which is how a spread preset
+ * (`{ ...presets.flickr, consumerKey }`) or a caller's own `denial` / `userFields` arrive. So a
+ * spread preset and a named one give the same denial handling and the same `credentials.user`.
  *
- * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` for an unknown preset name.
+ * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` for an unknown preset name or an invalid field.
+ */
+export function presetFacts (options: PresetFields): PresetFacts {
+  const named = resolvePreset(options.provider)
+  const pick = <K extends keyof PresetFields & keyof ProviderPreset, D>(key: K, fallback: D): NonNullable<PresetFields[K] | ProviderPreset[K]> | D => {
+    const value = options[key] !== undefined ? options[key] : named?.[key]
+    return value === undefined ? fallback : value as NonNullable<PresetFields[K] | ProviderPreset[K]>
+  }
+  return checkFacts({
+    id: pick('id', undefined),
+    flow: pick('flow', undefined),
+    denial: pick('denial', defaultDenialStyles),
+    userFields: pick('userFields', defaultUserFields),
+    apiOrigins: pick('apiOrigins', []),
+    requiresUserAgent: pick('requiresUserAgent', false)
+  })
+}
+
+/**
+ * Merges a preset (object or name) under the caller's options: the caller's values win, and
+ * `authorizeParams` / `requestTokenParams` are merged key by key. Fields that only describe the
+ * preset (`id`, `label`, `flow`, `denial`, `userFields`, `requiresUserAgent`, `quirks`) are left
+ * out, from the named preset and from a spread one alike; `apiOrigins` is kept for the client.
+ *
+ * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` for an unknown preset name, or without a
+ * `userAgent` when the preset `requiresUserAgent` (Discogs refuses such requests).
  */
 export function applyPreset<T extends object> (provider: ProviderPreset | PresetName | undefined, options: T): T {
   const value = resolvePreset(provider)
-  if (value === undefined) return options
   const merged: Record<string, unknown> = {}
-  for (const [key, field] of Object.entries(value)) if (!presetOnlyKeys.has(key)) merged[key] = field
+  if (value !== undefined) for (const [key, field] of Object.entries(value)) merged[key] = field
   for (const [key, field] of Object.entries(options)) {
     if (field === undefined) continue
     merged[key] = mergedParams.has(key) && typeof merged[key] === 'object' && typeof field === 'object' ? { ...merged[key] as object, ...field } : field
   }
+  if (merged.requiresUserAgent === true && (typeof merged.userAgent !== 'string' || merged.userAgent.trim() === '')) {
+    const name = typeof merged.label === 'string' ? merged.label : 'this provider'
+    invalidOption('userAgent', `a unique User-Agent such as "MyApp/1.0 +https://myapp.example": ${name} refuses requests without one`)
+  }
+  for (const key of descriptiveKeys) delete merged[key]
   return merged as T
 }
 
-/** The user id and name from an access-token response, per the preset's `userFields`. */
-export function userOf (provider: ProviderPreset | undefined, extra: Record<string, string>): { id?: string, name?: string } {
-  const fields = provider?.userFields ?? { id: 'user_id', name: 'screen_name' }
+/** The user id and name from an access-token response, per the preset's (or the facts') `userFields`. */
+export function userOf (provider: { readonly userFields?: Readonly<UserFields> } | undefined, extra: Record<string, string>): { id?: string, name?: string } {
+  const fields = provider?.userFields ?? defaultUserFields
   const user: { id?: string, name?: string } = {}
-  if (fields.id !== undefined && extra[fields.id] !== undefined) user.id = extra[fields.id] as string
-  if (fields.name !== undefined && extra[fields.name] !== undefined) user.name = extra[fields.name] as string
+  if (fields.id !== undefined && Object.hasOwn(extra, fields.id)) user.id = extra[fields.id] as string
+  if (fields.name !== undefined && Object.hasOwn(extra, fields.name)) user.name = extra[fields.name] as string
   return user
 }
