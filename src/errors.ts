@@ -96,7 +96,11 @@ export const ErrorCodes = {
   /** A per-user client was used while the user has not connected an account. */
   NOT_CONNECTED: 'OAUTH1_NOT_CONNECTED',
   /** A redirect pointed somewhere it may not be followed (another origin with credentials, too many). */
-  REDIRECT_REFUSED: 'OAUTH1_REDIRECT_REFUSED'
+  REDIRECT_REFUSED: 'OAUTH1_REDIRECT_REFUSED',
+  /** The provider no longer accepts the user's token (expired, revoked, rejected): connect again. */
+  TOKEN_INVALID: 'OAUTH1_TOKEN_INVALID',
+  /** The provider did not confirm the revocation of a token (the local credentials are dropped anyway). */
+  REVOKE_FAILED: 'OAUTH1_REVOKE_FAILED'
 } as const
 
 /** The union of every {@link ErrorCodes} value. */
@@ -140,7 +144,9 @@ const defaultStatus: Record<ErrorCode, number> = {
   OAUTH1_MISSING_VERIFIER: 400,
   OAUTH1_CALLBACK_PROBLEM: 400,
   OAUTH1_NOT_CONNECTED: 401,
-  OAUTH1_REDIRECT_REFUSED: 502
+  OAUTH1_REDIRECT_REFUSED: 502,
+  OAUTH1_TOKEN_INVALID: 401,
+  OAUTH1_REVOKE_FAILED: 502
 }
 
 /**
