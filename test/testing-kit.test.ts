@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 import OAuth from 'oauth-1.0a'
 import oauthSign from 'oauth-sign'
 import t from 'tap'
+import { fetch, interceptors } from 'undici'
 import { createFlow } from '../src/flow/flow.js'
 import { fastifyOAuth1, type FastifyOAuth1Options } from '../src/fastify/plugin.js'
 import { connect, createMockProvider, type MockProvider } from '../src/testing/index.js'
@@ -283,4 +284,20 @@ t.test('denial, per style, as the plugin sees it', async (t) => {
   const back = new URL(await denied.authorize(flow.authorizeUrl(requestToken.token)))
   t.equal(back.searchParams.get('oauth_verifier'), 'denied', 'the default style is configurable (Jira)')
   await t.rejects(flow.getAccessToken(requestToken, 'denied'), { code: 'OAUTH1_PROVIDER_ERROR', problem: 'token_rejected' }, 'a refused request token is gone')
+})
+
+t.test('the dispatcher serves both undici handler styles: fetch and composed interceptors', async (t) => {
+  const provider = createMockProvider()
+  t.teardown(() => provider.close())
+  const header = independentHeader('POST', `${provider.url}/oauth/request_token`, { signatureMethod: 'HMAC-SHA1', consumerKey: provider.consumerKey, consumerSecret: provider.consumerSecret, extra: { oauth_callback: 'oob' } })
+  const viaFetch = await fetch(`${provider.url}/oauth/request_token`, { method: 'POST', headers: { authorization: header }, dispatcher: provider.dispatcher })
+  t.equal(viaFetch.status, 200, 'undici fetch')
+  t.ok(new URLSearchParams(await viaFetch.text()).get('oauth_token'))
+  const composed = provider.dispatcher.compose(interceptors.retry({ maxRetries: 1 }))
+  const flow = createFlow({ ...provider.options(), dispatcher: composed })
+  t.teardown(() => flow.close())
+  const requestToken = await flow.getRequestToken('http://app.test/cb')
+  t.ok(requestToken.token, 'a composed dispatcher (v7 handler API)')
+  provider.misbehaveNext('garbage')
+  await t.rejects(flow.getRequestToken('http://app.test/cb'), { code: 'OAUTH1_PROVIDER_BAD_RESPONSE' })
 })

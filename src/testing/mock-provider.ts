@@ -292,9 +292,7 @@ export function createMockProvider (options: MockProviderOptions = {}): MockProv
   }
 
   const takeMisbehaviour = (endpoint: MockEndpoint): MockMisbehaviour | undefined => {
-    const index = planned.findIndex((plan) => plan.endpoint === undefined
-      ? plan.kind !== 'unconfirmed_callback' || endpoint === 'request_token'
-      : plan.endpoint === endpoint)
+    const index = planned.findIndex((plan) => plan.endpoint === undefined || plan.endpoint === endpoint)
     if (index === -1) return undefined
     const plan = planned[index] as Planned
     if (--plan.times <= 0) planned.splice(index, 1)
