@@ -301,3 +301,36 @@ t.test('the dispatcher serves both undici handler styles: fetch and composed int
   provider.misbehaveNext('garbage')
   await t.rejects(flow.getRequestToken('http://app.test/cb'), { code: 'OAUTH1_PROVIDER_BAD_RESPONSE' })
 })
+
+t.test('connect() is cookie-agnostic: per-flow cookies, in-app hops, a cookie cleared on the way', async (t) => {
+  // Not the plugin: a hand-made app keeping the flow in its own cookies, to show connect()
+  // depends on nothing but the routes, the redirects and Set-Cookie.
+  const provider = createMockProvider()
+  const flow = createFlow(provider.options())
+  const app = Fastify()
+  await app.register(fastifyCookie)
+  app.get('/connect', async (_request, reply) => reply.header('set-cookie', 'hop=1; Path=/').redirect('/oauth/start'))
+  app.get('/oauth/start', async (request, reply) => {
+    if (request.cookies.hop !== '1') return reply.code(400).send('the hop cookie did not come back')
+    const requestToken = await flow.getRequestToken('http://localhost/oauth/callback')
+    reply.header('set-cookie', [`flow=${requestToken.token}.${requestToken.tokenSecret}; Path=/oauth/callback; HttpOnly`, 'hop=; Max-Age=0; Path=/'])
+    return reply.redirect(flow.authorizeUrl(requestToken.token))
+  })
+  app.get('/oauth/callback', async (request, reply) => {
+    const query = request.query as Record<string, string>
+    if (query.step === 'done') return reply.redirect('/')
+    const [token = '', tokenSecret = ''] = (request.cookies.flow ?? '').split('.')
+    if (token !== query.oauth_token) return reply.code(400).send('no flow cookie')
+    const access = await flow.getAccessToken({ token, tokenSecret }, query.oauth_verifier ?? '')
+    reply.header('set-cookie', [`who=${access.extra.user_id}`, 'flow=; Max-Age=0; Path=/oauth/callback'])
+    return reply.redirect('/oauth/callback?step=done')
+  })
+  await app.ready()
+  t.teardown(async () => { await app.close(); await flow.close(); await provider.close() })
+
+  const result = await connect(app, provider, { startPath: '/connect', user: { id: '99', name: 'linus' } })
+  t.same(result.cookies, { who: '99' }, 'cleared cookies are dropped, new ones kept')
+  t.equal(result.headers.cookie, 'who=99')
+  t.equal(result.response.headers.location, '/', 'the self-redirect of the callback was followed, the success redirect was not')
+  t.equal(provider.requests.filter((r) => r.endpoint === 'access_token').length, 1)
+})
