@@ -1,0 +1,138 @@
+import type { MockDenialStyle, MockProvider, MockUser } from './mock-provider.js'
+
+/** What {@link connect} needs of an app: Fastify's `inject` (light-my-request). */
+export interface Injectable {
+  inject (options: { method: 'GET', url: string, headers: Record<string, string> }): PromiseLike<InjectedResponse>
+}
+
+/** The parts of an injected response {@link connect} reads. */
+export interface InjectedResponse {
+  statusCode: number
+  headers: Record<string, string | string[] | number | undefined>
+  body: string
+}
+
+/** Options of {@link connect}. */
+export interface ConnectOptions {
+  /** Who approves at the provider. Default the provider's user. */
+  user?: MockUser | undefined
+  /** Extra fields of the access-token response. */
+  extra?: Record<string, string> | undefined
+  /** Refuse instead of approving, in this style (or the provider's default with `true`). */
+  deny?: MockDenialStyle | true | undefined
+  /** The route that starts the flow, with its query. Default `/oauth/start`. */
+  startPath?: string | undefined
+  /** Cookies to start with (a logged-in app user), as `name=value; name2=value2`. */
+  cookie?: string | undefined
+  /** Throw when a step answers 4xx/5xx. Default `true` (always `false` with `deny`). */
+  throwOnError?: boolean | undefined
+  /** Most redirects followed inside the app. Default 10. */
+  maxRedirects?: number | undefined
+}
+
+/** The outcome of {@link connect}. */
+export interface ConnectResult {
+  /** Headers for the next `app.inject`: `{ cookie }` with every cookie the app set (empty when none). */
+  headers: Record<string, string>
+  /** The `cookie` header value. */
+  cookie: string
+  /** The cookies, by name. */
+  cookies: Record<string, string>
+  /** The app's answer to the callback (after redirects back to the callback route itself). */
+  response: InjectedResponse
+}
+
+function setCookies (response: InjectedResponse): string[] {
+  const header = response.headers['set-cookie']
+  if (header === undefined) return []
+  return Array.isArray(header) ? header : [String(header)]
+}
+
+function remember (jar: Map<string, string>, response: InjectedResponse, at: number): void {
+  for (const line of setCookies(response)) {
+    const [pair = '', ...attributes] = line.split(';')
+    const index = pair.indexOf('=')
+    if (index <= 0) continue
+    const name = pair.slice(0, index).trim()
+    const value = pair.slice(index + 1).trim()
+    const expired = attributes.some((attribute) => {
+      const [key = '', val = ''] = attribute.split('=').map((part) => part.trim())
+      if (/^max-age$/i.test(key)) return Number(val) <= 0
+      if (/^expires$/i.test(key)) return Date.parse(attribute.slice(attribute.indexOf('=') + 1)) <= at
+      return false
+    })
+    if (expired || value === '') jar.delete(name)
+    else jar.set(name, value)
+  }
+}
+
+function cookieHeader (jar: Map<string, string>): string {
+  return [...jar].map(([name, value]) => `${name}=${value}`).join('; ')
+}
+
+/**
+ * Connects an account in a test, the way a browser would: `GET /oauth/start` on the app, the
+ * user's decision at the mock provider's authorize step (RFC 5849 §2.2), then the callback on the
+ * app, all through `app.inject`. Every `Set-Cookie` is carried to the next step whatever its name
+ * (session or per-flow cookies alike), and redirects inside the app are followed.
+ *
+ * @example
+ * const { headers } = await connect(app, provider, { user: { id: '42', name: 'ada' } })
+ * const response = await app.inject({ url: '/me', headers })
+ *
+ * @throws {Error} when a step fails (unless `deny` or `throwOnError: false`).
+ */
+export async function connect (app: Injectable, provider: MockProvider, options: ConnectOptions = {}): Promise<ConnectResult> {
+  const jar = new Map<string, string>()
+  for (const part of (options.cookie ?? '').split(';')) {
+    const index = part.indexOf('=')
+    if (index > 0) jar.set(part.slice(0, index).trim(), part.slice(index + 1).trim())
+  }
+  const throwOnError = options.deny === undefined && (options.throwOnError ?? true)
+  let redirectsLeft = options.maxRedirects ?? 10
+  if (options.deny !== undefined) provider.denyNext(options.deny === true ? {} : { style: options.deny })
+  else provider.approveNext({ user: options.user, extra: options.extra })
+
+  const get = async (path: string): Promise<InjectedResponse> => {
+    const cookie = cookieHeader(jar)
+    const response = await app.inject({ method: 'GET', url: path, headers: cookie === '' ? {} : { cookie } })
+    remember(jar, response, Date.now())
+    if (throwOnError && response.statusCode >= 400) {
+      throw new Error(`connect(): GET ${path.split('?')[0] ?? ''} answered ${response.statusCode}: ${response.body.slice(0, 300)}`)
+    }
+    return response
+  }
+  const locationOf = (response: InjectedResponse): string | undefined => {
+    const location = response.headers.location
+    return response.statusCode >= 300 && response.statusCode < 400 && typeof location === 'string' ? location : undefined
+  }
+  const appPath = (location: string): string => {
+    const url = new URL(location, 'http://app.invalid')
+    return url.pathname + url.search
+  }
+
+  let response = await get(options.startPath ?? '/oauth/start')
+  let location = locationOf(response)
+  // Inside the app until it sends the browser to the provider.
+  while (location !== undefined && !location.startsWith(provider.url + '/')) {
+    if (redirectsLeft-- <= 0) throw new Error('connect(): too many redirects before reaching the provider')
+    response = await get(appPath(location))
+    location = locationOf(response)
+  }
+  if (location === undefined) {
+    throw new Error(`connect(): the start route answered ${response.statusCode} without sending the browser to the provider at ${provider.url}: ${response.body.slice(0, 300)}`)
+  }
+  // Leaving the saved `location` pristine: the pending flow's callback address is the provider's.
+  const callback = await provider.authorize(location)
+  const callbackPath = new URL(callback).pathname
+  response = await get(appPath(callback))
+  location = locationOf(response)
+  // Redirects back to the callback route itself (a cookie round trip) are part of the callback.
+  while (location !== undefined && new URL(location, 'http://app.invalid').pathname === callbackPath) {
+    if (redirectsLeft-- <= 0) throw new Error('connect(): too many redirects at the callback')
+    response = await get(appPath(location))
+    location = locationOf(response)
+  }
+  const cookie = cookieHeader(jar)
+  return { headers: cookie === '' ? {} : { cookie }, cookie, cookies: Object.fromEntries(jar), response }
+}
