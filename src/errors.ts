@@ -90,7 +90,9 @@ export const ErrorCodes = {
   /** A per-user client was used while the user has not connected an account. */
   NOT_CONNECTED: 'OAUTH1_NOT_CONNECTED',
   /** A redirect pointed somewhere it may not be followed (another origin with credentials, too many). */
-  REDIRECT_REFUSED: 'OAUTH1_REDIRECT_REFUSED'
+  REDIRECT_REFUSED: 'OAUTH1_REDIRECT_REFUSED',
+  /** The caller's `AbortSignal` ended the call (e.g. the browser went away); the upstream read was stopped. */
+  ABORTED: 'OAUTH1_ABORTED'
 } as const
 
 /** The union of every {@link ErrorCodes} value. */
@@ -133,7 +135,8 @@ const defaultStatus: Record<ErrorCode, number> = {
   OAUTH1_ACCESS_DENIED: 403,
   OAUTH1_MISSING_VERIFIER: 400,
   OAUTH1_NOT_CONNECTED: 401,
-  OAUTH1_REDIRECT_REFUSED: 502
+  OAUTH1_REDIRECT_REFUSED: 502,
+  OAUTH1_ABORTED: 499
 }
 
 /**

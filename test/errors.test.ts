@@ -15,7 +15,8 @@ t.test('every code has a default statusCode', async (t) => {
     OAUTH1_ACCESS_DENIED: 403,
     OAUTH1_MISSING_VERIFIER: 400,
     OAUTH1_NOT_CONNECTED: 401,
-    OAUTH1_REDIRECT_REFUSED: 502
+    OAUTH1_REDIRECT_REFUSED: 502,
+    OAUTH1_ABORTED: 499
   }
   t.same(Object.values(ErrorCodes).sort(), Object.keys(expected).sort(), 'the table below covers every code')
   for (const code of Object.values(ErrorCodes)) {
