@@ -7,7 +7,7 @@ const secretName = /secret|token|verifier|session_handle/i
 // A quoted JSON member whose name is token-like, at any depth: "oauth_token_secret": "..." (or a bare value).
 const jsonMember = /"((?:[^"\\]|\\.)*)"(\s*:\s*)("(?:[^"\\]|\\.)*"|[^\s,{}[\]"]+)/g
 // name=value, name: value, <name>value, name value, for token-like names, any case (forms, headers, free text, XML).
-const textMember = /([\w.-]*(?:secret|token|verifier|session_handle)[\w.-]*)(\s*[=:>]\s*|\s+)([^\s&,;"'<>]+)/gi
+const textMember = /([\w.-]*(?:secret|token|verifier|session_handle)[\w.-]*)(\s*[=:>]\s*|\s+)([^\s&,;"'<>()[\]{}]+)/gi
 
 /**
  * Hides what a provider body may echo of credentials, for logs and errors: the value of every
