@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http'
 import t, { type Test } from 'tap'
-import { createClient } from '../src/http/client.js'
-import { createFlow, type FlowOptions, flowOptionKeys, maxExtraFieldLength, maxExtraFields } from '../src/flow/flow.js'
+import { type ClientOptions, createClient } from '../src/http/client.js'
+import { createFlow, type Flow, type FlowOptions, flowOptionKeys, maxExtraFieldLength, maxExtraFields } from '../src/flow/flow.js'
 import { ErrorCodes, OAuth1Error } from '../src/errors.js'
 import { presets, type ProviderPreset } from '../src/presets/presets.js'
 import { redactSecrets } from '../src/protocol/problems.js'
@@ -425,3 +425,22 @@ t.test('second API host: origins (and a preset\'s apiOrigins) are called signed,
   t.match(await failure(noBase.get(`${elsewhere.origin}/x`)), { code: ErrorCodes.INVALID_REQUEST }, 'origins without baseUrl also limit absolute URLs')
   t.equal(elsewhere.requests.length, 0)
 })
+
+// Types (checked by tsc, never run): the new per-call options and client options.
+export function typeChecks (flow: Flow, signal: AbortSignal): unknown[] {
+  const options: ClientOptions = { consumerKey, origins: ['https://upload.x.com', new URL('https://api.x.com')], apiOrigins: ['https://upload.x.com'] }
+  // @ts-expect-error origins is a list
+  const single: ClientOptions = { consumerKey, origins: 'https://upload.x.com' }
+  const flowOptions: FlowOptions = { consumerKey, maxTokenResponseBytes: 4096 }
+  // @ts-expect-error maxTokenResponseBytes is a number
+  const wrong: FlowOptions = { consumerKey, maxTokenResponseBytes: '4k' }
+  const keys: ReadonlySet<string> = flowOptionKeys
+  return [
+    flow.getRequestToken('https://app.example/cb', undefined, { signal }),
+    flow.getAccessToken(requestToken, verifier, { signal }),
+    flow.getAccessToken(requestToken, verifier),
+    // @ts-expect-error signal is an AbortSignal
+    flow.getRequestToken('https://app.example/cb', {}, { signal: 'stop' }),
+    options, single, flowOptions, wrong, keys
+  ]
+}
