@@ -1,4 +1,3 @@
-import { setTimeout as setTimeoutPromise } from 'node:timers/promises'
 import { Agent, type Dispatcher } from 'undici'
 import { clockSkewCorrection } from './clock-skew.js'
 import { rejectUnknownOptions } from '../options.js'
@@ -143,11 +142,10 @@ const credentialHeaders = new Set(['authorization', 'cookie', 'proxy-authorizati
 const idempotentMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'])
 const retryStatuses = new Set([429, 502, 503, 504])
 
-/** Waits before retry number `attempt` (0-based): `Retry-After` seconds up to 10 s, else 100 ms doubling up to 2 s. */
-function retryDelay (attempt: number, retryAfter: string | string[] | undefined, signal: AbortSignal): Promise<void> {
+/** The wait before retry number `attempt` (0-based): `Retry-After` seconds up to 10 s, else 100 ms doubling up to 2 s. */
+function retryDelay (attempt: number, retryAfter: string | string[] | undefined): number {
   const seconds = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter)
-  const ms = Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds * 1000, 10_000) : Math.min(100 * 2 ** attempt, 2_000)
-  return setTimeoutPromise(ms, undefined, { signal })
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds * 1000, 10_000) : Math.min(100 * 2 ** attempt, 2_000)
 }
 
 /**
@@ -222,40 +220,81 @@ function tooLarge (url: URL, limit: number): OAuth1Error {
   return new OAuth1Error(ErrorCodes.PROVIDER_BAD_RESPONSE, `The response from ${url.origin}${url.pathname} is larger than ${limit} bytes`)
 }
 
-/** Reads a body of unknown length up to `limit` bytes; past it the body is destroyed (the connection closed), not drained. */
-function readBody (body: Dispatcher.ResponseData['body'], limit: number, url: URL): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    body.on('data', (chunk: Buffer) => {
-      size += chunk.length
-      if (size > limit) {
-        body.destroy()
-        reject(tooLarge(url, limit))
-        return
-      }
-      chunks.push(chunk)
+/** A response read in full by {@link Collector}. */
+interface Received {
+  statusCode: number
+  headers: Record<string, string | string[] | undefined>
+  data: Buffer
+}
+
+/**
+ * An undici dispatch handler that reads one response into memory up to `limit` bytes, with no
+ * stream in between. {@link Collector.fail} settles the call at once and aborts the upstream
+ * request (the connection is closed, nothing more is read): past the limit, at the deadline,
+ * or when the caller's signal fires.
+ */
+class Collector implements Dispatcher.DispatchHandler {
+  readonly promise: Promise<Received>
+  private resolve!: (value: Received) => void
+  private reject!: (error: unknown) => void
+  private controller: Dispatcher.DispatchController | undefined
+  private failure: unknown = undefined
+  private settled = false
+  private statusCode = 0
+  private headers: Record<string, string | string[] | undefined> = {}
+  private chunks: Buffer[] = []
+  private size = 0
+
+  constructor (private readonly limit: number, private readonly url: URL) {
+    this.promise = new Promise<Received>((resolve, reject) => {
+      this.resolve = resolve
+      this.reject = reject
     })
-    body.on('error', reject)
-    body.on('end', () => resolve(chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, size)))
-  })
-}
-
-/** Reads a whole body within the limit: at once when `content-length` fits, refused unread when it does not. */
-function readLimited (response: Dispatcher.ResponseData, limit: number, url: URL): Promise<Buffer> {
-  const declared = response.headers['content-length']
-  if (declared !== undefined) {
-    const length = Number(declared)
-    if (length >= 0 && length <= limit) return response.body.arrayBuffer().then((data) => Buffer.from(data))
-    if (length > limit) {
-      response.body.on('error', ignore).destroy()
-      return Promise.reject(tooLarge(url, limit))
-    }
   }
-  return readBody(response.body, limit, url)
-}
 
-function ignore (): void {}
+  fail (error: unknown): void {
+    if (this.settled) return
+    this.settled = true
+    this.failure = error
+    this.chunks = []
+    this.reject(error)
+    this.controller?.abort(error as Error)
+  }
+
+  onRequestStart (controller: Dispatcher.DispatchController): void {
+    this.controller = controller
+    if (this.settled && this.failure !== undefined) controller.abort(this.failure as Error)
+  }
+
+  onResponseStart (_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (statusCode < 200) return
+    this.statusCode = statusCode
+    this.headers = headers
+    const declared = headers['content-length']
+    if (declared !== undefined && Number(declared) > this.limit) this.fail(tooLarge(this.url, this.limit))
+  }
+
+  onResponseData (_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return
+    this.size += chunk.length
+    if (this.size > this.limit) this.fail(tooLarge(this.url, this.limit))
+    else this.chunks.push(chunk)
+  }
+
+  onResponseEnd (): void {
+    if (this.settled) return
+    this.settled = true
+    const { chunks } = this
+    const data = chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, this.size)
+    this.resolve({ statusCode: this.statusCode, headers: this.headers, data })
+  }
+
+  onResponseError (_controller: Dispatcher.DispatchController, error: Error): void {
+    if (this.settled) return
+    this.settled = true
+    this.reject(error)
+  }
+}
 
 /** How a client treats redirects to another origin. */
 type CrossOriginRedirects = 'unsigned' | 'refuse'
@@ -406,35 +445,66 @@ function resolveUrl (core: ClientCore, input: string | URL): URL {
   return url
 }
 
-/** The deadline of one call: one timer and one abort controller, joined with the caller's signal. */
-class Deadline {
-  readonly controller = new AbortController()
-  private readonly timer: NodeJS.Timeout
-  private readonly signal: AbortSignal | undefined
-  private readonly onAbort: (() => void) | undefined
+/** What a call is waiting on: an upstream read or a retry wait, ended by {@link Deadline}. */
+interface Waiting {
+  fail (reason: unknown): void
+}
 
-  constructor (timeout: number, url: URL, signal: AbortSignal | undefined) {
-    const where = url.origin + url.pathname
+/** The deadline of one call: one timer, joined with the caller's signal. */
+class Deadline {
+  /** The coded error that ended the call, when the deadline or the caller's signal did. */
+  reason: OAuth1Error | undefined = undefined
+  /** What the call waits on now. */
+  active: Waiting | undefined = undefined
+  private readonly timer: NodeJS.Timeout
+  private readonly callerSignal: AbortSignal | undefined
+  private onAbort: (() => void) | undefined
+
+  constructor (timeout: number, url: URL, callerSignal: AbortSignal | undefined) {
     this.timer = setTimeout(() => {
-      this.controller.abort(new OAuth1Error(ErrorCodes.TIMEOUT, `No complete answer from ${where} within ${timeout} ms`))
+      this.end(new OAuth1Error(ErrorCodes.TIMEOUT, `No complete answer from ${url.origin + url.pathname} within ${timeout} ms`))
     }, timeout)
-    this.signal = signal
-    if (signal !== undefined) {
-      const abort = (): void => { this.controller.abort(aborted(where, signal.reason)) }
-      if (signal.aborted) abort()
-      else signal.addEventListener('abort', abort, { once: true })
-      this.onAbort = abort
+    this.callerSignal = callerSignal
+    if (callerSignal !== undefined) {
+      const abort = (): void => { this.end(aborted(url.origin + url.pathname, callerSignal.reason)) }
+      if (callerSignal.aborted) abort()
+      else {
+        callerSignal.addEventListener('abort', abort, { once: true })
+        this.onAbort = abort
+      }
     }
   }
 
-  /** The coded error that ended the call, when the deadline or the caller's signal did. */
-  get reason (): OAuth1Error | undefined {
-    return this.controller.signal.aborted ? this.controller.signal.reason as OAuth1Error : undefined
+  private end (reason: OAuth1Error): void {
+    if (this.reason !== undefined) return
+    this.reason = reason
+    this.active?.fail(reason)
+  }
+
+  /** Waits `ms`, or rejects with the reason when the call ends first. */
+  wait (ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.reason !== undefined) {
+        reject(this.reason)
+        return
+      }
+      const timer = setTimeout(() => {
+        this.active = undefined
+        resolve()
+      }, ms)
+      this.active = {
+        fail (reason) {
+          clearTimeout(timer)
+          reject(reason)
+        }
+      }
+    })
   }
 
   clear (): void {
     clearTimeout(this.timer)
-    if (this.onAbort !== undefined) this.signal?.removeEventListener('abort', this.onAbort)
+    this.active = undefined
+    if (this.onAbort !== undefined) this.callerSignal?.removeEventListener('abort', this.onAbort)
   }
 }
 
@@ -458,7 +528,12 @@ interface Call {
 }
 
 /** What an attempt produced: a response read in full, or a failure. */
-type Outcome = { response: Dispatcher.ResponseData, data: Buffer, offsetAtSend: number, signed: boolean } | { failure: unknown }
+type Outcome = Answer | { failure: unknown }
+interface Answer extends Received {
+  /** The signer's clock offset this attempt was signed with. */
+  offsetAtSend: number
+  signed: boolean
+}
 
 function prepareBody (options: RequestOptions, headers: HeaderRecord): string | Uint8Array | undefined {
   let body: string | Uint8Array | undefined
@@ -508,7 +583,7 @@ function prepareCall (core: ClientCore, input: string | URL, options: RequestOpt
 async function attempt (core: ClientCore, call: Call): Promise<Outcome> {
   const { url } = call
   const signed = url.origin === call.firstOrigin
-  const dispatch: Dispatcher.RequestOptions = {
+  const dispatch: Dispatcher.DispatchOptions = {
     origin: url.origin,
     path: url.pathname + url.search,
     method: call.method as Dispatcher.HttpMethod,
@@ -516,7 +591,6 @@ async function attempt (core: ClientCore, call: Call): Promise<Outcome> {
     body: call.body ?? null,
     headersTimeout: call.timeout,
     bodyTimeout: call.timeout,
-    signal: call.deadline.controller.signal
   }
   // The offset this request is signed with: a concurrent request may learn a new one meanwhile.
   const offsetAtSend = core.signer.clockOffset
@@ -526,12 +600,19 @@ async function attempt (core: ClientCore, call: Call): Promise<Outcome> {
     dispatch.body = result.body ?? null
     if (core.signer.placement === 'query') dispatch.path = pathOf(result.url)
   }
+  if (call.deadline.reason !== undefined) return { failure: call.deadline.reason }
+  const collector = new Collector(core.maxResponseBytes, url)
+  call.deadline.active = collector
   try {
-    const response = await core.dispatcher.request(dispatch)
-    const data = await readLimited(response, core.maxResponseBytes, url)
-    return { response, data, offsetAtSend, signed }
+    core.dispatcher.dispatch(dispatch, collector)
+    const received = await collector.promise as Answer
+    received.offsetAtSend = offsetAtSend
+    received.signed = signed
+    return received
   } catch (error) {
     return { failure: call.deadline.reason ?? toTransportError(error, url, call.timeout) }
+  } finally {
+    call.deadline.active = undefined
   }
 }
 
@@ -539,19 +620,19 @@ async function attempt (core: ClientCore, call: Call): Promise<Outcome> {
 async function retryAfterFailure (core: ClientCore, call: Call, failure: unknown): Promise<boolean> {
   if (call.retriesLeft === 0 || call.deadline.reason !== undefined || !isOAuth1Error(failure)) return false
   if (failure.code !== ErrorCodes.NETWORK && failure.code !== ErrorCodes.TIMEOUT) return false
-  await retryDelay(core.retries - call.retriesLeft--, undefined, call.deadline.controller.signal)
+  await call.deadline.wait(retryDelay(core.retries - call.retriesLeft--, undefined))
   return true
 }
 
 /** A busy answer (429/502/503/504) worth another attempt: waits, then true. */
-async function retryAfterStatus (core: ClientCore, call: Call, response: Dispatcher.ResponseData): Promise<boolean> {
+async function retryAfterStatus (core: ClientCore, call: Call, response: Received): Promise<boolean> {
   if (call.retriesLeft === 0 || !retryStatuses.has(response.statusCode)) return false
-  await retryDelay(core.retries - call.retriesLeft--, response.headers['retry-after'], call.deadline.controller.signal)
+  await call.deadline.wait(retryDelay(core.retries - call.retriesLeft--, response.headers['retry-after']))
   return true
 }
 
 /** A redirect to follow: moves the call to the next URL (dropping credentials off-origin), then true. */
-function followRedirect (core: ClientCore, call: Call, response: Dispatcher.ResponseData): boolean {
+function followRedirect (core: ClientCore, call: Call, response: Received): boolean {
   const location = response.headers.location
   if (call.redirectsLeft === 0 || response.statusCode < 300 || response.statusCode >= 400 || typeof location !== 'string') return false
   const { url } = call
@@ -589,8 +670,9 @@ function withoutHeaders (headers: HeaderRecord, names: ReadonlySet<string>): Hea
 }
 
 /** A refusal of our timestamp (once per call): learns the provider's clock, then true. */
-function correctClock (core: ClientCore, call: Call, outcome: { response: Dispatcher.ResponseData, data: Buffer, offsetAtSend: number, signed: boolean }): boolean {
-  const { response, offsetAtSend } = outcome
+function correctClock (core: ClientCore, call: Call, outcome: Answer): boolean {
+  const { offsetAtSend } = outcome
+  const response = outcome
   if (!call.mayCorrectClock || !outcome.signed || response.statusCode < 400) return false
   call.mayCorrectClock = false
   const sentClock = Math.floor(core.signer.timestamp() - core.signer.clockOffset + offsetAtSend)
@@ -610,10 +692,10 @@ async function send (core: ClientCore, input: string | URL, options: RequestOpti
         if (await retryAfterFailure(core, call, outcome.failure)) continue
         throw outcome.failure
       }
-      if (await retryAfterStatus(core, call, outcome.response)) continue
-      if (followRedirect(core, call, outcome.response)) continue
+      if (await retryAfterStatus(core, call, outcome)) continue
+      if (followRedirect(core, call, outcome)) continue
       if (correctClock(core, call, outcome)) continue
-      return new FullResponse(outcome.response.statusCode, outcome.response.headers, call.url.href, outcome.data)
+      return new FullResponse(outcome.statusCode, outcome.headers, call.url.href, outcome.data)
     }
   } catch (error) {
     throw call.deadline.reason ?? error
