@@ -410,8 +410,8 @@ export function buildClient (clientOptions: ClientOptions, internals: ClientInte
 /** Builds a client over shared state with an optional default per-call token. */
 export function bindClient (core: ClientCore, credentials: { token: string, tokenSecret: string } | undefined): OAuth1Client {
   const request = (url: string | URL, options: RequestOptions = {}): Promise<ClientResponse> =>
-    send(core, url, options, credentials)
-  const method = (name: string): Method => (url, options = {}) => request(url, { ...options, method: name })
+    send(core, url, options, credentials, options.method)
+  const method = (name: string): Method => (url, options = {}) => send(core, url, options, credentials, name)
   return {
     request,
     get: method('GET'),
@@ -554,15 +554,15 @@ function prepareBody (options: RequestOptions, headers: HeaderRecord): string | 
   return body
 }
 
-function prepareCall (core: ClientCore, input: string | URL, options: RequestOptions, credentials: { token: string, tokenSecret: string } | undefined): Omit<Call, 'deadline'> {
+function prepareCall (core: ClientCore, input: string | URL, options: RequestOptions, credentials: { token: string, tokenSecret: string } | undefined, methodName: string | undefined): Omit<Call, 'deadline'> {
   const url = resolveUrl(core, input)
   if (options.query !== undefined) appendQuery(url, options.query)
-  const method = (options.method ?? 'GET').toUpperCase()
+  const method = methodName === 'GET' ? methodName : (methodName ?? 'GET').toUpperCase()
   const headers: HeaderRecord = { ...options.headers }
   checkHeaders(headers)
   if (core.userAgent !== undefined && findHeader(headers, 'user-agent') === undefined) headers['user-agent'] = core.userAgent
   const body = prepareBody(options, headers)
-  const signOptions: SignOptions | undefined = credentials === undefined ? options.oauth : { ...credentials, ...options.oauth }
+  const signOptions: SignOptions | undefined = credentials === undefined ? options.oauth : options.oauth === undefined ? credentials : { ...credentials, ...options.oauth }
   const timeout = options.timeout ?? core.timeout
   if (!isPositiveNumber(timeout)) throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, 'Invalid request option "timeout": expected a positive number of milliseconds')
   return {
@@ -682,8 +682,8 @@ function correctClock (core: ClientCore, call: Call, outcome: Answer): boolean {
   return true
 }
 
-async function send (core: ClientCore, input: string | URL, options: RequestOptions, credentials: { token: string, tokenSecret: string } | undefined): Promise<ClientResponse> {
-  const prepared = prepareCall(core, input, options, credentials)
+async function send (core: ClientCore, input: string | URL, options: RequestOptions, credentials: { token: string, tokenSecret: string } | undefined, methodName: string | undefined): Promise<ClientResponse> {
+  const prepared = prepareCall(core, input, options, credentials, methodName)
   const call: Call = Object.assign(prepared, { deadline: new Deadline(prepared.timeout, prepared.url, options.signal) })
   try {
     for (;;) {
