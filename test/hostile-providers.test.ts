@@ -224,6 +224,9 @@ t.test('abort: a caller signal ends the token calls with OAUTH1_ABORTED and clos
   const flow3 = createFlow(endpoints(silent))
   t.teardown(() => flow3.close())
   t.match(await failure(flow3.getRequestToken('https://app.example/cb', {}, { signal: AbortSignal.abort() })), { code: ErrorCodes.ABORTED }, 'an already aborted signal')
+  t.match(await failure(flow3.getRequestToken('https://app.example/cb', {}, { signal: 'stop' as unknown as AbortSignal })), { code: ErrorCodes.INVALID_REQUEST, message: /signal/ }, 'a signal that is not one')
+  t.match(await failure(flow3.client.get(`${silent.origin}/x`, { timeout: -5 })), { code: ErrorCodes.INVALID_REQUEST, message: /timeout/ }, 'a bad per-call timeout')
+  t.equal(silent.requests.length, 0, 'nothing was sent for the aborted or invalid calls')
 })
 
 t.test('secrets: token responses never put a token-like field in an error', async (t) => {

@@ -565,6 +565,10 @@ function prepareCall (core: ClientCore, input: string | URL, options: RequestOpt
   const signOptions: SignOptions | undefined = credentials === undefined ? options.oauth : options.oauth === undefined ? credentials : { ...credentials, ...options.oauth }
   const timeout = options.timeout ?? core.timeout
   if (!isPositiveNumber(timeout)) throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, 'Invalid request option "timeout": expected a positive number of milliseconds')
+  const signal = options.signal
+  if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof signal.addEventListener !== 'function')) {
+    throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, 'Invalid request option "signal": expected an AbortSignal')
+  }
   return {
     url,
     method,
