@@ -9,6 +9,7 @@ import { formatOps, runOrAbort, table, type HarnessOptions } from './harness.js'
 import { runSignerBench } from './signer.js'
 import { printFlowBench } from './flows.js'
 import { printApiCallBench } from './api-call.js'
+import { printHostileBench } from './hostile.js'
 
 function numberFromEnv (name: string): number | undefined {
   const value = process.env[name]
@@ -56,7 +57,9 @@ await main()
 
 // Connect flows against grant and passport, and the signed API call against plain undici
 // (bench/flows.ts, bench/api-call.ts); each prints its own tables and sets exitCode on failure.
+// Then memory under hostile providers (bench/hostile.ts), printed only.
 if (process.exitCode === undefined) {
   await printFlowBench(options)
   await printApiCallBench(options)
+  await printHostileBench()
 }

@@ -100,7 +100,9 @@ export const ErrorCodes = {
   /** The provider no longer accepts the user's token (expired, revoked, rejected): connect again. */
   TOKEN_INVALID: 'OAUTH1_TOKEN_INVALID',
   /** The provider did not confirm the revocation of a token (the local credentials are dropped anyway). */
-  REVOKE_FAILED: 'OAUTH1_REVOKE_FAILED'
+  REVOKE_FAILED: 'OAUTH1_REVOKE_FAILED',
+  /** The caller's `AbortSignal` ended the call (e.g. the browser went away); the upstream read was stopped. */
+  ABORTED: 'OAUTH1_ABORTED'
 } as const
 
 /** The union of every {@link ErrorCodes} value. */
@@ -146,7 +148,8 @@ const defaultStatus: Record<ErrorCode, number> = {
   OAUTH1_NOT_CONNECTED: 401,
   OAUTH1_REDIRECT_REFUSED: 502,
   OAUTH1_TOKEN_INVALID: 401,
-  OAUTH1_REVOKE_FAILED: 502
+  OAUTH1_REVOKE_FAILED: 502,
+  OAUTH1_ABORTED: 499
 }
 
 /**

@@ -373,12 +373,18 @@ t.test('connection refused rejects with OAUTH1_NETWORK (502)', async (t) => {
   t.notMatch((error as Error).message, /secret-query/, 'the query is not in the message')
 })
 
-t.test('an abort signal rejects with the abort reason, not a coded error', async (t) => {
+t.test('an abort signal rejects with OAUTH1_ABORTED (499), the reason as its cause', async (t) => {
   const { server, client } = await setup(t, () => {})
   const controller = new AbortController()
   const pending = client.get(`${server.origin}/hang`, { signal: controller.signal })
-  setTimeout(() => controller.abort(new Error('stop')), 50)
-  await t.rejects(pending, { message: 'stop' })
+  const reason = new Error('stop')
+  setTimeout(() => controller.abort(reason), 50)
+  const error = await pending.then(() => undefined, (error: unknown) => error) as OAuth1Error
+  t.match(error, { code: ErrorCodes.ABORTED, statusCode: 499, message: /aborted by the caller/ })
+  t.equal(error.cause, reason)
+  const already = new AbortController()
+  already.abort()
+  await t.rejects(client.get(`${server.origin}/hang`, { signal: already.signal }), { code: ErrorCodes.ABORTED }, 'an already aborted signal')
 })
 
 t.test('redirects', async (t) => {

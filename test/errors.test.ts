@@ -18,7 +18,8 @@ t.test('every code has a default statusCode', async (t) => {
     OAUTH1_NOT_CONNECTED: 401,
     OAUTH1_REDIRECT_REFUSED: 502,
     OAUTH1_TOKEN_INVALID: 401,
-    OAUTH1_REVOKE_FAILED: 502
+    OAUTH1_REVOKE_FAILED: 502,
+    OAUTH1_ABORTED: 499
   }
   t.same(Object.values(ErrorCodes).sort(), Object.keys(expected).sort(), 'the table below covers every code')
   for (const code of Object.values(ErrorCodes)) {

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import fp from 'fastify-plugin'
 import type { ClientResponse, OAuth1Client, RequestOptions } from '../http/client.js'
 import { ErrorCodes, OAuth1Error, invalidOption } from '../errors.js'
-import { type AccessToken, createFlow, type Flow, type FlowOptions } from '../flow/flow.js'
+import { type AccessToken, createFlow, type Flow, flowOptionKeys, type FlowOptions } from '../flow/flow.js'
 import { type PresetFields, presetFacts, userOf } from '../presets/presets.js'
 import { callbackError, classifyCallback } from '../flow/callback.js'
 import { addPending, type PendingToken, safeReturnPath, takePending } from '../flow/pending-tokens.js'
@@ -190,7 +190,8 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
     invalidOption('name', `a name not decorated yet ("${name}" is taken; register each provider with its own name)`)
   }
   const preset = presetFacts(options)
-  const flow = createFlow(options)
+  // createFlow refuses keys it does not know: give it only the flow's (the plugin's own are read above).
+  const flow = createFlow(Object.fromEntries(Object.entries(options).filter(([key]) => flowOptionKeys.has(key))) as unknown as FlowOptions)
 
   const readState = (request: FastifyRequest): OAuth1SessionState => {
     const value = sessionOf(request).get(sessionKey)

@@ -1,17 +1,19 @@
 import { Agent } from 'undici'
-import { createClient, type ClientOptions, type ClientResponse, type OAuth1Client } from '../http/client.js'
+import { buildClient, clientOptionKeys, type ClientOptions, type OAuth1Client } from '../http/client.js'
 import { applyPreset } from '../presets/presets.js'
-import { formatForm, parseForm, percentEncode } from '../protocol/encoding.js'
+import { formatForm, percentEncode } from '../protocol/encoding.js'
 import { ErrorCodes, OAuth1Error, invalidOption } from '../errors.js'
-import { parseProblem } from '../protocol/problems.js'
-import { findHeader } from '../protocol/headers.js'
 import { isPositiveNumber } from '../http/urls.js'
+import { rejectUnknownOptions } from '../options.js'
+import { defaultMaxTokenResponseBytes, parseTokenResponse } from './token-response.js'
+
+export { parseTokenResponse, maxExtraFields, maxExtraFieldLength, defaultMaxTokenResponseBytes } from './token-response.js'
 
 /** Temporary credentials (RFC 5849 §2.1). */
 export interface RequestToken {
   token: string
   tokenSecret: string
-  /** Every other field of the provider's response. */
+  /** Every other field of the provider's response (at most 64, each at most 1 KiB; see `maxExtraFields`). */
   extra: Record<string, string>
 }
 
@@ -19,7 +21,7 @@ export interface RequestToken {
 export interface AccessToken {
   token: string
   tokenSecret: string
-  /** Other fields of the provider's response, e.g. X's `user_id` and `screen_name`. */
+  /** Other fields of the provider's response, e.g. X's `user_id` and `screen_name` (at most 64, each at most 1 KiB; the rest dropped). */
   extra: Record<string, string>
 }
 
@@ -43,16 +45,42 @@ export interface FlowOptions extends ClientOptions, Partial<ProviderEndpoints> {
   tokenMethod?: 'POST' | 'GET' | undefined
   /** Refuse a request token without `oauth_callback_confirmed=true` (§2.1). Default `true`. */
   requireCallbackConfirmed?: boolean | undefined
+  /**
+   * Largest token-endpoint answer read, in bytes; a larger one is refused
+   * (`OAUTH1_PROVIDER_BAD_RESPONSE`) without being read further. Default 16 KiB. API calls keep
+   * `maxResponseBytes`.
+   */
+  maxTokenResponseBytes?: number | undefined
 }
+
+/** Per-call options of the two token steps. */
+export interface FlowCallOptions {
+  /**
+   * Ends the call (e.g. when the browser request that started it goes away): the upstream read
+   * is aborted and the call rejects with `OAUTH1_ABORTED`.
+   */
+  signal?: AbortSignal | undefined
+}
+
+/** The option keys {@link createFlow} reads itself, besides the client's, signer's and preset's. */
+export const flowOwnOptionKeys: ReadonlySet<string> = new Set(['requestTokenUrl', 'authorizeUrl', 'accessTokenUrl', 'requestTokenParams', 'authorizeParams',
+  'tokenMethod', 'requireCallbackConfirmed', 'maxTokenResponseBytes'])
+
+/**
+ * Every option key {@link createFlow} accepts (flow, client, signer and preset keys). An adapter
+ * that passes its own options through checks them against its keys plus these, and gives
+ * `createFlow` only these.
+ */
+export const flowOptionKeys: ReadonlySet<string> = new Set([...clientOptionKeys, ...flowOwnOptionKeys])
 
 /** The provider-facing steps of the three-legged flow, usable without Fastify. */
 export interface Flow {
   /** Step 1: temporary credentials, with `oauth_callback` signed in (§2.1). */
-  getRequestToken (callbackUrl: string, params?: Record<string, string>): Promise<RequestToken>
+  getRequestToken (callbackUrl: string, params?: Record<string, string>, options?: FlowCallOptions): Promise<RequestToken>
   /** Step 2: where to send the user (§2.2). */
   authorizeUrl (requestToken: string, params?: Record<string, string>): string
   /** Step 3: exchanges the verifier, signed with the temporary credentials (§2.3). */
-  getAccessToken (requestToken: { token: string, tokenSecret: string }, verifier: string): Promise<AccessToken>
+  getAccessToken (requestToken: { token: string, tokenSecret: string }, verifier: string, options?: FlowCallOptions): Promise<AccessToken>
   /** A two-legged client with the consumer credentials only. */
   readonly client: OAuth1Client
   /** A client signing as the user with these token credentials. */
@@ -87,56 +115,8 @@ export function checkFlowOptions (options: FlowOptions): void {
   for (const name of ['requestTokenUrl', 'authorizeUrl', 'accessTokenUrl']) checkUrl(options as unknown as Record<string, unknown>, name)
   for (const name of ['requestTokenParams', 'authorizeParams']) checkParams(options as unknown as Record<string, unknown>, name)
   if (options.tokenMethod !== undefined && options.tokenMethod !== 'POST' && options.tokenMethod !== 'GET') invalidOption('tokenMethod', "'POST' or 'GET'")
-}
-
-/**
- * Turns a token endpoint's answer into credentials, or into a coded error carrying the
- * provider's status, `oauth_problem` and the start of its body.
- *
- * @throws {OAuth1Error} `OAUTH1_PROVIDER_ERROR` (non-2xx) or `OAUTH1_PROVIDER_BAD_RESPONSE`.
- * @see https://www.rfc-editor.org/rfc/rfc5849#section-2.1
- */
-export function parseTokenResponse (response: ClientResponse, step: string): RequestToken {
-  const text = response.text()
-  if (!response.ok) {
-    const problem = parseProblem(response.status, text, findHeader(response.headers as Record<string, string>, 'www-authenticate'))
-    const reason = problem.problem === undefined ? '' : ` (oauth_problem=${problem.problem})`
-    throw new OAuth1Error(ErrorCodes.PROVIDER_ERROR, `The provider refused the ${step} request with HTTP ${response.status}${reason}`, problem)
-  }
-  let fields: Iterable<readonly [string, string]>
-  try {
-    const body = text.trim()
-    fields = body.startsWith('{') ? Object.entries(jsonFields(text)) : parseForm(body)
-  } catch (cause) {
-    throw new OAuth1Error(ErrorCodes.PROVIDER_BAD_RESPONSE, `The ${step} response could not be parsed`, { status: response.status, cause })
-  }
-  // One pass over the fields; the first occurrence of a name wins.
-  let token: string | undefined
-  let tokenSecret: string | undefined
-  const extra: Record<string, string> = {}
-  for (const [name, value] of fields) {
-    if (name === 'oauth_token') token ??= value
-    else if (name === 'oauth_token_secret') tokenSecret ??= value
-    else if (!Object.hasOwn(extra, name)) {
-      if (name === '__proto__') Object.defineProperty(extra, name, { value, enumerable: true, writable: true, configurable: true })
-      else extra[name] = value
-    }
-  }
-  if (token === undefined || token === '' || tokenSecret === undefined) {
-    throw new OAuth1Error(ErrorCodes.PROVIDER_BAD_RESPONSE,
-      `The ${step} response lacks oauth_token or oauth_token_secret`, { status: response.status, body: text.slice(0, 120).replace(/oauth_token_secret=[^&]*/g, 'oauth_token_secret=[redacted]') })
-  }
-  return { token, tokenSecret, extra }
-}
-
-function jsonFields (text: string): Record<string, string> {
-  const value = JSON.parse(text) as unknown
-  const out: Record<string, string> = Object.create(null)
-  if (typeof value !== 'object' || value === null) throw new TypeError('not an object')
-  for (const [name, field] of Object.entries(value)) {
-    if (typeof field === 'string' || typeof field === 'number' || typeof field === 'boolean') out[name] = String(field)
-  }
-  return out
+  if (options.requireCallbackConfirmed !== undefined && typeof options.requireCallbackConfirmed !== 'boolean') invalidOption('requireCallbackConfirmed', 'true or false')
+  if (options.maxTokenResponseBytes !== undefined && !isPositiveNumber(options.maxTokenResponseBytes)) invalidOption('maxTokenResponseBytes', 'a positive number of bytes')
 }
 
 /** `authorizeUrl(token)` is the first string, the encoded token, then the second (the URL's fragment). */
@@ -156,22 +136,30 @@ function authorizeHrefAround (base: URL, params: Record<string, string>): [strin
 /**
  * Creates the three steps of RFC 5849 §2 for one provider.
  *
- * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` for invalid options (at creation).
+ * The token calls read at most `maxTokenResponseBytes` (16 KiB), never follow a redirect to
+ * another origin (`OAUTH1_REDIRECT_REFUSED`: tokens come only from the configured endpoints'
+ * origins), and end at the `timeout` deadline or the caller's `signal`.
+ *
+ * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` for invalid or unknown options (at creation).
  * @see https://www.rfc-editor.org/rfc/rfc5849#section-2
  */
 export function createFlow (flowOptions: FlowOptions): Flow {
   if (typeof flowOptions !== 'object' || flowOptions === null) invalidOption('options', 'an object')
+  rejectUnknownOptions(flowOptions, flowOptionKeys, 'createFlow')
   const options = applyPreset(flowOptions.provider, flowOptions)
   checkFlowOptions(options)
   const { requestTokenUrl, authorizeUrl, accessTokenUrl, requestTokenParams = {}, authorizeParams = {} } = options as FlowOptions & ProviderEndpoints
   const method = options.tokenMethod ?? 'POST'
   const requireConfirmed = options.requireCallbackConfirmed ?? true
-  const { token: _token, tokenSecret: _tokenSecret, baseUrl, provider: _provider, ...clientOptions } = options
+  const clientOptions: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(options)) if (!flowOwnOptionKeys.has(key) && key !== 'token' && key !== 'tokenSecret' && key !== 'provider') clientOptions[key] = value
+  const { baseUrl, origins, apiOrigins, maxResponseBytes, ...tokenOptions } = clientOptions as unknown as ClientOptions
   const ownsDispatcher = options.dispatcher === undefined
   const timeout = isPositiveNumber(options.timeout) ? options.timeout : 10_000
   const dispatcher = options.dispatcher ?? new Agent({ connect: { timeout }, keepAliveTimeout: 10_000 })
-  const client = createClient({ ...clientOptions, dispatcher })
-  const apiClient = baseUrl === undefined ? client : createClient({ ...clientOptions, baseUrl, dispatcher })
+  const client = buildClient({ ...tokenOptions, maxResponseBytes: options.maxTokenResponseBytes ?? defaultMaxTokenResponseBytes, dispatcher }, { crossOriginRedirects: 'refuse' })
+  const apiClient = buildClient({ ...tokenOptions, baseUrl, origins, apiOrigins, maxResponseBytes, dispatcher }, {})
+  const consumerSecret = options.consumerSecret
   const authorizeBase = new URL(authorizeUrl)
   // The authorize URL up to the request token, built once: its own query and authorizeParams are fixed.
   const [authorizePrefix, authorizeHash] = authorizeHrefAround(authorizeBase, authorizeParams)
@@ -180,13 +168,14 @@ export function createFlow (flowOptions: FlowOptions): Flow {
     client: apiClient,
     clientFor: (credentials) => apiClient.withToken(credentials),
     close: async () => { if (ownsDispatcher) await dispatcher.close() },
-    async getRequestToken (callbackUrl, params) {
+    async getRequestToken (callbackUrl, params, callOptions) {
       const response = await client.request(requestTokenUrl, {
         method,
         query: { ...requestTokenParams, ...params },
-        oauth: { callback: callbackUrl }
+        oauth: { callback: callbackUrl },
+        signal: callOptions?.signal
       })
-      const result = parseTokenResponse(response, 'request-token')
+      const result = parseTokenResponse(response, 'request-token', [consumerSecret])
       if (result.extra.oauth_callback_confirmed !== 'true') {
         if (requireConfirmed) {
           throw new OAuth1Error(ErrorCodes.CALLBACK_NOT_CONFIRMED,
@@ -202,12 +191,13 @@ export function createFlow (flowOptions: FlowOptions): Flow {
         : authorizeHrefAround(authorizeBase, { ...authorizeParams, ...params })
       return prefix + percentEncode(requestToken) + hash
     },
-    async getAccessToken (requestToken, verifier) {
+    async getAccessToken (requestToken, verifier, callOptions) {
       const response = await client.request(accessTokenUrl, {
         method,
-        oauth: { token: requestToken.token, tokenSecret: requestToken.tokenSecret, verifier }
+        oauth: { token: requestToken.token, tokenSecret: requestToken.tokenSecret, verifier },
+        signal: callOptions?.signal
       })
-      return parseTokenResponse(response, 'access-token')
+      return parseTokenResponse(response, 'access-token', [requestToken.token, requestToken.tokenSecret, verifier, consumerSecret])
     }
   }
 }

@@ -1,10 +1,10 @@
-import { setTimeout as setTimeoutPromise } from 'node:timers/promises'
 import { Agent, type Dispatcher } from 'undici'
 import { clockSkewCorrection } from './clock-skew.js'
+import { rejectUnknownOptions } from '../options.js'
 import { formatForm } from '../protocol/encoding.js'
 import { ErrorCodes, OAuth1Error, invalidOption, isOAuth1Error, type ProviderProblem } from '../errors.js'
-import { isPositiveNumber, originOf, pathOf } from './urls.js'
-import { applyPreset, type PresetName, type ProviderPreset } from '../presets/presets.js'
+import { checkHeaders, hasUserInfo, isPositiveNumber, pathOf } from './urls.js'
+import { applyPreset, presetOptionKeys, type PresetName, type ProviderPreset } from '../presets/presets.js'
 import { parseProblem } from '../protocol/problems.js'
 import { findHeader, type HeaderRecord } from '../protocol/headers.js'
 import { createSigner, type SignOptions, type Signer, type SignerOptions } from '../signer/signer.js'
@@ -74,15 +74,27 @@ export interface OAuth1Client {
 
 /** Options for {@link createClient}. */
 export interface ClientOptions extends SignerOptions {
-  /** Relative URLs resolve against it; absolute URLs must share its origin. */
+  /** Relative URLs resolve against it; absolute URLs must share its origin (or be in {@link ClientOptions.origins}). An http(s) URL without user info. */
   baseUrl?: string | URL | undefined
+  /**
+   * Other origins of the same provider this client may call and sign for, besides `baseUrl`'s
+   * (X's `https://upload.x.com` beside `https://api.x.com`). Credentials are never sent to an
+   * origin outside this list and `baseUrl`'s. Without `baseUrl`, absolute URLs must be in it.
+   */
+  origins?: ReadonlyArray<string | URL> | undefined
+  /** The API origins a provider preset declares; read like {@link ClientOptions.origins} (set by presets, merged with `origins`). */
+  apiOrigins?: readonly string[] | undefined
   /**
    * The undici dispatcher to send through. Default: a keep-alive `Agent` owned by the client.
    * Requests reach it already signed, so a retry or redirect interceptor composed into it would
    * resend the same nonce: use {@link ClientOptions.maxRedirections} and {@link ClientOptions.retries}.
    */
   dispatcher?: Dispatcher | undefined
-  /** Milliseconds for connecting, for the response headers and for the body. Default 10 000. */
+  /**
+   * Milliseconds a whole call may take: connecting, the response headers and the full body, with
+   * its redirects and retries. At the deadline the upstream read is aborted (the connection is
+   * closed) and the call rejects with `OAUTH1_TIMEOUT`. Default 10 000.
+   */
   timeout?: number | undefined
   /**
    * Redirects to follow, default 0 (the 3xx response is returned). Same-origin hops are signed
@@ -91,11 +103,11 @@ export interface ClientOptions extends SignerOptions {
   maxRedirections?: number | undefined
   /**
    * Times an idempotent request (GET, HEAD, OPTIONS, PUT, DELETE) is tried again after a network
-   * failure, a timeout, or a 429/502/503/504 answer; each attempt is signed again with a fresh
-   * nonce. Waits `Retry-After` (at most 10 s) or 100 ms doubling. Default 0.
+   * failure or a 429/502/503/504 answer, within the call's `timeout`; each attempt is signed
+   * again with a fresh nonce. Waits `Retry-After` (at most 10 s) or 100 ms doubling. Default 0.
    */
   retries?: number | undefined
-  /** Largest response body read, in bytes. Default 16 MiB. */
+  /** Largest response body read, in bytes; a larger body is not read past the limit. Default 16 MiB. */
   maxResponseBytes?: number | undefined
   /** A `user-agent` header for every request (Discogs requires one). */
   userAgent?: string | undefined
@@ -108,20 +120,29 @@ export interface ClientOptions extends SignerOptions {
   provider?: ProviderPreset | PresetName | undefined
 }
 
+/** The option keys of {@link SignerOptions} (what `createSigner` reads). */
+export const signerOptionKeys: ReadonlySet<string> = new Set(['consumerKey', 'consumerSecret', 'signatureMethod', 'privateKey', 'token', 'tokenSecret', 'realm', 'placement', 'bodyHash', 'now', 'nonce'])
+
+/** The option keys {@link createClient} itself reads, besides the signer's. */
+export const clientOwnOptionKeys: ReadonlySet<string> = new Set(['baseUrl', 'origins', 'apiOrigins', 'dispatcher', 'timeout', 'maxRedirections', 'retries', 'maxResponseBytes', 'userAgent', 'correctClockSkew', 'provider'])
+
+/** Every option key {@link createClient} accepts: the signer's, the client's and a preset's. */
+export const clientOptionKeys: ReadonlySet<string> = new Set([...signerOptionKeys, ...clientOwnOptionKeys, ...presetOptionKeys])
+
 const credentialHeaders = new Set(['authorization', 'cookie', 'proxy-authorization'])
 const idempotentMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'])
 const retryStatuses = new Set([429, 502, 503, 504])
 
-/** Waits before retry number `attempt` (0-based): `Retry-After` seconds up to 10 s, else 100 ms doubling up to 2 s. */
-function retryDelay (attempt: number, retryAfter: string | string[] | undefined, signal: AbortSignal | undefined): Promise<void> {
+/** The wait before retry number `attempt` (0-based): `Retry-After` seconds up to 10 s, else 100 ms doubling up to 2 s. */
+function retryDelay (attempt: number, retryAfter: string | string[] | undefined): number {
   const seconds = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter)
-  const ms = Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds * 1000, 10_000) : Math.min(100 * 2 ** attempt, 2_000)
-  return setTimeoutPromise(ms, undefined, signal === undefined ? undefined : { signal })
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds * 1000, 10_000) : Math.min(100 * 2 ** attempt, 2_000)
 }
 
 /**
  * Maps transport failures to coded errors: timeouts to `OAUTH1_TIMEOUT` (504), unreachable
- * hosts to `OAUTH1_NETWORK` (502). The message names the origin and path, never the query.
+ * hosts to `OAUTH1_NETWORK` (502), undici's refusals of the request itself to
+ * `OAUTH1_INVALID_REQUEST`. The message names the origin and path, never the query.
  */
 export function toTransportError (error: unknown, url: URL, timeout: number): unknown {
   if (error instanceof OAuth1Error) return error
@@ -129,6 +150,9 @@ export function toTransportError (error: unknown, url: URL, timeout: number): un
   const where = url.origin + url.pathname
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
     return new OAuth1Error(ErrorCodes.TIMEOUT, `No answer from ${where} within ${timeout} ms`, { cause: error })
+  }
+  if (code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_CHAR' || code === 'ERR_INVALID_HTTP_TOKEN') {
+    return new OAuth1Error(ErrorCodes.INVALID_REQUEST, `undici refused the request to ${where}: ${(error as Error).message}`, { cause: error })
   }
   if ((error as Error | null)?.name === 'AbortError' || (error as Error | null)?.name === 'TimeoutError') return error
   if (typeof code === 'string') {
@@ -176,41 +200,139 @@ class FullResponse implements ClientResponse {
   json<T = unknown> (): T {
     try {
       return JSON.parse(this.text()) as T
-    } catch (cause) {
-      throw new OAuth1Error(ErrorCodes.PROVIDER_BAD_RESPONSE, `The response from ${new URL(this.url).origin} is not JSON`, { status: this.status, cause })
+    } catch {
+      // No cause: the JSON parser's message quotes the start of the body.
+      throw new OAuth1Error(ErrorCodes.PROVIDER_BAD_RESPONSE, `The response from ${new URL(this.url).origin} is not JSON`, { status: this.status })
     }
   }
 }
 
-function readBody (body: Dispatcher.ResponseData['body'], limit: number, url: URL): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    body.on('data', (chunk: Buffer) => {
-      size += chunk.length
-      if (size > limit) {
-        body.destroy()
-        reject(new OAuth1Error(ErrorCodes.PROVIDER_BAD_RESPONSE, `The response from ${url.origin}${url.pathname} is larger than ${limit} bytes`))
-        return
-      }
-      chunks.push(chunk)
-    })
-    body.on('error', reject)
-    body.on('end', () => resolve(chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, size)))
-  })
+function tooLarge (url: URL, limit: number): OAuth1Error {
+  return new OAuth1Error(ErrorCodes.PROVIDER_BAD_RESPONSE, `The response from ${url.origin}${url.pathname} is larger than ${limit} bytes`)
 }
+
+/** A response read in full by {@link Collector}. */
+interface Received {
+  statusCode: number
+  headers: Record<string, string | string[] | undefined>
+  data: Buffer
+}
+
+/**
+ * An undici dispatch handler that reads one response into memory up to `limit` bytes, with no
+ * stream in between. {@link Collector.fail} settles the call at once and aborts the upstream
+ * request (the connection is closed, nothing more is read): past the limit, at the deadline,
+ * or when the caller's signal fires.
+ */
+class Collector implements Dispatcher.DispatchHandler {
+  readonly promise: Promise<Received>
+  private resolve!: (value: Received) => void
+  private reject!: (error: unknown) => void
+  private controller: Dispatcher.DispatchController | undefined
+  private failure: unknown = undefined
+  private settled = false
+  private statusCode = 0
+  private headers: Record<string, string | string[] | undefined> = {}
+  private chunks: Buffer[] = []
+  private size = 0
+
+  constructor (private readonly limit: number, private readonly url: URL) {
+    this.promise = new Promise<Received>((resolve, reject) => {
+      this.resolve = resolve
+      this.reject = reject
+    })
+  }
+
+  fail (error: unknown): void {
+    if (this.settled) return
+    this.settled = true
+    this.failure = error
+    this.chunks = []
+    this.reject(error)
+    this.controller?.abort(error as Error)
+  }
+
+  onRequestStart (controller: Dispatcher.DispatchController): void {
+    this.controller = controller
+    if (this.settled && this.failure !== undefined) controller.abort(this.failure as Error)
+  }
+
+  onResponseStart (_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (statusCode < 200) return
+    this.statusCode = statusCode
+    this.headers = headers
+    const declared = headers['content-length']
+    if (declared !== undefined && Number(declared) > this.limit) this.fail(tooLarge(this.url, this.limit))
+  }
+
+  onResponseData (_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return
+    this.size += chunk.length
+    if (this.size > this.limit) this.fail(tooLarge(this.url, this.limit))
+    else this.chunks.push(chunk)
+  }
+
+  onResponseEnd (): void {
+    if (this.settled) return
+    this.settled = true
+    const { chunks } = this
+    const data = chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, this.size)
+    this.resolve({ statusCode: this.statusCode, headers: this.headers, data })
+  }
+
+  onResponseError (_controller: Dispatcher.DispatchController, error: Error): void {
+    if (this.settled) return
+    this.settled = true
+    this.reject(error)
+  }
+}
+
+/** How a client treats redirects to another origin. */
+type CrossOriginRedirects = 'unsigned' | 'refuse'
 
 interface ClientCore {
   signer: Signer
   dispatcher: Dispatcher
   ownsDispatcher: boolean
   base: URL | undefined
+  /** Origins requests may go to (signed); `undefined`: any origin. */
+  origins: ReadonlySet<string> | undefined
   timeout: number
   maxRedirections: number
   retries: number
   maxResponseBytes: number
   userAgent: string | undefined
   correctClockSkew: boolean
+  crossOriginRedirects: CrossOriginRedirects
+}
+
+/** Settings of clients built inside the library (the flow's token-endpoint client), not options. */
+export interface ClientInternals {
+  /** `refuse`: a redirect to another origin is `OAUTH1_REDIRECT_REFUSED` (token endpoints). Default `unsigned`. */
+  crossOriginRedirects?: CrossOriginRedirects
+}
+
+function checkBoolean (options: Record<string, unknown>, name: string): void {
+  if (options[name] !== undefined && typeof options[name] !== 'boolean') invalidOption(name, 'true or false')
+}
+
+function httpUrlOption (name: string, value: unknown): URL {
+  if (typeof value !== 'string' && !(value instanceof URL)) invalidOption(name, 'an absolute http(s) URL')
+  let url: URL
+  try {
+    url = new URL(String(value))
+  } catch {
+    invalidOption(name, 'an absolute http(s) URL')
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') invalidOption(name, 'an absolute http(s) URL')
+  if (hasUserInfo(url)) invalidOption(name, 'a URL without user name or password')
+  return url
+}
+
+function originsOption (name: string, value: unknown, into: Set<string>): void {
+  if (value === undefined) return
+  if (!Array.isArray(value)) invalidOption(name, 'an array of http(s) origins')
+  for (const item of value as unknown[]) into.add(httpUrlOption(name, item).origin)
 }
 
 /**
@@ -218,10 +340,20 @@ interface ClientCore {
  * calls use the consumer credentials, with or without a fixed `token`; per-user calls use
  * {@link OAuth1Client.withToken}.
  *
- * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` when an option is invalid.
+ * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` when an option is invalid or unknown.
  * @see https://www.rfc-editor.org/rfc/rfc5849#section-3
  */
 export function createClient (clientOptions: ClientOptions): OAuth1Client {
+  if (typeof clientOptions !== 'object' || clientOptions === null) invalidOption('options', 'an object')
+  rejectUnknownOptions(clientOptions, clientOptionKeys, 'createClient')
+  return buildClient(clientOptions, {})
+}
+
+/**
+ * {@link createClient} without the unknown-key check (the caller checked its own wider set),
+ * with library-internal settings.
+ */
+export function buildClient (clientOptions: ClientOptions, internals: ClientInternals): OAuth1Client {
   if (typeof clientOptions !== 'object' || clientOptions === null) invalidOption('options', 'an object')
   const options = applyPreset(clientOptions.provider, clientOptions)
   const { baseUrl, dispatcher, timeout = 10_000, maxRedirections = 0, maxResponseBytes = 16 * 1024 * 1024, userAgent } = options
@@ -230,26 +362,38 @@ export function createClient (clientOptions: ClientOptions): OAuth1Client {
   const retries = options.retries ?? 0
   if (!Number.isInteger(retries) || retries < 0) invalidOption('retries', 'a whole number >= 0')
   if (!isPositiveNumber(maxResponseBytes)) invalidOption('maxResponseBytes', 'a positive number of bytes')
-  if (userAgent !== undefined && typeof userAgent !== 'string') invalidOption('userAgent', 'a string')
-  if (dispatcher !== undefined && typeof (dispatcher as Dispatcher).request !== 'function') invalidOption('dispatcher', 'an undici Dispatcher')
+  if (userAgent !== undefined && (typeof userAgent !== 'string' || /[\r\n\0]/.test(userAgent))) invalidOption('userAgent', 'a string without CR, LF or NUL')
+  if (dispatcher !== undefined && (typeof dispatcher !== 'object' || dispatcher === null || typeof (dispatcher as Dispatcher).request !== 'function')) invalidOption('dispatcher', 'an undici Dispatcher')
+  const raw = options as unknown as Record<string, unknown>
+  checkBoolean(raw, 'correctClockSkew')
   let base: URL | undefined
+  const allowed = new Set<string>()
   if (baseUrl !== undefined) {
-    originOf(baseUrl)
-    base = new URL(String(baseUrl))
+    base = httpUrlOption('baseUrl', baseUrl)
     if (!base.pathname.endsWith('/')) base.pathname += '/'
+    base.search = ''
+    base.hash = ''
+    allowed.add(base.origin)
   }
-  const signer = createSigner(options)
+  originsOption('origins', options.origins, allowed)
+  originsOption('apiOrigins', options.apiOrigins, allowed)
+  const signerOptions: Record<string, unknown> = {}
+  for (const key of Object.keys(raw)) if (!clientOwnOptionKeys.has(key) && !presetOptionKeys.has(key)) signerOptions[key] = raw[key]
+  for (const key of signerOptionKeys) if (raw[key] !== undefined) signerOptions[key] = raw[key]
+  const signer = createSigner(signerOptions as unknown as SignerOptions)
   const core: ClientCore = {
     signer,
     dispatcher: dispatcher ?? new Agent({ connect: { timeout }, keepAliveTimeout: 10_000 }),
     ownsDispatcher: dispatcher === undefined,
     base,
+    origins: allowed.size === 0 ? undefined : allowed,
     timeout,
     maxRedirections,
     retries,
     maxResponseBytes,
     userAgent,
-    correctClockSkew: options.correctClockSkew ?? true
+    correctClockSkew: options.correctClockSkew ?? true,
+    crossOriginRedirects: internals.crossOriginRedirects ?? 'unsigned'
   }
   return bindClient(core, undefined)
 }
@@ -257,8 +401,8 @@ export function createClient (clientOptions: ClientOptions): OAuth1Client {
 /** Builds a client over shared state with an optional default per-call token. */
 export function bindClient (core: ClientCore, credentials: { token: string, tokenSecret: string } | undefined): OAuth1Client {
   const request = (url: string | URL, options: RequestOptions = {}): Promise<ClientResponse> =>
-    send(core, url, options, credentials)
-  const method = (name: string): Method => (url, options = {}) => request(url, { ...options, method: name })
+    send(core, url, options, credentials, options.method)
+  const method = (name: string): Method => (url, options = {}) => send(core, url, options, credentials, name)
   return {
     request,
     get: method('GET'),
@@ -285,18 +429,104 @@ function resolveUrl (core: ClientCore, input: string | URL): URL {
     throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, 'Invalid request URL: expected an absolute URL, or a path when baseUrl is set', { cause })
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, 'Invalid request URL: only http and https')
-  if (core.base !== undefined && url.origin !== core.base.origin) {
-    throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, `This client only calls ${core.base.origin}; refusing to send credentials to ${url.origin}`)
+  if (hasUserInfo(url)) throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, `Invalid request URL: user name or password in a URL of ${url.origin}; send credentials in headers`)
+  if (core.origins !== undefined && !core.origins.has(url.origin)) {
+    throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, `This client only calls ${[...core.origins].join(', ')}; refusing to send credentials to ${url.origin}`)
   }
   return url
 }
 
-async function send (core: ClientCore, input: string | URL, options: RequestOptions, credentials: { token: string, tokenSecret: string } | undefined): Promise<ClientResponse> {
-  let url = resolveUrl(core, input)
-  if (options.query !== undefined) appendQuery(url, options.query)
-  let method = (options.method ?? 'GET').toUpperCase()
-  const headers: HeaderRecord = { ...options.headers }
-  if (core.userAgent !== undefined && findHeader(headers, 'user-agent') === undefined) headers['user-agent'] = core.userAgent
+/** What a call is waiting on: an upstream read or a retry wait, ended by {@link Deadline}. */
+interface Waiting {
+  fail (reason: unknown): void
+}
+
+/** The deadline of one call: one timer, joined with the caller's signal. */
+class Deadline {
+  /** The coded error that ended the call, when the deadline or the caller's signal did. */
+  reason: OAuth1Error | undefined = undefined
+  /** What the call waits on now. */
+  active: Waiting | undefined = undefined
+  private readonly timer: NodeJS.Timeout
+  private readonly callerSignal: AbortSignal | undefined
+  private onAbort: (() => void) | undefined
+
+  constructor (timeout: number, url: URL, callerSignal: AbortSignal | undefined) {
+    this.timer = setTimeout(() => {
+      this.end(new OAuth1Error(ErrorCodes.TIMEOUT, `No complete answer from ${url.origin + url.pathname} within ${timeout} ms`))
+    }, timeout)
+    this.callerSignal = callerSignal
+    if (callerSignal !== undefined) {
+      const abort = (): void => { this.end(aborted(url.origin + url.pathname, callerSignal.reason)) }
+      if (callerSignal.aborted) abort()
+      else {
+        callerSignal.addEventListener('abort', abort, { once: true })
+        this.onAbort = abort
+      }
+    }
+  }
+
+  private end (reason: OAuth1Error): void {
+    if (this.reason !== undefined) return
+    this.reason = reason
+    this.active?.fail(reason)
+  }
+
+  /** Waits `ms`, or rejects with the reason when the call ends first. */
+  wait (ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.reason !== undefined) {
+        reject(this.reason)
+        return
+      }
+      const timer = setTimeout(() => {
+        this.active = undefined
+        resolve()
+      }, ms)
+      this.active = {
+        fail (reason) {
+          clearTimeout(timer)
+          reject(reason)
+        }
+      }
+    })
+  }
+
+  clear (): void {
+    clearTimeout(this.timer)
+    this.active = undefined
+    if (this.onAbort !== undefined) this.callerSignal?.removeEventListener('abort', this.onAbort)
+  }
+}
+
+function aborted (where: string, reason: unknown): OAuth1Error {
+  return new OAuth1Error(ErrorCodes.ABORTED, `The call to ${where} was aborted by the caller`, { cause: reason })
+}
+
+/** One call's mutable state across its hops (redirects) and attempts (retries, clock correction). */
+interface Call {
+  url: URL
+  method: string
+  headers: HeaderRecord
+  body: string | Uint8Array | undefined
+  readonly signOptions: SignOptions | undefined
+  readonly firstOrigin: string
+  readonly timeout: number
+  readonly deadline: Deadline
+  retriesLeft: number
+  redirectsLeft: number
+  mayCorrectClock: boolean
+}
+
+/** What an attempt produced: a response read in full, or a failure. */
+type Outcome = Answer | { failure: unknown }
+interface Answer extends Received {
+  /** The signer's clock offset this attempt was signed with. */
+  offsetAtSend: number
+  signed: boolean
+}
+
+function prepareBody (options: RequestOptions, headers: HeaderRecord): string | Uint8Array | undefined {
   let body: string | Uint8Array | undefined
   let contentType: string | undefined
   if (options.form !== undefined) {
@@ -312,80 +542,159 @@ async function send (core: ClientCore, input: string | URL, options: RequestOpti
     body = options.body
   }
   if (contentType !== undefined && findHeader(headers, 'content-type') === undefined) headers['content-type'] = contentType
-  const signOptions: SignOptions | undefined = credentials === undefined ? options.oauth : { ...credentials, ...options.oauth }
+  return body
+}
+
+function prepareCall (core: ClientCore, input: string | URL, options: RequestOptions, credentials: { token: string, tokenSecret: string } | undefined, methodName: string | undefined): Omit<Call, 'deadline'> {
+  const url = resolveUrl(core, input)
+  if (options.query !== undefined) appendQuery(url, options.query)
+  const method = methodName === 'GET' ? methodName : (methodName ?? 'GET').toUpperCase()
+  const headers: HeaderRecord = { ...options.headers }
+  checkHeaders(headers)
+  if (core.userAgent !== undefined && findHeader(headers, 'user-agent') === undefined) headers['user-agent'] = core.userAgent
+  const body = prepareBody(options, headers)
+  const signOptions: SignOptions | undefined = credentials === undefined ? options.oauth : options.oauth === undefined ? credentials : { ...credentials, ...options.oauth }
   const timeout = options.timeout ?? core.timeout
-  const firstOrigin = url.origin
-  let mayCorrectClock = core.correctClockSkew && signOptions?.timestamp === undefined
-  let retriesLeft = idempotentMethods.has(method) ? core.retries : 0
-  for (let hop = 0; ; hop++) {
-    const sameOrigin = url.origin === firstOrigin
-    const dispatch: Dispatcher.RequestOptions = {
-      origin: url.origin,
-      path: url.pathname + url.search,
-      method: method as Dispatcher.HttpMethod,
-      headers: headers as Record<string, string>,
-      body: body ?? null,
-      headersTimeout: timeout,
-      bodyTimeout: timeout,
-      signal: options.signal ?? null
-    }
-    // The offset this request is signed with: a concurrent request may learn a new one meanwhile.
-    const offsetAtSend = core.signer.clockOffset
-    if (sameOrigin) {
-      const signed = core.signer.sign({ method, url, headers, body }, signOptions)
-      dispatch.headers = signed.headers as Record<string, string>
-      dispatch.body = signed.body ?? null
-      if (core.signer.placement === 'query') dispatch.path = pathOf(signed.url)
-    }
-    let response: Dispatcher.ResponseData
-    let data: Buffer
-    try {
-      response = await core.dispatcher.request(dispatch)
-      const length = Number(response.headers['content-length'])
-      data = length >= 0 && length <= core.maxResponseBytes
-        ? Buffer.from(await response.body.arrayBuffer())
-        : await readBody(response.body, core.maxResponseBytes, url)
-    } catch (error) {
-      const failure = toTransportError(error, url, timeout)
-      if (retriesLeft > 0 && isOAuth1Error(failure) && (failure.code === ErrorCodes.NETWORK || failure.code === ErrorCodes.TIMEOUT)) {
-        await retryDelay(core.retries - retriesLeft--, undefined, options.signal)
-        hop--
-        continue
+  if (!isPositiveNumber(timeout)) throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, 'Invalid request option "timeout": expected a positive number of milliseconds')
+  const signal = options.signal
+  if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof signal.addEventListener !== 'function')) {
+    throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, 'Invalid request option "signal": expected an AbortSignal')
+  }
+  return {
+    url,
+    method,
+    headers,
+    body,
+    signOptions,
+    firstOrigin: url.origin,
+    timeout,
+    retriesLeft: idempotentMethods.has(method) ? core.retries : 0,
+    redirectsLeft: core.maxRedirections,
+    mayCorrectClock: core.correctClockSkew && signOptions?.timestamp === undefined
+  }
+}
+
+/** Sends one hop, signed when it goes to the call's first origin, and reads the body within the limit. */
+async function attempt (core: ClientCore, call: Call): Promise<Outcome> {
+  const { url } = call
+  const signed = url.origin === call.firstOrigin
+  const dispatch: Dispatcher.DispatchOptions = {
+    origin: url.origin,
+    path: url.pathname + url.search,
+    method: call.method as Dispatcher.HttpMethod,
+    headers: call.headers as Record<string, string>,
+    body: call.body ?? null,
+    headersTimeout: call.timeout,
+    bodyTimeout: call.timeout,
+  }
+  // The offset this request is signed with: a concurrent request may learn a new one meanwhile.
+  const offsetAtSend = core.signer.clockOffset
+  if (signed) {
+    const result = core.signer.sign({ method: call.method, url, headers: call.headers, body: call.body }, call.signOptions)
+    dispatch.headers = result.headers as Record<string, string>
+    dispatch.body = result.body ?? null
+    if (core.signer.placement === 'query') dispatch.path = pathOf(result.url)
+  }
+  if (call.deadline.reason !== undefined) return { failure: call.deadline.reason }
+  const collector = new Collector(core.maxResponseBytes, url)
+  call.deadline.active = collector
+  try {
+    core.dispatcher.dispatch(dispatch, collector)
+    const received = await collector.promise as Answer
+    received.offsetAtSend = offsetAtSend
+    received.signed = signed
+    return received
+  } catch (error) {
+    return { failure: call.deadline.reason ?? toTransportError(error, url, call.timeout) }
+  } finally {
+    call.deadline.active = undefined
+  }
+}
+
+/** A network failure worth another attempt: waits, then true. */
+async function retryAfterFailure (core: ClientCore, call: Call, failure: unknown): Promise<boolean> {
+  if (call.retriesLeft === 0 || call.deadline.reason !== undefined || !isOAuth1Error(failure)) return false
+  if (failure.code !== ErrorCodes.NETWORK && failure.code !== ErrorCodes.TIMEOUT) return false
+  await call.deadline.wait(retryDelay(core.retries - call.retriesLeft--, undefined))
+  return true
+}
+
+/** A busy answer (429/502/503/504) worth another attempt: waits, then true. */
+async function retryAfterStatus (core: ClientCore, call: Call, response: Received): Promise<boolean> {
+  if (call.retriesLeft === 0 || !retryStatuses.has(response.statusCode)) return false
+  await call.deadline.wait(retryDelay(core.retries - call.retriesLeft--, response.headers['retry-after']))
+  return true
+}
+
+/** A redirect to follow: moves the call to the next URL (dropping credentials off-origin), then true. */
+function followRedirect (core: ClientCore, call: Call, response: Received): boolean {
+  const location = response.headers.location
+  if (call.redirectsLeft === 0 || response.statusCode < 300 || response.statusCode >= 400 || typeof location !== 'string') return false
+  const { url } = call
+  let next: URL
+  try {
+    next = new URL(location, url)
+  } catch {
+    throw new OAuth1Error(ErrorCodes.REDIRECT_REFUSED, `Refusing an invalid redirect from ${url.origin}`)
+  }
+  if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+    throw new OAuth1Error(ErrorCodes.REDIRECT_REFUSED, `Refusing a redirect from ${url.origin} to a ${next.protocol} URL`)
+  }
+  if (hasUserInfo(next)) throw new OAuth1Error(ErrorCodes.REDIRECT_REFUSED, `Refusing a redirect from ${url.origin} to a URL with user info`)
+  if (next.origin !== call.firstOrigin && core.crossOriginRedirects === 'refuse') {
+    throw new OAuth1Error(ErrorCodes.REDIRECT_REFUSED, `Refusing a redirect from ${url.origin} to another origin (${next.origin}): tokens come only from the configured endpoint`)
+  }
+  const { statusCode } = response
+  if ((statusCode === 303 && call.method !== 'GET' && call.method !== 'HEAD') || ((statusCode === 301 || statusCode === 302) && call.method === 'POST')) {
+    if (call.method !== 'HEAD') call.method = 'GET'
+    call.body = undefined
+    call.headers = withoutHeaders(call.headers, contentHeaders)
+  }
+  if (next.origin !== call.firstOrigin) call.headers = withoutHeaders(call.headers, credentialHeaders)
+  call.redirectsLeft--
+  call.url = next
+  return true
+}
+
+const contentHeaders = new Set(['content-type', 'content-length'])
+
+function withoutHeaders (headers: HeaderRecord, names: ReadonlySet<string>): HeaderRecord {
+  const out: HeaderRecord = {}
+  for (const name of Object.keys(headers)) if (!names.has(name.toLowerCase())) out[name] = headers[name]
+  return out
+}
+
+/** A refusal of our timestamp (once per call): learns the provider's clock, then true. */
+function correctClock (core: ClientCore, call: Call, outcome: Answer): boolean {
+  const { offsetAtSend } = outcome
+  const response = outcome
+  if (!call.mayCorrectClock || !outcome.signed || response.statusCode < 400) return false
+  call.mayCorrectClock = false
+  const sentClock = Math.floor(core.signer.timestamp() - core.signer.clockOffset + offsetAtSend)
+  const delta = clockSkewCorrection(response.statusCode, response.headers, outcome.data.toString('utf8'), sentClock)
+  if (delta === undefined) return false
+  core.signer.clockOffset = offsetAtSend + delta
+  return true
+}
+
+async function send (core: ClientCore, input: string | URL, options: RequestOptions, credentials: { token: string, tokenSecret: string } | undefined, methodName: string | undefined): Promise<ClientResponse> {
+  const prepared = prepareCall(core, input, options, credentials, methodName)
+  const call: Call = Object.assign(prepared, { deadline: new Deadline(prepared.timeout, prepared.url, options.signal) })
+  try {
+    for (;;) {
+      const outcome = await attempt(core, call)
+      if ('failure' in outcome) {
+        if (await retryAfterFailure(core, call, outcome.failure)) continue
+        throw outcome.failure
       }
-      throw failure
+      if (await retryAfterStatus(core, call, outcome)) continue
+      if (followRedirect(core, call, outcome)) continue
+      if (correctClock(core, call, outcome)) continue
+      return new FullResponse(outcome.statusCode, outcome.headers, call.url.href, outcome.data)
     }
-    if (retriesLeft > 0 && retryStatuses.has(response.statusCode)) {
-      await retryDelay(core.retries - retriesLeft--, response.headers['retry-after'], options.signal)
-      hop--
-      continue
-    }
-    const location = response.headers.location
-    if (hop < core.maxRedirections && response.statusCode >= 300 && response.statusCode < 400 && typeof location === 'string') {
-      const next = new URL(location, url)
-      if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-        throw new OAuth1Error(ErrorCodes.REDIRECT_REFUSED, `Refusing a redirect from ${url.origin} to a ${next.protocol} URL`)
-      }
-      if ((response.statusCode === 303 && method !== 'GET' && method !== 'HEAD') || ((response.statusCode === 301 || response.statusCode === 302) && method === 'POST')) {
-        if (method !== 'HEAD') method = 'GET'
-        body = undefined
-        for (const name of Object.keys(headers)) if (name.toLowerCase() === 'content-type' || name.toLowerCase() === 'content-length') delete headers[name]
-      }
-      if (next.origin !== firstOrigin) {
-        for (const name of Object.keys(headers)) if (credentialHeaders.has(name.toLowerCase())) delete headers[name]
-      }
-      url = next
-      continue
-    }
-    if (mayCorrectClock && sameOrigin && response.statusCode >= 400) {
-      mayCorrectClock = false
-      const sentClock = Math.floor(core.signer.timestamp() - core.signer.clockOffset + offsetAtSend)
-      const delta = clockSkewCorrection(response.statusCode, response.headers, data.toString('utf8'), sentClock)
-      if (delta !== undefined) {
-        core.signer.clockOffset = offsetAtSend + delta
-        hop--
-        continue
-      }
-    }
-    return new FullResponse(response.statusCode, response.headers, url.href, data)
+  } catch (error) {
+    throw call.deadline.reason ?? error
+  } finally {
+    call.deadline.clear()
   }
 }
