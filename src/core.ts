@@ -15,7 +15,7 @@ export { baseStringUri, normalizeParameters, signatureBaseString } from './proto
 export { computeBodyHash, signatureMethods } from './protocol/signature-methods.js'
 export type { SignatureMethod, PrivateKeyInput, BodyHashAlgorithm } from './protocol/signature-methods.js'
 export type { HeaderRecord } from './protocol/headers.js'
-export { createSigner } from './signer/signer.js'
+export { createCheckedSigner as createSigner } from './signer/signer.js'
 export type {
   Signer, SignerOptions, SignableRequest, SignableBody, SignOptions, SignedRequest, Placement
 } from './signer/signer.js'

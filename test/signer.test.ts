@@ -5,7 +5,7 @@ import t from 'tap'
 import { baseStringUri, normalizeParameters, signatureBaseString } from '../src/protocol/base-string.js'
 import { parseForm } from '../src/protocol/encoding.js'
 import { generateNonce } from '../src/protocol/nonce.js'
-import { createSigner, type SignableRequest, type SignerOptions } from '../src/signer/signer.js'
+import { createCheckedSigner, createSigner, type SignableRequest, type SignerOptions } from '../src/signer/signer.js'
 import { findHeader, isFormContentType } from '../src/protocol/headers.js'
 
 // Expected values below come from RFC 5849, OAuth Core 1.0 Appendix A, X's documentation, the
@@ -329,7 +329,7 @@ t.test('placement: header', async (t) => {
   const request = {
     method: 'POST',
     url: 'http://example.com/r?x=1',
-    headers: { Authorization: 'Bearer old', 'X-Keep': 'yes', 'X-List': ['a', 'b'], 'X-Num': 3, 'X-Undef': undefined },
+    headers: { Authorization: 'Bearer old', 'X-Keep': 'yes', 'X-List': ['a', 'b'], Cookie: ['a=1', 'b=2'], 'X-Num': 3, 'X-Undef': undefined },
     body: 'a=1'
   }
   const snapshot = JSON.parse(JSON.stringify(request))
@@ -338,7 +338,7 @@ t.test('placement: header', async (t) => {
   t.equal(signed.url, 'http://example.com/r?x=1')
   t.equal(signed.body, 'a=1', 'the body is unchanged (no form content type, so not a signed form)')
   t.notOk('Authorization' in signed.headers, 'an existing Authorization header is replaced whatever its case')
-  t.same(signed.headers, { 'X-Keep': 'yes', 'X-List': ['a', 'b'], 'X-Num': 3, authorization: signed.headers.authorization }, 'other headers copied, undefined dropped')
+  t.same(signed.headers, { 'X-Keep': 'yes', 'X-List': 'a, b', Cookie: 'a=1; b=2', 'X-Num': '3', authorization: signed.headers.authorization }, 'other headers copied as strings (lists joined, cookies with "; "), undefined dropped')
   t.not(signed.headers, request.headers, 'a copy of the headers')
   const { realm, params } = parseAuthorization(signed.headers.authorization)
   t.equal(realm, undefined)
@@ -663,4 +663,14 @@ t.test('option validation at createSigner time', async (t) => {
   }
   t.ok(createSigner({ consumerKey: 'ck', consumerSecret: '' }), 'an empty consumer secret is allowed')
   t.ok(createSigner({ ...base, bodyHash: false, placement: 'query', realm: 'R', token: 't', tokenSecret: 's' }), 'valid options pass')
+})
+
+t.test('createSigner (the public one) refuses unknown option names, suggesting the closest', async (t) => {
+  t.throws(() => createCheckedSigner({ ...fixed, consumerSecert: 'x' } as SignerOptions), { code: 'OAUTH1_INVALID_OPTION', message: /Unknown option "consumerSecert" for createSigner\. Did you mean "consumerSecret"\?/ })
+  t.throws(() => createCheckedSigner({ ...fixed, baseUrl: 'https://a.example/' } as SignerOptions), { code: 'OAUTH1_INVALID_OPTION', message: /Unknown option "baseUrl"/ })
+  t.doesNotThrow(() => createCheckedSigner({ ...fixed, realm: undefined }), 'undefined values are accepted')
+  t.equal(createCheckedSigner(fixed).sign({ method: 'GET', url: 'http://example.com/' }).oauthParams.oauth_signature,
+    createSigner(fixed).sign({ method: 'GET', url: 'http://example.com/' }).oauthParams.oauth_signature, 'the same signer otherwise')
+  const core = await import('../src/core.js')
+  t.equal(core.createSigner, createCheckedSigner, 'the entries export the checked one')
 })

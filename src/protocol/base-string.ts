@@ -95,5 +95,14 @@ function joinSorted (encoded: Array<[string, string]>, again: boolean): string {
  * @see https://www.rfc-editor.org/rfc/rfc5849#section-3.4.1.1
  */
 export function signatureBaseString (method: string, baseUri: string, normalizedParameters: string): string {
-  return method.toUpperCase() + '&' + percentEncode(baseUri) + '&' + percentEncode(normalizedParameters)
+  return encodedBaseString(method, percentEncode(baseUri), percentEncode(normalizedParameters))
+}
+
+/**
+ * The one routine that assembles a signature base string (§3.4.1.1), from its parts already
+ * percent-encoded: {@link signatureBaseString} encodes them first; the signer passes a cached
+ * encoded URI and {@link encodeJoinedParameters}.
+ */
+export function encodedBaseString (method: string, encodedBaseUri: string, encodedParameters: string): string {
+  return method.toUpperCase() + '&' + encodedBaseUri + '&' + encodedParameters
 }
