@@ -146,9 +146,30 @@ interface SignerConfig {
   constantPairs: ReadonlyArray<[string, string]>
   /** The same three, decoded, for {@link SignedRequest.oauthParams}. */
   constantParams: ReadonlyArray<[string, string]>
-  /** `percentEncode(base string URI)` of the last request: clients mostly call the same endpoints. */
-  lastBaseUri: string
-  lastEncodedBaseUri: string
+  /** `percentEncode(defaultToken)`. */
+  encodedDefaultToken: string | undefined
+  /** The last request's URL, parsed: clients mostly call the same few endpoints. */
+  lastTarget: Target | undefined
+}
+
+/** A parsed request URL and what the base string needs from it (§3.4.1.2, §3.4.1.3.1). */
+interface Target {
+  /** The URL as given (a string, or a URL's href), the cache key. */
+  key: string
+  url: URL
+  /** `percentEncode(baseStringUri(url))`. */
+  encodedBaseUri: string
+  /** The query's parameters, each name and value percent-encoded (read when first needed). */
+  queryPairs: ReadonlyArray<[string, string]> | undefined
+}
+
+function queryPairsOf (target: Target): ReadonlyArray<[string, string]> {
+  if (target.queryPairs !== undefined) return target.queryPairs
+  const pairs: Array<[string, string]> = []
+  const search = target.url.search
+  if (search.length > 1) for (const [name, value] of parseForm(search.slice(1))) pairs.push([percentEncode(name), percentEncode(value)])
+  target.queryPairs = pairs
+  return pairs
 }
 
 /** The request's body as the signer reads it (RFC 5849 §3.4.1.3.1). */
@@ -194,25 +215,33 @@ function configure (options: SignerOptions): { config: SignerConfig, signatureMe
     headerPrefix: realm === undefined ? 'OAuth ' : `OAuth realm="${realm}", `,
     constantPairs: constantParams.map(([name, value]) => [name, percentEncode(value)]),
     constantParams,
-    lastBaseUri: '',
-    lastEncodedBaseUri: ''
+    encodedDefaultToken: options.token === undefined ? undefined : percentEncode(options.token),
+    lastTarget: undefined
   }
   return { config, signatureMethod, now: options.now ?? Date.now }
 }
 
-/** Step 1: the method and the absolute http(s) URL (§3.4.1.2). */
-function readTarget (request: SignableRequest): { method: string, url: URL } {
+const methodName = /^[A-Za-z]+$/
+
+/** Step 1: the method and the absolute http(s) URL (§3.4.1.2), parsed once per distinct URL. */
+function readTarget (config: SignerConfig, request: SignableRequest): { method: string, target: Target } {
   if (typeof request !== 'object' || request === null) throw invalidRequest('the request must be an object')
   const method = request.method
-  if (!isString(method) || !/^[A-Za-z]+$/.test(method)) throw invalidRequest('the method must be an HTTP method name')
+  if (!isString(method) || !methodName.test(method)) throw invalidRequest('the method must be an HTTP method name')
+  const input = request.url
+  const key = input instanceof URL ? input.href : input
+  const last = config.lastTarget
+  if (last !== undefined && last.key === key) return { method, target: last }
   let url: URL
   try {
-    url = request.url instanceof URL ? request.url : new URL(request.url)
+    url = new URL(key)
   } catch (cause) {
     throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, 'Cannot sign: the URL is not an absolute URL', { cause })
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalidRequest('only http and https URLs can be signed')
-  return { method, url }
+  const target: Target = { key, url, encodedBaseUri: percentEncode(baseStringUri(url)), queryPairs: undefined }
+  config.lastTarget = target
+  return { method, target }
 }
 
 /** Step 2: the per-request protocol parameters (§3.1), decoded, unsorted. */
@@ -270,19 +299,17 @@ function readBody (config: SignerConfig, request: SignableRequest, method: strin
  * Step 4: the signature (§3.4) over the base string of {@link encodedBaseString}, from the
  * encoded protocol pairs plus the query and form parameters. Sorts nothing it is given.
  */
-function computeSignature (config: SignerConfig, method: string, url: URL, encodedOauth: ReadonlyArray<[string, string]>, formBody: string | undefined, tokenSecret: string): string {
+function computeSignature (config: SignerConfig, method: string, target: Target, encodedOauth: ReadonlyArray<[string, string]>, formBody: string | undefined, tokenSecret: string): string {
   if (!config.signature.usesBaseString) return config.signature('', tokenSecret)
-  const pairs: Array<[string, string]> = config.constantPairs.concat(encodedOauth)
-  const search = url.search
-  const others: ParamList = search.length > 1 ? parseForm(search.slice(1)) : []
-  if (formBody !== undefined && formBody.length > 0) parseForm(formBody, others)
-  for (const [name, value] of others) pairs.push([percentEncode(name), percentEncode(value)])
-  const baseUri = baseStringUri(url)
-  if (baseUri !== config.lastBaseUri) {
-    config.lastEncodedBaseUri = percentEncode(baseUri)
-    config.lastBaseUri = baseUri
+  const pairs: Array<[string, string]> = config.constantPairs.concat(encodedOauth, queryPairsOf(target))
+  if (formBody !== undefined && formBody.length > 0) {
+    const form: ParamList = parseForm(formBody)
+    for (let i = 0; i < form.length; i++) {
+      const [name, value] = form[i] as [string, string]
+      pairs.push([percentEncode(name), percentEncode(value)])
+    }
   }
-  return config.signature(encodedBaseString(method, config.lastEncodedBaseUri, encodeJoinedParameters(pairs)), tokenSecret)
+  return config.signature(encodedBaseString(method, target.encodedBaseUri, encodeJoinedParameters(pairs)), tokenSecret)
 }
 
 /** Step 5: the protocol parameters in the header (§3.5.1), the query (§3.5.3) or the form body (§3.5.2). */
@@ -326,21 +353,24 @@ export function createSigner (options: SignerOptions): Signer {
     clockOffset: 0,
     timestamp: () => Math.floor(now() / 1000 + signer.clockOffset),
     sign (request: SignableRequest, callOptions: SignOptions = {}): SignedRequest {
-      const { method, url } = readTarget(request)
+      const { method, target } = readTarget(config, request)
       const tokenSecret = callOptions.tokenSecret !== undefined ? callOptions.tokenSecret : callOptions.token !== undefined ? '' : config.defaultTokenSecret
       const oauth = requestParams(config, callOptions, signer.timestamp)
       const parts = readBody(config, request, method, oauth)
       // Encoded once, for both the base string and the placement.
-      const encodedOauth: Array<[string, string]> = []
-      for (const [name, value] of oauth) encodedOauth.push([name, percentEncode(value)])
-      const oauthSignature = computeSignature(config, method, url, encodedOauth, parts.formBody, tokenSecret)
+      const encodedOauth: Array<[string, string]> = new Array(oauth.length)
+      for (let i = 0; i < oauth.length; i++) {
+        const [name, value] = oauth[i] as [string, string]
+        encodedOauth[i] = [name, name === 'oauth_token' && value === config.defaultToken ? config.encodedDefaultToken as string : percentEncode(value)]
+      }
+      const oauthSignature = computeSignature(config, method, target, encodedOauth, parts.formBody, tokenSecret)
       oauth.push(['oauth_signature', oauthSignature], ...config.constantParams)
       sortPairs(oauth, byName)
       const oauthParams: Record<string, string> = {}
       for (const [name, value] of oauth) oauthParams[name] = value
       encodedOauth.push(['oauth_signature', percentEncode(oauthSignature)], ...config.constantPairs)
       sortPairs(encodedOauth, byName)
-      const signed = place(config, request, url, parts, encodedOauth) as SignedRequest
+      const signed = place(config, request, target.url, parts, encodedOauth) as SignedRequest
       signed.oauthParams = oauthParams
       return signed
     }
