@@ -2,6 +2,7 @@ import { createHash, createHmac, generateKeyPairSync, verify } from 'node:crypto
 import { readFileSync } from 'node:fs'
 import { Readable } from 'node:stream'
 import t from 'tap'
+import { parseAuthorizationHeader } from './helpers/signature-check.js'
 import { baseStringUri, normalizeParameters, signatureBaseString } from '../src/protocol/base-string.js'
 import { parseForm } from '../src/protocol/encoding.js'
 import { generateNonce } from '../src/protocol/nonce.js'
@@ -15,20 +16,11 @@ function hmac (hash: 'sha1' | 'sha256' | 'sha512', key: string, text: string): s
   return createHmac(hash, key).update(text).digest('base64')
 }
 
-/** An independent reader for `Authorization: OAuth k="v", ...` (RFC 5849 §3.5.1). */
+/** The test helpers' reader for `Authorization: OAuth k="v", ...` (RFC 5849 §3.5.1), which throws on anything else. */
 function parseAuthorization (header: unknown): { realm: string | undefined, params: Record<string, string> } {
-  if (typeof header !== 'string' || !header.startsWith('OAuth ')) throw new Error(`not an OAuth header: ${String(header)}`)
-  const params: Record<string, string> = {}
-  let realm: string | undefined
-  for (const part of header.slice(6).split(', ')) {
-    const m = /^([a-z_]+)="([^"]*)"$/.exec(part)
-    if (m === null) throw new Error(`bad header part: ${part}`)
-    const name = m[1] as string
-    const value = m[2] as string
-    if (name === 'realm') realm = value
-    else params[name] = decodeURIComponent(value)
-  }
-  return { realm, params }
+  const parsed = typeof header === 'string' ? parseAuthorizationHeader(header) : undefined
+  if (parsed === undefined) throw new Error(`not an OAuth header: ${String(header)}`)
+  return parsed
 }
 
 function queryRecord (url: string): Record<string, string> {
