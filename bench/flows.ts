@@ -38,7 +38,7 @@ import fastifySession from '@fastify/session'
 import Fastify, { type FastifyInstance } from 'fastify'
 import grantModule from 'grant'
 import { Pool, type Dispatcher } from 'undici'
-import { fastifyOAuth1 } from '../dist/fastify/plugin.js'
+import { fastifyOAuth1 } from '../dist/esm/fastify/plugin.js'
 import { type CaseResult, type HarnessOptions, formatOps, median, pairedRatio, runOrAbort, table } from './harness.js'
 
 const require = createRequire(import.meta.url)

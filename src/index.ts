@@ -6,6 +6,5 @@
  * @packageDocumentation
  */
 export * from './core.js'
-export { fastifyOAuth1 } from './fastify/plugin.js'
+export { fastifyOAuth1, fastifyOAuth1 as default } from './fastify/plugin.js'
 export type { FastifyOAuth1Options, OAuth1Credentials, OAuth1RequestClient, OAuth1Instance, OAuth1SessionState } from './fastify/plugin.js'
-export { fastifyOAuth1 as default } from './fastify/plugin.js'

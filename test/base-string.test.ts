@@ -154,3 +154,9 @@ t.test('RFC 5849 §1.2: the three HMAC-SHA1 requests of the example (no oauth_ve
     t.equal(hmacSha1(c.key, base), c.signature, `${c.name}: the RFC's signature`)
   }
 })
+
+t.test('signatureBaseString and the signer share one assembly routine', async (t) => {
+  const { encodedBaseString } = await import('../src/protocol/base-string.js')
+  t.equal(encodedBaseString('post', 'http%3A%2F%2Fa.example%2F', 'a%3D1'), 'POST&http%3A%2F%2Fa.example%2F&a%3D1')
+  t.equal(signatureBaseString('post', 'http://a.example/', 'a=1'), encodedBaseString('post', 'http%3A%2F%2Fa.example%2F', 'a%3D1'))
+})

@@ -8,6 +8,7 @@ import { buildDemoProvider, startDemoProvider, type StartedDemoProvider } from '
 import { redactUrl } from '../example-app/src/logging.js'
 import { escapeHtml, homePage, html } from '../example-app/src/pages.js'
 import { RedisSessionStore, sessionTtl, type RedisLike } from '../example-app/src/redis-session-store.js'
+import { rfc3986 } from './helpers/signature-check.js'
 
 const callbackBase = 'http://127.0.0.1:3000'
 const demoProfile = { id: '1001', screen_name: 'demo_user', name: 'Dana Demo' }
@@ -260,9 +261,6 @@ t.test('RedisSessionStore: JSON round trip, TTL, destroy, errors', async (t) => 
 
 // An HMAC-SHA1 signer written from RFC 5849 §3.4 with node:crypto only, so the demo provider is
 // checked against an implementation other than the library's.
-function rfc3986 (value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())
-}
 
 interface HandSigned {
   url: string

@@ -221,3 +221,14 @@ t.test('normalizeHeaders', async (t) => {
   t.same(normalizeHeaders(new Map([['x', '1'], ['y', '2']])), { x: '1', y: '2' }, 'iterable')
   t.same(normalizeHeaders([]), {}, 'empty array')
 })
+
+t.test('unknown option names are refused at creation, with the closest valid name', async (t) => {
+  t.throws(() => createSigningInterceptor({ consumerKey, consumerSecret, origin: ['https://a.example'] } as never),
+    { code: ErrorCodes.INVALID_OPTION, message: /Unknown option "origin" for createSigningInterceptor\. Did you mean "origins"\?/ })
+  t.throws(() => createSigningInterceptor({ consumerKey, consumerSecret, tokenSecert: 's', origins: ['https://a.example'] } as never),
+    { code: ErrorCodes.INVALID_OPTION, message: /Did you mean "tokenSecret"\?/ })
+  const signer = createSigner({ consumerKey, consumerSecret })
+  t.throws(() => createSigningInterceptor({ signer, consumerKey, origins: ['https://a.example'] } as never),
+    { code: ErrorCodes.INVALID_OPTION, message: /Unknown option "consumerKey"/ }, 'with a signer, its options are not taken too')
+  t.equal(typeof createSigningInterceptor({ signer, origins: ['https://a.example'] }), 'function')
+})

@@ -16,7 +16,7 @@ import {
 } from '../src/presets/presets.js'
 import { Browser, buildApp, callbackUrl, sessionSecret } from './helpers/build-app.js'
 import {
-  baseUriOf, checkSignature, okJson, type Pairs, parseAuthorizationHeader, parseFormPairs, type RecordedRequest, startServer
+  baseUriOf, checkSignature, okJson, type Pairs, parseAuthorizationHeader, parseFormPairs, type RecordedRequest, rfc3986, startServer
 } from './helpers/signature-check.js'
 
 const consumerKey = 'preset-consumer-key'
@@ -41,10 +41,6 @@ function rewrite (preset: Readonly<ProviderPreset>, origin: string): ProviderPre
 }
 
 const pathOf = (url: string | undefined): string => new URL(url as string).pathname
-
-function rfc3986 (value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())
-}
 
 function queryPairs (request: RecordedRequest): Pairs {
   const q = request.url.indexOf('?')

@@ -1,5 +1,12 @@
-// The README's code, compiled by `tsc` (npm test runs it over test/): if the API drifts from the
-// README, the type check fails. The app is built and made ready, which also validates the options.
+// The README's code. First every ```ts block compiled exactly as printed, against the built
+// package (`fastify-oauth1` resolves to dist/ by self-reference): each block is its own module,
+// after a prelude that declares only what the block uses without defining (`consumerKey`,
+// `app`, the package's exports). Then the snippets run: the app is built and made ready,
+// which also validates the options.
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import fastifyCookie from '@fastify/cookie'
 import fastifySession from '@fastify/session'
 import Fastify from 'fastify'
@@ -14,6 +21,68 @@ declare module 'fastify' {
   interface FastifyRequest { trello: OAuth1RequestClient }
   interface FastifyInstance { trello: OAuth1Instance }
 }
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+
+/** The ```ts blocks of the README, as printed. */
+export function readmeSnippets (): string[] {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8')
+  return [...readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => match[1] as string)
+}
+
+const strings = ['consumerKey', 'consumerSecret', 'token', 'tokenSecret', 'callbackUrl']
+
+/** Declarations for the names a snippet uses but neither imports nor defines. */
+function prelude (snippet: string, packageExports: readonly string[]): string {
+  const free = (name: string): boolean => new RegExp(`\\b${name}\\b`).test(snippet) &&
+    !new RegExp(`(?:import[^\\n]*\\b${name}\\b|(?:const|let|var|function)\\s+(?:\\{[^}]*\\b${name}\\b|${name}\\b))`).test(snippet)
+  const lines = ['// prelude (not from the README)']
+  const fromPackage = packageExports.filter(free)
+  if (fromPackage.length > 0) lines.push(`import { ${fromPackage.join(', ')} } from 'fastify-oauth1'`)
+  if (free('app')) lines.push("import type { FastifyInstance as PreludeApp } from 'fastify'", 'declare const app: PreludeApp')
+  for (const name of strings.filter(free)) lines.push(`declare const ${name}: string`)
+  lines.push('export {}', '// the README snippet, as printed:')
+  return lines.join('\n') + '\n'
+}
+
+t.test('every ```ts block of the README compiles exactly as printed (against dist/)', async (t) => {
+  const snippets = readmeSnippets()
+  t.ok(snippets.length >= 5, `${snippets.length} snippets`)
+  const packageExports = Object.keys(await import('fastify-oauth1')).filter((name) => name !== 'default')
+  const dir = join(root, 'test-artifacts/readme-snippets')
+  rmSync(dir, { recursive: true, force: true })
+  mkdirSync(dir, { recursive: true })
+  // The testing section imports the reader's own app factory from './app.js': one is written here.
+  writeFileSync(join(dir, 'app.ts'), [
+    "import Fastify from 'fastify'",
+    "import fastifyCookie from '@fastify/cookie'",
+    "import fastifyOAuth1, { type FastifyOAuth1Options } from 'fastify-oauth1'",
+    'export async function buildApp (options: FastifyOAuth1Options) {',
+    '  const app = Fastify()',
+    '  await app.register(fastifyCookie)',
+    '  await app.register(fastifyOAuth1, options)',
+    "  app.get('/me', async (request) => (await request.oauth1.get('http://provider.test/1.1/account/verify_credentials.json')).json())",
+    '  return app',
+    '}',
+    ''
+  ].join('\n'))
+  const files = snippets.map((snippet, i) => {
+    const file = `snippet-${i + 1}.mts`
+    writeFileSync(join(dir, file), prelude(snippet, packageExports) + snippet)
+    t.ok(readFileSync(join(dir, file), 'utf8').endsWith(snippet), `${file} ends with the snippet unchanged`)
+    return file
+  })
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: { strict: true, target: 'ES2022', lib: ['ES2023'], module: 'NodeNext', moduleResolution: 'NodeNext', types: ['node'], skipLibCheck: true, noEmit: true },
+    files
+  }))
+  try {
+    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', dir], { encoding: 'utf8' })
+    t.pass('tsc accepts every snippet')
+  } catch (error) {
+    t.fail('tsc accepts every snippet', { diagnostics: (error as { stdout: string }).stdout })
+  }
+})
 
 const consumerKey = 'key'
 const consumerSecret = 'secret'
@@ -62,8 +131,8 @@ t.test('the two-legged snippets construct', async (t) => {
   const api = createClient({ consumerKey, consumerSecret, token, tokenSecret, baseUrl: 'https://partner.example/v1/' })
   const suite = createClient({ provider: netsuite({ accountId: '1234567-sb1' }), consumerKey, consumerSecret, token, tokenSecret })
   const signer = createSigner({ consumerKey, consumerSecret, signatureMethod: 'HMAC-SHA256', realm: '1234567_SB1' })
-  const { headers } = signer.sign({ method: 'POST', url: 'https://partner.example/v1/orders', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' }, { token, tokenSecret })
-  t.match(String(headers.authorization), /^OAuth realm="1234567_SB1", oauth_consumer_key="key"/)
+  const signed = signer.sign({ method: 'POST', url: 'https://partner.example/v1/orders', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' }, { token, tokenSecret })
+  t.match(signed.headers.authorization, /^OAuth realm="1234567_SB1", oauth_consumer_key="key"/)
   const agent = new Agent().compose(createSigningInterceptor({ consumerKey, consumerSecret, origins: ['https://partner.example'] }), interceptors.redirect({ maxRedirections: 3 }))
   t.equal(typeof agent.request, 'function')
   await Promise.all([api.close(), suite.close(), agent.close()])

@@ -2,6 +2,7 @@ import { createHash, createHmac, generateKeyPairSync, verify } from 'node:crypto
 import { readFileSync } from 'node:fs'
 import { Readable } from 'node:stream'
 import t from 'tap'
+import { parseAuthorizationHeader } from './helpers/signature-check.js'
 import { baseStringUri, normalizeParameters, signatureBaseString } from '../src/protocol/base-string.js'
 import { parseForm } from '../src/protocol/encoding.js'
 import { generateNonce } from '../src/protocol/nonce.js'
@@ -15,20 +16,11 @@ function hmac (hash: 'sha1' | 'sha256' | 'sha512', key: string, text: string): s
   return createHmac(hash, key).update(text).digest('base64')
 }
 
-/** An independent reader for `Authorization: OAuth k="v", ...` (RFC 5849 §3.5.1). */
+/** The test helpers' reader for `Authorization: OAuth k="v", ...` (RFC 5849 §3.5.1), which throws on anything else. */
 function parseAuthorization (header: unknown): { realm: string | undefined, params: Record<string, string> } {
-  if (typeof header !== 'string' || !header.startsWith('OAuth ')) throw new Error(`not an OAuth header: ${String(header)}`)
-  const params: Record<string, string> = {}
-  let realm: string | undefined
-  for (const part of header.slice(6).split(', ')) {
-    const m = /^([a-z_]+)="([^"]*)"$/.exec(part)
-    if (m === null) throw new Error(`bad header part: ${part}`)
-    const name = m[1] as string
-    const value = m[2] as string
-    if (name === 'realm') realm = value
-    else params[name] = decodeURIComponent(value)
-  }
-  return { realm, params }
+  const parsed = typeof header === 'string' ? parseAuthorizationHeader(header) : undefined
+  if (parsed === undefined) throw new Error(`not an OAuth header: ${String(header)}`)
+  return parsed
 }
 
 function queryRecord (url: string): Record<string, string> {
@@ -329,7 +321,7 @@ t.test('placement: header', async (t) => {
   const request = {
     method: 'POST',
     url: 'http://example.com/r?x=1',
-    headers: { Authorization: 'Bearer old', 'X-Keep': 'yes', 'X-List': ['a', 'b'], 'X-Num': 3, 'X-Undef': undefined },
+    headers: { Authorization: 'Bearer old', 'X-Keep': 'yes', 'X-List': ['a', 'b'], Cookie: ['a=1', 'b=2'], 'X-Num': 3, 'X-Undef': undefined },
     body: 'a=1'
   }
   const snapshot = JSON.parse(JSON.stringify(request))
@@ -338,7 +330,7 @@ t.test('placement: header', async (t) => {
   t.equal(signed.url, 'http://example.com/r?x=1')
   t.equal(signed.body, 'a=1', 'the body is unchanged (no form content type, so not a signed form)')
   t.notOk('Authorization' in signed.headers, 'an existing Authorization header is replaced whatever its case')
-  t.same(signed.headers, { 'X-Keep': 'yes', 'X-List': ['a', 'b'], 'X-Num': 3, authorization: signed.headers.authorization }, 'other headers copied, undefined dropped')
+  t.same(signed.headers, { 'X-Keep': 'yes', 'X-List': 'a, b', Cookie: 'a=1; b=2', 'X-Num': '3', authorization: signed.headers.authorization }, 'other headers copied as strings (lists joined, cookies with "; "), undefined dropped')
   t.not(signed.headers, request.headers, 'a copy of the headers')
   const { realm, params } = parseAuthorization(signed.headers.authorization)
   t.equal(realm, undefined)
@@ -663,4 +655,12 @@ t.test('option validation at createSigner time', async (t) => {
   }
   t.ok(createSigner({ consumerKey: 'ck', consumerSecret: '' }), 'an empty consumer secret is allowed')
   t.ok(createSigner({ ...base, bodyHash: false, placement: 'query', realm: 'R', token: 't', tokenSecret: 's' }), 'valid options pass')
+})
+
+t.test('createSigner (the public one) refuses unknown option names, suggesting the closest', async (t) => {
+  t.throws(() => createSigner({ ...fixed, consumerSecert: 'x' } as SignerOptions), { code: 'OAUTH1_INVALID_OPTION', message: /Unknown option "consumerSecert" for createSigner\. Did you mean "consumerSecret"\?/ })
+  t.throws(() => createSigner({ ...fixed, baseUrl: 'https://a.example/' } as SignerOptions), { code: 'OAUTH1_INVALID_OPTION', message: /Unknown option "baseUrl"/ })
+  t.doesNotThrow(() => createSigner({ ...fixed, realm: undefined }), 'undefined values are accepted')
+  const core = await import('../src/core.js')
+  t.equal(core.createSigner, createSigner, 'the entries export this one')
 })

@@ -3,11 +3,14 @@
 import fastifyCookie from '@fastify/cookie'
 import fastifySession from '@fastify/session'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import { request as httpRequest } from 'node:http'
 import t from 'tap'
+import { request as undiciRequest } from 'undici'
 import fastifyOAuth1Default, {
   type ClientResponse, type ErrorCode, ErrorCodes, type FastifyOAuth1Options, fastifyOAuth1, type OAuth1Client,
   type OAuth1Credentials, type OAuth1Instance, type OAuth1RequestClient, isOAuth1Error
 } from '../src/index.js'
+import { createSigner, type SignedRequest } from '../src/core.js'
 
 // An app naming a second provider augments Fastify's interfaces itself.
 declare module 'fastify' {
@@ -122,3 +125,17 @@ t.test('the type-checked module loads and its exports are what the types say', a
   t.equal(instance.sessionKey, 'oauth1:oauth1')
   t.type(instance.authorizeUrl('t'), 'string')
 })
+
+/** The signed headers pass as they are (no cast) to fetch, undici's request and node:http. */
+export function signedHeadersFit (): void {
+  const signed: SignedRequest = createSigner({ consumerKey: 'k', consumerSecret: 's' }).sign({ method: 'GET', url: 'https://api.example/' })
+  const authorization: string | undefined = signed.headers.authorization
+  const viaFetch = fetch(signed.url, { headers: signed.headers })
+  const viaUndici = undiciRequest(signed.url, { headers: signed.headers })
+  httpRequest(signed.url, { headers: signed.headers }).end()
+  // @ts-expect-error header values are strings, never lists
+  const list: string[] = signed.headers.accept
+  // @ts-expect-error createSigner's options are checked: an unknown name does not compile
+  createSigner({ consumerKey: 'k', consumerSecret: 's', consumerSecert: 's' })
+  use(authorization, list, viaFetch, viaUndici)
+}

@@ -5,7 +5,8 @@
  */
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createClient, isFormContentType } from '../../src/index.js'
+import { createClient } from '../../src/index.js'
+import { isFormContentType } from '../../src/protocol/headers.js'
 import { createRequestVerifier, OAuthProblem } from './demo-verify.js'
 
 const consumerKey = 'partner-key'

@@ -7,7 +7,7 @@ import { checkHeaders, hasUserInfo, isPositiveNumber, pathOf } from './urls.js'
 import { applyPreset, presetOptionKeys, type PresetName, type ProviderPreset } from '../presets/presets.js'
 import { parseProblem } from '../protocol/problems.js'
 import { findHeader, type HeaderRecord } from '../protocol/headers.js'
-import { createSigner, type SignOptions, type Signer, type SignerOptions } from '../signer/signer.js'
+import { createSigner, type SignOptions, type Signer, type SignerOptions, signerOptionNames } from '../signer/signer.js'
 
 /** Query values accepted by {@link RequestOptions.query}. */
 export type QueryValue = string | number | boolean
@@ -120,14 +120,11 @@ export interface ClientOptions extends SignerOptions {
   provider?: ProviderPreset | PresetName | undefined
 }
 
-/** The option keys of {@link SignerOptions} (what `createSigner` reads). */
-export const signerOptionKeys: ReadonlySet<string> = new Set(['consumerKey', 'consumerSecret', 'signatureMethod', 'privateKey', 'token', 'tokenSecret', 'realm', 'placement', 'bodyHash', 'now', 'nonce'])
-
 /** The option keys {@link createClient} itself reads, besides the signer's. */
 export const clientOwnOptionKeys: ReadonlySet<string> = new Set(['baseUrl', 'origins', 'apiOrigins', 'dispatcher', 'timeout', 'maxRedirections', 'retries', 'maxResponseBytes', 'userAgent', 'correctClockSkew', 'provider'])
 
 /** Every option key {@link createClient} accepts: the signer's, the client's and a preset's. */
-export const clientOptionKeys: ReadonlySet<string> = new Set([...signerOptionKeys, ...clientOwnOptionKeys, ...presetOptionKeys])
+export const clientOptionKeys: ReadonlySet<string> = new Set([...signerOptionNames, ...clientOwnOptionKeys, ...presetOptionKeys])
 
 const credentialHeaders = new Set(['authorization', 'cookie', 'proxy-authorization'])
 const idempotentMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'])
@@ -379,7 +376,7 @@ export function buildClient (clientOptions: ClientOptions, internals: ClientInte
   originsOption('apiOrigins', options.apiOrigins, allowed)
   const signerOptions: Record<string, unknown> = {}
   for (const key of Object.keys(raw)) if (!clientOwnOptionKeys.has(key) && !presetOptionKeys.has(key)) signerOptions[key] = raw[key]
-  for (const key of signerOptionKeys) if (raw[key] !== undefined) signerOptions[key] = raw[key]
+  for (const key of signerOptionNames) if (raw[key] !== undefined) signerOptions[key] = raw[key]
   const signer = createSigner(signerOptions as unknown as SignerOptions)
   const core: ClientCore = {
     signer,

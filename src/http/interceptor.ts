@@ -2,7 +2,8 @@ import { stringify } from 'node:querystring'
 import type { Dispatcher } from 'undici'
 import { ErrorCodes, OAuth1Error, invalidOption } from '../errors.js'
 import { originOf, pathOf } from './urls.js'
-import { createSigner, type HeaderRecord, type SignOptions, type Signer, type SignerOptions } from '../signer/signer.js'
+import { createSigner, type HeaderRecord, type SignOptions, type Signer, type SignerOptions, signerOptionNames } from '../signer/signer.js'
+import { rejectUnknownOptions } from '../options.js'
 
 /**
  * Per-request signing values carried on undici's dispatch options, e.g. the user's token for a
@@ -79,10 +80,13 @@ export function signDispatch (signer: Signer, opts: OAuth1DispatchOptions, origi
   return {
     ...rest,
     path: pathOf(signed.url),
-    headers: signed.headers as Record<string, string | string[]>,
+    headers: signed.headers,
     body: signed.body ?? null
   }
 }
+
+const interceptorOptionNames: ReadonlySet<string> = new Set([...signerOptionNames, 'origins'])
+const interceptorWithSignerNames: ReadonlySet<string> = new Set(['signer', 'origins'])
 
 /**
  * An undici interceptor that signs every request to the configured origins (RFC 5849 §3).
@@ -91,12 +95,15 @@ export function signDispatch (signer: Signer, opts: OAuth1DispatchOptions, origi
  * Compose it on an `Agent` (or pass `origin` on every request): a request without an origin
  * cannot be matched to the allowed ones and is sent unsigned.
  *
- * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` when the options are invalid (at creation).
+ * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` when the options are invalid or a name is unknown
+ *   (the closest valid name is suggested), at creation.
  * @see https://www.rfc-editor.org/rfc/rfc5849#section-3
  */
 export function createSigningInterceptor (options: SigningInterceptorOptions): Interceptor {
   if (typeof options !== 'object' || options === null) invalidOption('options', 'an object')
-  const signer = 'signer' in options ? options.signer : createSigner(options)
+  rejectUnknownOptions(options, 'signer' in options ? interceptorWithSignerNames : interceptorOptionNames, 'createSigningInterceptor')
+  const { origins: _origins, ...signerOptions } = options as SignerOptions & { origins: unknown }
+  const signer = 'signer' in options ? options.signer : createSigner(signerOptions)
   if (!Array.isArray(options.origins) || options.origins.length === 0) {
     invalidOption('origins', 'a non-empty array of origins whose requests are signed')
   }

@@ -56,7 +56,7 @@ export function normalizeParameters (params: ParamList): string {
  * {@link normalizeParameters}, for callers that encode constant parameters once.
  */
 export function joinEncodedParameters (encoded: Array<[string, string]>): string {
-  return joinSorted(encoded, false)
+  return joinSorted(encoded)
 }
 
 /**
@@ -66,7 +66,14 @@ export function joinEncodedParameters (encoded: Array<[string, string]>): string
  * Every name and value must be a {@link percentEncode} result.
  */
 export function encodeJoinedParameters (encoded: Array<[string, string]>): string {
-  return joinSorted(encoded, true)
+  sortPairs(encoded, compareEncoded)
+  let out = ''
+  for (let i = 0; i < encoded.length; i++) {
+    const [name, value] = encoded[i] as [string, string]
+    if (i > 0) out += '%26'
+    out += encodeAgain(name) + '%3D' + encodeAgain(value)
+  }
+  return out
 }
 
 const percentSign = /%/g
@@ -75,15 +82,13 @@ function encodeAgain (value: string): string {
   return value.indexOf('%') === -1 ? value : value.replace(percentSign, '%25')
 }
 
-function joinSorted (encoded: Array<[string, string]>, again: boolean): string {
+function joinSorted (encoded: Array<[string, string]>): string {
   sortPairs(encoded, compareEncoded)
-  const pairSeparator = again ? '%26' : '&'
-  const equals = again ? '%3D' : '='
   let out = ''
   for (let i = 0; i < encoded.length; i++) {
     const [name, value] = encoded[i] as [string, string]
-    if (i > 0) out += pairSeparator
-    out += again ? encodeAgain(name) + equals + encodeAgain(value) : name + equals + value
+    if (i > 0) out += '&'
+    out += name + '=' + value
   }
   return out
 }
@@ -95,5 +100,14 @@ function joinSorted (encoded: Array<[string, string]>, again: boolean): string {
  * @see https://www.rfc-editor.org/rfc/rfc5849#section-3.4.1.1
  */
 export function signatureBaseString (method: string, baseUri: string, normalizedParameters: string): string {
-  return method.toUpperCase() + '&' + percentEncode(baseUri) + '&' + percentEncode(normalizedParameters)
+  return encodedBaseString(method, percentEncode(baseUri), percentEncode(normalizedParameters))
+}
+
+/**
+ * The one routine that assembles a signature base string (§3.4.1.1), from its parts already
+ * percent-encoded: {@link signatureBaseString} encodes them first; the signer passes a cached
+ * encoded URI and {@link encodeJoinedParameters}.
+ */
+export function encodedBaseString (method: string, encodedBaseUri: string, encodedParameters: string): string {
+  return method.toUpperCase() + '&' + encodedBaseUri + '&' + encodedParameters
 }

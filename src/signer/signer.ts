@@ -1,11 +1,12 @@
-import { baseStringUri, encodeJoinedParameters, joinEncodedParameters, sortPairs } from '../protocol/base-string.js'
+import { baseStringUri, encodeJoinedParameters, encodedBaseString, joinEncodedParameters, sortPairs } from '../protocol/base-string.js'
 import { formatForm, parseForm, percentEncode, type ParamList } from '../protocol/encoding.js'
 import { ErrorCodes, OAuth1Error, invalidOption } from '../errors.js'
+import { rejectUnknownOptions } from '../options.js'
 import { findHeader, formType, type HeaderRecord, isFormContentType } from '../protocol/headers.js'
 import { generateNonce } from '../protocol/nonce.js'
 import {
   type BodyHashAlgorithm, computeBodyHash, createSignatureFunction, type PrivateKeyInput,
-  type SignatureMethod, signatureMethods
+  type SignatureFunction, type SignatureMethod, signatureMethods
 } from '../protocol/signature-methods.js'
 
 /** Where the protocol parameters travel (RFC 5849 §3.5). */
@@ -68,12 +69,22 @@ export interface SignOptions {
 
 export type { HeaderRecord }
 
+/** The option names {@link createSigner} reads; any other key is refused. */
+export const signerOptionNames: ReadonlySet<string> = new Set([
+  'consumerKey', 'consumerSecret', 'signatureMethod', 'privateKey', 'token', 'tokenSecret', 'realm',
+  'placement', 'bodyHash', 'now', 'nonce'
+])
+
 /** The signed request, ready to send. */
 export interface SignedRequest {
   /** The URL to call: the input's, with the protocol parameters when placement is `'query'`. */
   url: string
-  /** A copy of the input headers, with `authorization` for header placement and a content type for created form bodies. */
-  headers: Record<string, string | string[] | number>
+  /**
+   * A copy of the input headers, with `authorization` for header placement and a content type
+   * for created form bodies. Every value is a string (lists joined with `, `, `cookie` with `; `),
+   * so the object passes as it is to `fetch`, undici's `request` and Node's `http.request`.
+   */
+  headers: Record<string, string>
   /** The body to send: unchanged, or a form string that carries the protocol parameters. */
   body: string | Uint8Array | undefined
   /** The protocol parameters sent, `oauth_signature` included. */
@@ -109,31 +120,68 @@ function checkOptionalString (options: object, name: string): void {
   if (value !== undefined && !isString(value)) invalidOption(name, 'a string')
 }
 
-function copyHeaders (headers: HeaderRecord | undefined, drop: string | undefined): Record<string, string | string[] | number> {
-  const copy: Record<string, string | string[] | number> = {}
+/** Copies headers as strings (see {@link SignedRequest.headers}), leaving out `drop` in any case. */
+function copyHeaders (headers: HeaderRecord | undefined, drop: string | undefined): Record<string, string> {
+  const copy: Record<string, string> = {}
   if (headers === undefined) return copy
   for (const key in headers) {
     const value = headers[key]
     if (value === undefined) continue
     if (drop !== undefined && key.length === drop.length && key.toLowerCase() === drop) continue
-    copy[key] = value
+    copy[key] = isString(value) ? value : Array.isArray(value) ? value.join(key.toLowerCase() === 'cookie' ? '; ' : ', ') : String(value)
   }
   return copy
 }
 
-/**
- * Creates an RFC 5849 signer. Options are validated here, and key material is prepared here,
- * so `sign()` does only per-request work.
- *
- * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` naming the option that is missing or invalid.
- * @see https://www.rfc-editor.org/rfc/rfc5849#section-3
- * @example
- * ```ts
- * const signer = createSigner({ consumerKey, consumerSecret, token, tokenSecret })
- * const { url, headers, body } = signer.sign({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'status=hello' })
- * ```
- */
-export function createSigner (options: SignerOptions): Signer {
+/** The signer's configuration once validated: everything `sign()` reads and never recomputes. */
+interface SignerConfig {
+  placement: Placement
+  signature: SignatureFunction
+  bodyHash: BodyHashAlgorithm | undefined
+  makeNonce: () => string
+  defaultToken: string | undefined
+  defaultTokenSecret: string
+  headerPrefix: string
+  /** `oauth_consumer_key`, `oauth_signature_method` and `oauth_version`, encoded and sorted. */
+  constantPairs: ReadonlyArray<[string, string]>
+  /** The same three, decoded, for {@link SignedRequest.oauthParams}. */
+  constantParams: ReadonlyArray<[string, string]>
+  /** `percentEncode(defaultToken)`. */
+  encodedDefaultToken: string | undefined
+  /** The last request's URL, parsed: clients mostly call the same few endpoints. */
+  lastTarget: Target | undefined
+}
+
+/** A parsed request URL and what the base string needs from it (§3.4.1.2, §3.4.1.3.1). */
+interface Target {
+  /** The URL as given (a string, or a URL's href), the cache key. */
+  key: string
+  url: URL
+  /** `percentEncode(baseStringUri(url))`. */
+  encodedBaseUri: string
+  /** The query's parameters, each name and value percent-encoded (read when first needed). */
+  queryPairs: ReadonlyArray<[string, string]> | undefined
+}
+
+function queryPairsOf (target: Target): ReadonlyArray<[string, string]> {
+  if (target.queryPairs !== undefined) return target.queryPairs
+  const pairs: Array<[string, string]> = []
+  const search = target.url.search
+  if (search.length > 1) for (const [name, value] of parseForm(search.slice(1))) pairs.push([percentEncode(name), percentEncode(value)])
+  target.queryPairs = pairs
+  return pairs
+}
+
+/** The request's body as the signer reads it (RFC 5849 §3.4.1.3.1). */
+interface BodyParts {
+  body: string | Uint8Array | undefined
+  /** The form body's text when its parameters belong in the base string. */
+  formBody: string | undefined
+  addContentType: boolean
+}
+
+/** Validates the options and prepares the key (§3.4.2–3.4.4) and the constant parameters. */
+function configure (options: SignerOptions): { config: SignerConfig, signatureMethod: SignatureMethod, now: () => number } {
   if (typeof options !== 'object' || options === null) invalidOption('options', 'an object')
   const { consumerKey, realm } = options
   if (!isString(consumerKey) || consumerKey.length === 0) invalidOption('consumerKey', 'a non-empty string')
@@ -152,141 +200,194 @@ export function createSigner (options: SignerOptions): Signer {
     if (options[name] !== undefined && typeof options[name] !== 'function') invalidOption(name, 'a function')
   }
   const signature = createSignatureFunction(signatureMethod, options)
-  const bodyHash: BodyHashAlgorithm | undefined = bodyHashOption === true ? signature.bodyHash : bodyHashOption === false ? undefined : bodyHashOption
-  const now = options.now ?? Date.now
-  const makeNonce = options.nonce ?? generateNonce
-  const defaultToken = options.token
-  const defaultTokenSecret = options.tokenSecret ?? ''
-  const headerPrefix = realm === undefined ? 'OAuth ' : `OAuth realm="${realm}", `
-  const constantPairs: Array<[string, string]> = [
-    ['oauth_consumer_key', percentEncode(consumerKey)],
+  const constantParams: Array<[string, string]> = [
+    ['oauth_consumer_key', consumerKey],
     ['oauth_signature_method', signatureMethod],
     ['oauth_version', '1.0']
   ]
-  // percentEncode(base string URI) of the last request: clients mostly call the same endpoints.
-  let lastBaseUri = ''
-  let lastEncodedBaseUri = ''
+  const config: SignerConfig = {
+    placement,
+    signature,
+    bodyHash: bodyHashOption === true ? signature.bodyHash : bodyHashOption === false ? undefined : bodyHashOption,
+    makeNonce: options.nonce ?? generateNonce,
+    defaultToken: options.token,
+    defaultTokenSecret: options.tokenSecret ?? '',
+    headerPrefix: realm === undefined ? 'OAuth ' : `OAuth realm="${realm}", `,
+    constantPairs: constantParams.map(([name, value]) => [name, percentEncode(value)]),
+    constantParams,
+    encodedDefaultToken: options.token === undefined ? undefined : percentEncode(options.token),
+    lastTarget: undefined
+  }
+  return { config, signatureMethod, now: options.now ?? Date.now }
+}
 
+const methodName = /^[A-Za-z]+$/
+
+/** Step 1: the method and the absolute http(s) URL (§3.4.1.2), parsed once per distinct URL. */
+function readTarget (config: SignerConfig, request: SignableRequest): { method: string, target: Target } {
+  if (typeof request !== 'object' || request === null) throw invalidRequest('the request must be an object')
+  const method = request.method
+  if (!isString(method) || !methodName.test(method)) throw invalidRequest('the method must be an HTTP method name')
+  const input = request.url
+  const key = input instanceof URL ? input.href : input
+  const last = config.lastTarget
+  if (last !== undefined && last.key === key) return { method, target: last }
+  let url: URL
+  try {
+    url = new URL(key)
+  } catch (cause) {
+    throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, 'Cannot sign: the URL is not an absolute URL', { cause })
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalidRequest('only http and https URLs can be signed')
+  const target: Target = { key, url, encodedBaseUri: percentEncode(baseStringUri(url)), queryPairs: undefined }
+  config.lastTarget = target
+  return { method, target }
+}
+
+/** Step 2: the per-request protocol parameters (§3.1), decoded, unsorted. */
+function requestParams (config: SignerConfig, callOptions: SignOptions, timestamp: () => number): Array<[string, string]> {
+  const token = callOptions.token !== undefined ? callOptions.token : config.defaultToken
+  const oauth: Array<[string, string]> = [
+    ['oauth_nonce', callOptions.nonce ?? config.makeNonce()],
+    ['oauth_timestamp', String(callOptions.timestamp !== undefined ? callOptions.timestamp : timestamp())]
+  ]
+  if (token !== undefined) oauth.push(['oauth_token', token])
+  if (callOptions.callback !== undefined) oauth.push(['oauth_callback', callOptions.callback])
+  if (callOptions.verifier !== undefined) oauth.push(['oauth_verifier', callOptions.verifier])
+  const extra = callOptions.extraParams
+  if (extra !== undefined) {
+    for (const name in extra) {
+      const value = extra[name]
+      if (!name.startsWith('oauth_') || reservedNames.has(name)) throw invalidRequest(`extra parameter "${name}" must be named oauth_* and not be one the signer sets`)
+      if (!isString(value)) throw invalidRequest(`extra parameter "${name}" must be a string`)
+      oauth.push([name, value])
+    }
+  }
+  return oauth
+}
+
+/** Step 3: which body parameters are signed (§3.4.1.3.1), and `oauth_body_hash` for other bodies. */
+function readBody (config: SignerConfig, request: SignableRequest, method: string, oauth: Array<[string, string]>): BodyParts {
+  const contentType = findHeader(request.headers, 'content-type')
+  let body = request.body
+  let formBody: string | undefined
+  let addContentType = false
+  if (body instanceof URLSearchParams) {
+    formBody = formatForm(body)
+    body = formBody
+    if (contentType === undefined) addContentType = true
+    else if (!isFormContentType(contentType)) throw invalidRequest('a URLSearchParams body needs an application/x-www-form-urlencoded content type')
+  } else if (body !== undefined && !isString(body) && !(body instanceof Uint8Array)) {
+    throw invalidRequest('the body must be a string, a Buffer/Uint8Array or URLSearchParams (streams cannot be signed)')
+  } else if (isFormContentType(contentType)) {
+    formBody = body === undefined ? '' : isString(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')
+  } else if (config.bodyHash !== undefined && config.placement !== 'body') {
+    oauth.push(['oauth_body_hash', computeBodyHash(config.bodyHash, body)])
+  }
+  if (config.placement === 'body') {
+    if (formBody === undefined) {
+      if ((body !== undefined && body.length > 0) || contentType !== undefined) throw invalidRequest('body placement needs a form body (application/x-www-form-urlencoded)')
+      formBody = ''
+      addContentType = true
+    }
+    if (method.toUpperCase() === 'GET' || method.toUpperCase() === 'HEAD') throw invalidRequest('body placement cannot be used with GET or HEAD')
+  }
+  return { body, formBody, addContentType }
+}
+
+/**
+ * Step 4: the signature (§3.4) over the base string of {@link encodedBaseString}, from the
+ * encoded protocol pairs plus the query and form parameters. Sorts nothing it is given.
+ */
+function computeSignature (config: SignerConfig, method: string, target: Target, encodedOauth: ReadonlyArray<[string, string]>, formBody: string | undefined, tokenSecret: string): string {
+  if (!config.signature.usesBaseString) return config.signature('', tokenSecret)
+  const pairs: Array<[string, string]> = config.constantPairs.concat(encodedOauth, queryPairsOf(target))
+  if (formBody !== undefined && formBody.length > 0) {
+    const form: ParamList = parseForm(formBody)
+    for (let i = 0; i < form.length; i++) {
+      const [name, value] = form[i] as [string, string]
+      pairs.push([percentEncode(name), percentEncode(value)])
+    }
+  }
+  return config.signature(encodedBaseString(method, target.encodedBaseUri, encodeJoinedParameters(pairs)), tokenSecret)
+}
+
+/** Step 5: the protocol parameters in the header (§3.5.1), the query (§3.5.3) or the form body (§3.5.2). */
+function place (config: SignerConfig, request: SignableRequest, url: URL, parts: BodyParts, encodedOauth: Array<[string, string]>): Omit<SignedRequest, 'oauthParams'> {
+  const headers = copyHeaders(request.headers, config.placement === 'header' ? 'authorization' : undefined)
+  if (parts.addContentType) headers['content-type'] = formType
+  let outUrl = url.href
+  let outBody = parts.body
+  if (config.placement === 'header') {
+    let header = config.headerPrefix
+    for (let i = 0; i < encodedOauth.length; i++) {
+      const [name, value] = encodedOauth[i] as [string, string]
+      if (i > 0) header += ', '
+      header += name + '="' + value + '"'
+    }
+    headers.authorization = header
+  } else if (config.placement === 'query') {
+    // WHATWG gives '' for an empty query or fragment, so cut the href at the first '#' and look for a bare '?'.
+    const hashAt = outUrl.indexOf('#')
+    const withoutHash = hashAt === -1 ? outUrl : outUrl.slice(0, hashAt)
+    outUrl = withoutHash + (url.search.length > 1 ? '&' : withoutHash.endsWith('?') ? '' : '?') + joinEncodedParameters(encodedOauth)
+  } else {
+    const formBody = parts.formBody as string
+    outBody = formBody + (formBody.length > 0 ? '&' : '') + joinEncodedParameters(encodedOauth)
+  }
+  return { url: outUrl, headers, body: outBody }
+}
+
+function buildSigner (options: SignerOptions): Signer {
+  const { config, signatureMethod, now } = configure(options)
   const signer: Signer = {
     signatureMethod,
-    placement,
+    placement: config.placement,
     clockOffset: 0,
     timestamp: () => Math.floor(now() / 1000 + signer.clockOffset),
     sign (request: SignableRequest, callOptions: SignOptions = {}): SignedRequest {
-      if (typeof request !== 'object' || request === null) throw invalidRequest('the request must be an object')
-      const method = request.method
-      if (!isString(method) || !/^[A-Za-z]+$/.test(method)) throw invalidRequest('the method must be an HTTP method name')
-      let url: URL
-      try {
-        url = request.url instanceof URL ? request.url : new URL(request.url)
-      } catch (cause) {
-        throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, 'Cannot sign: the URL is not an absolute URL', { cause })
+      const { method, target } = readTarget(config, request)
+      const tokenSecret = callOptions.tokenSecret !== undefined ? callOptions.tokenSecret : callOptions.token !== undefined ? '' : config.defaultTokenSecret
+      const oauth = requestParams(config, callOptions, signer.timestamp)
+      const parts = readBody(config, request, method, oauth)
+      // Encoded once, for both the base string and the placement.
+      const encodedOauth: Array<[string, string]> = new Array(oauth.length)
+      for (let i = 0; i < oauth.length; i++) {
+        const [name, value] = oauth[i] as [string, string]
+        encodedOauth[i] = [name, name === 'oauth_token' && value === config.defaultToken ? config.encodedDefaultToken as string : percentEncode(value)]
       }
-      if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalidRequest('only http and https URLs can be signed')
-
-      const token = callOptions.token !== undefined ? callOptions.token : defaultToken
-      const tokenSecret = callOptions.tokenSecret !== undefined ? callOptions.tokenSecret : callOptions.token !== undefined ? '' : defaultTokenSecret
-      const nonce = callOptions.nonce ?? makeNonce()
-      const timestamp = callOptions.timestamp !== undefined
-        ? String(callOptions.timestamp)
-        : String(signer.timestamp())
-
-      const oauth: Array<[string, string]> = [
-        ['oauth_nonce', nonce],
-        ['oauth_timestamp', timestamp]
-      ]
-      if (token !== undefined) oauth.push(['oauth_token', token])
-      if (callOptions.callback !== undefined) oauth.push(['oauth_callback', callOptions.callback])
-      if (callOptions.verifier !== undefined) oauth.push(['oauth_verifier', callOptions.verifier])
-      if (callOptions.extraParams !== undefined) {
-        for (const name in callOptions.extraParams) {
-          const value = callOptions.extraParams[name]
-          if (!name.startsWith('oauth_') || reservedNames.has(name)) throw invalidRequest(`extra parameter "${name}" must be named oauth_* and not be one the signer sets`)
-          if (!isString(value)) throw invalidRequest(`extra parameter "${name}" must be a string`)
-          oauth.push([name, value])
-        }
-      }
-
-      const contentType = findHeader(request.headers, 'content-type')
-      let body = request.body
-      let formBody: string | undefined
-      let addContentType = false
-      if (body instanceof URLSearchParams) {
-        formBody = formatForm(body)
-        body = formBody
-        if (contentType === undefined) addContentType = true
-        else if (!isFormContentType(contentType)) throw invalidRequest('a URLSearchParams body needs an application/x-www-form-urlencoded content type')
-      } else if (body !== undefined && !isString(body) && !(body instanceof Uint8Array)) {
-        throw invalidRequest('the body must be a string, a Buffer/Uint8Array or URLSearchParams (streams cannot be signed)')
-      } else if (isFormContentType(contentType)) {
-        formBody = body === undefined ? '' : isString(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')
-      } else if (bodyHash !== undefined && placement !== 'body') {
-        oauth.push(['oauth_body_hash', computeBodyHash(bodyHash, body)])
-      }
-
-      if (placement === 'body') {
-        if (formBody === undefined) {
-          if ((body !== undefined && body.length > 0) || contentType !== undefined) throw invalidRequest('body placement needs a form body (application/x-www-form-urlencoded)')
-          formBody = ''
-          addContentType = true
-        }
-        if (method.toUpperCase() === 'GET' || method.toUpperCase() === 'HEAD') throw invalidRequest('body placement cannot be used with GET or HEAD')
-      }
-
-      // Encoded once, for both the base string and the Authorization header.
-      const encodedOauth: Array<[string, string]> = []
-      for (const [name, value] of oauth) encodedOauth.push([name, percentEncode(value)])
-      let oauthSignature: string
-      if (signature.usesBaseString) {
-        const pairs: Array<[string, string]> = constantPairs.concat(encodedOauth)
-        const search = url.search
-        const others: ParamList = search.length > 1 ? parseForm(search.slice(1)) : []
-        if (formBody !== undefined && formBody.length > 0) parseForm(formBody, others)
-        for (const [name, value] of others) pairs.push([percentEncode(name), percentEncode(value)])
-        // signatureBaseString(), with the parameters encoded pair by pair rather than re-scanned whole.
-        const baseUri = baseStringUri(url)
-        if (baseUri !== lastBaseUri) {
-          lastEncodedBaseUri = percentEncode(baseUri)
-          lastBaseUri = baseUri
-        }
-        const base = method.toUpperCase() + '&' + lastEncodedBaseUri + '&' + encodeJoinedParameters(pairs)
-        oauthSignature = signature(base, tokenSecret)
-      } else {
-        oauthSignature = signature('', tokenSecret)
-      }
-
-      oauth.push(['oauth_signature', oauthSignature])
-      oauth.push(['oauth_consumer_key', consumerKey], ['oauth_signature_method', signatureMethod], ['oauth_version', '1.0'])
+      const oauthSignature = computeSignature(config, method, target, encodedOauth, parts.formBody, tokenSecret)
+      oauth.push(['oauth_signature', oauthSignature], ...config.constantParams)
       sortPairs(oauth, byName)
       const oauthParams: Record<string, string> = {}
       for (const [name, value] of oauth) oauthParams[name] = value
-
-      const headers = copyHeaders(request.headers, placement === 'header' ? 'authorization' : undefined)
-      if (addContentType) headers['content-type'] = formType
-      let outUrl = url.href
-      let outBody: string | Uint8Array | undefined = body
-      encodedOauth.push(['oauth_signature', percentEncode(oauthSignature)], ...constantPairs)
+      encodedOauth.push(['oauth_signature', percentEncode(oauthSignature)], ...config.constantPairs)
       sortPairs(encodedOauth, byName)
-      if (placement === 'header') {
-        let header = headerPrefix
-        for (let i = 0; i < encodedOauth.length; i++) {
-          const [name, value] = encodedOauth[i] as [string, string]
-          if (i > 0) header += ', '
-          header += name + '="' + value + '"'
-        }
-        headers.authorization = header
-      } else if (placement === 'query') {
-        // WHATWG gives '' for an empty query or fragment, so cut the href at the first '#' and look for a bare '?'.
-        const hashAt = outUrl.indexOf('#')
-        const withoutHash = hashAt === -1 ? outUrl : outUrl.slice(0, hashAt)
-        outUrl = withoutHash + (url.search.length > 1 ? '&' : withoutHash.endsWith('?') ? '' : '?') + joinEncodedParameters(encodedOauth)
-      } else {
-        outBody = (formBody as string) + ((formBody as string).length > 0 ? '&' : '') + joinEncodedParameters(encodedOauth)
-      }
-      return { url: outUrl, headers, body: outBody, oauthParams }
+      const signed = place(config, request, target.url, parts, encodedOauth) as SignedRequest
+      signed.oauthParams = oauthParams
+      return signed
     }
   }
   return signer
+}
+
+/**
+ * Creates an RFC 5849 signer. Options are validated here, and key material is prepared here,
+ * so `sign()` does only per-request work. Unknown option names are refused, with the closest
+ * valid one suggested.
+ *
+ * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` naming the option that is missing, invalid or unknown.
+ * @see https://www.rfc-editor.org/rfc/rfc5849#section-3
+ * @example
+ * ```ts
+ * const signer = createSigner({ consumerKey, consumerSecret, token, tokenSecret })
+ * const signed = signer.sign({ method: 'POST', url: 'https://api.example.com/1/statuses', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'status=hello' })
+ * await fetch(signed.url, { method: 'POST', headers: signed.headers, body: signed.body })
+ * ```
+ */
+export function createSigner (options: SignerOptions): Signer {
+  if (typeof options === 'object' && options !== null) rejectUnknownOptions(options, signerOptionNames, 'createSigner')
+  return buildSigner(options)
 }
 
 function byName (a: [string, string], b: [string, string]): number {

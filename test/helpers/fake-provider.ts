@@ -4,15 +4,9 @@
 import { randomBytes } from 'node:crypto'
 import type { FlowOptions } from '../../src/flow/flow.js'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { createRequire } from 'node:module'
 import type { AddressInfo, Socket } from 'node:net'
-
-// oauth-sign ships no types; load it through require so this helper owns the few it uses.
-interface OAuthSign {
-  sign (signMethod: string, httpMethod: string, baseUri: string, params: Record<string, string | string[]>,
-    consumerSecret: string, tokenSecret?: string): string
-}
-const oauthSign = createRequire(import.meta.url)('oauth-sign') as OAuthSign
+import oauthSign from 'oauth-sign'
+import { parseAuthorizationHeader } from './signature-check.js'
 
 /** What a token endpoint does for the next calls. */
 export type EndpointMode =
@@ -102,16 +96,14 @@ interface RequestTokenRecord {
   used: boolean
 }
 
-/** Parses `Authorization: OAuth k="v", ...`, percent-decoding the values (RFC 5849 §3.5.1). */
+/** The protocol parameters of `Authorization: OAuth ...`; undefined when absent or malformed. */
 function parseAuthorization (header: string | undefined): Record<string, string> | undefined {
-  if (header === undefined || !/^OAuth\s/i.test(header)) return undefined
-  const out: Record<string, string> = {}
-  for (const part of header.slice(6).split(',')) {
-    const match = /^\s*([^=\s]+)="([^"]*)"\s*$/.exec(part)
-    if (match === null) return undefined
-    out[match[1] as string] = decodeURIComponent(match[2] as string)
+  if (header === undefined) return undefined
+  try {
+    return parseAuthorizationHeader(header)?.params
+  } catch {
+    return undefined
   }
-  return out
 }
 
 function addParam (params: Record<string, string | string[]>, name: string, value: string): void {

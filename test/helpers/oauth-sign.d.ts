@@ -3,4 +3,6 @@
 declare module 'oauth-sign' {
   export function sign (signMethod: string, httpMethod: string, baseUri: string,
     params: Record<string, string | string[]>, consumerSecret: string, tokenSecret?: string): string
+  /** Percent-encoding of RFC 3986 (and RFC 5849 §3.6). */
+  export function rfc3986 (value: string): string
 }

@@ -57,6 +57,9 @@ export function formDecodeComponent (value: string): string {
   return decodeURIComponent(value.replace(/\+/g, ' '))
 }
 
+/** RFC 3986 percent-encoding (RFC 5849 §3.6), oauth-sign's: the one encoder of the tests. */
+export const rfc3986: (value: string) => string = oauthSign.rfc3986
+
 /** Parses `a=1&b=&c` (no leading `?`) into decoded pairs, keeping order and duplicates. */
 export function parseFormPairs (input: string): Pairs {
   const pairs: Pairs = []

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Builds dist/esm (ES modules) and dist/cjs (CommonJS), each with its own declarations.
+# dist/cjs/package.json marks that folder CommonJS, so Node and TypeScript read its .js and
+# .d.ts files as CommonJS while the package itself stays "type": "module".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rm -rf dist
+tsc -p tsconfig.build.json
+tsc -p tsconfig.cjs.json
+echo '{ "type": "commonjs" }' > dist/cjs/package.json
