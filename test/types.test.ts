@@ -26,6 +26,7 @@ const options: FastifyOAuth1Options = {
   authorizeUrl: 'https://api.x.com/oauth/authorize',
   accessTokenUrl: 'https://api.x.com/oauth/access_token',
   callbackUrl: 'https://app.example/oauth/callback',
+  flowSecret: 'a-flow-cookie-secret-of-at-least-32-chars',
   startPath: false,
   pendingTtl: 60_000,
   maxPending: 3,
@@ -62,9 +63,9 @@ export function typeChecks (app: FastifyInstance): void {
   const other: OAuth1Instance = app.alpha
   const sessionKey: string = instance.sessionKey
   const authorizeUrl: string = instance.authorizeUrl('token', { force_login: 'true' })
-  const requestToken: Promise<{ token: string, tokenSecret: string, extra: Record<string, string> }> = other.getRequestToken(options.callbackUrl)
+  const requestToken: Promise<{ token: string, tokenSecret: string, extra: Record<string, string> }> = other.getRequestToken('https://app.example/oauth/callback')
   // @ts-expect-error getRequestToken returns a promise
-  const notAwaited: string = instance.getRequestToken(options.callbackUrl).token
+  const notAwaited: string = instance.getRequestToken('https://app.example/oauth/callback').token
   // @ts-expect-error sessionKey is read-only
   instance.sessionKey = 'x'
   const userClient: OAuth1Client = instance.clientFor({ token: 't', tokenSecret: 's' })
@@ -86,7 +87,7 @@ export function typeChecks (app: FastifyInstance): void {
     // @ts-expect-error credentials may be undefined
     const secret: string = (await client.getCredentials()).tokenSecret
     const json: { id: string } = (await pending).json<{ id: string }>()
-    const { credentials: stored, returnTo } = await app.oauth1.complete(request)
+    const { credentials: stored, returnTo } = await app.oauth1.complete(request, reply)
     const path: string | undefined = returnTo
     await client.disconnect()
     use(response, credentials, secret, stored, path)
