@@ -83,8 +83,17 @@ export function isCredentials (value: unknown): value is OAuth1Credentials {
     typeof extra === 'object' && extra !== null && typeof connectedAt === 'number'
 }
 
-function hostOf (url: string): string {
-  return new URL(url).host
+function hostnameOf (url: string): string {
+  return new URL(url).hostname
+}
+
+/** The host name of a `Host` header value (cookies are per host name, not per port). */
+function hostnameOfHeader (host: string): string {
+  try {
+    return new URL(`http://${host}`).hostname
+  } catch {
+    return host.toLowerCase()
+  }
 }
 
 /**
@@ -105,10 +114,11 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
   async function begin (ctx: C, begin: BeginOptions = {}): Promise<string> {
     const now = Date.now()
     const callbackUrl = begin.callbackUrl ?? (typeof options.callbackUrl === 'function' ? options.callbackUrl(ctx) : options.callbackUrl)
-    const callbackHost = hostOf(callbackUrl)
-    if (ctx.host !== '' && ctx.host.toLowerCase() !== callbackHost.toLowerCase()) {
-      mismatch = { request: ctx.host, callback: callbackHost }
-      options.onHostMismatch?.(ctx, ctx.host, callbackHost)
+    const callbackHost = hostnameOf(callbackUrl)
+    const requestHost = hostnameOfHeader(ctx.host)
+    if (ctx.host !== '' && requestHost !== callbackHost) {
+      mismatch = { request: requestHost, callback: callbackHost }
+      options.onHostMismatch?.(ctx, requestHost, callbackHost)
     }
     if (await store.count(ctx, now) >= limits.max) {
       throw new OAuth1Error(ErrorCodes.TOO_MANY_FLOWS,
