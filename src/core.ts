@@ -1,6 +1,7 @@
 /**
  * The framework-free core of fastify-oauth1 (`fastify-oauth1/core`): the RFC 5849 signer, the
- * signed undici client and interceptor, the three-legged flow and the provider presets. Nothing
+ * signed undici client and interceptor, the three-legged flow, the connect core with its flow
+ * state stores, and the provider presets. Nothing
  * here imports Fastify, so a script, a worker or another framework can use it.
  *
  * @packageDocumentation
@@ -27,6 +28,17 @@ export type { ClientOptions, OAuth1Client, RequestOptions, ClientResponse, Query
 export { clockSkewCorrection } from './http/clock-skew.js'
 export { createFlow, parseTokenResponse } from './flow/flow.js'
 export type { Flow, FlowOptions, ProviderEndpoints, RequestToken, AccessToken } from './flow/flow.js'
+export { createConnect } from './flow/connect.js'
+export type { Connect, ConnectOptions, BeginOptions, Completed, OAuth1Credentials } from './flow/connect.js'
+export { asFlowSession } from './flow/state/context.js'
+export type { FlowContext, FlowSession, FlowCookieOptions } from './flow/state/context.js'
+export type { FlowStore, FlowLimits, PendingFlow, TakeResult } from './flow/state/store.js'
+export { createCookieFlowStore } from './flow/state/cookie-store.js'
+export type { CookieFlowStore, CookieFlowStoreOptions } from './flow/state/cookie-store.js'
+export { createSessionFlowStore } from './flow/state/session-store.js'
+export type { SessionFlowStoreOptions, SessionState } from './flow/state/session-store.js'
+export { createSealer } from './flow/state/seal.js'
+export type { Sealer } from './flow/state/seal.js'
 export { safeEqual, safeReturnPath } from './flow/pending-tokens.js'
 export type { PendingToken } from './flow/pending-tokens.js'
 export { presets, presetFactories, applyPreset, resolvePreset, userOf, x, trello, flickr, tumblr, garmin, discogs, smugmug, zotero, evernote, jira, netsuite, mastercard, woocommerce, schoology, magento } from './presets/presets.js'

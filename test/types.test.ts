@@ -6,7 +6,9 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import t from 'tap'
 import fastifyOAuth1Default, {
   type ClientResponse, type ErrorCode, ErrorCodes, type FastifyOAuth1Options, fastifyOAuth1, type OAuth1Client,
-  type OAuth1Credentials, type OAuth1Instance, type OAuth1RequestClient, isOAuth1Error
+  type OAuth1Credentials, type OAuth1Instance, type OAuth1RequestClient, isOAuth1Error,
+  type OAuth1RequestDecorations, type OAuth1InstanceDecorations, type OAuth1SessionData, type OAuth1SessionState,
+  type FlowStore, type FlowContext, createCookieFlowStore
 } from '../src/index.js'
 
 // An app naming a second provider augments Fastify's interfaces itself.
@@ -17,6 +19,10 @@ declare module 'fastify' {
   interface FastifyInstance {
     alpha: OAuth1Instance
   }
+  // The helper types: the same declaration for any number of named providers, and their session keys.
+  interface FastifyRequest extends OAuth1RequestDecorations<'beta' | 'gamma'> {}
+  interface FastifyInstance extends OAuth1InstanceDecorations<'beta' | 'gamma'> {}
+  interface Session extends OAuth1SessionData<'alpha' | 'beta'> {}
 }
 
 const options: FastifyOAuth1Options = {
@@ -59,6 +65,24 @@ export function typeChecks (app: FastifyInstance): void {
   // @ts-expect-error loadCredentials resolves to credentials, not a token string
   app.register(fastifyOAuth1, { ...options, loadCredentials: async () => 'token' })
 
+  app.register(fastifyOAuth1, {
+    ...options,
+    name: 'beta',
+    callbackUrl: (request) => `https://${request.host}/oauth/beta/callback`,
+    authorizeParams: (request) => ({ screen_name: String(request.query) }),
+    flowState: 'session'
+  })
+  const ownStore: FlowStore = createCookieFlowStore({ secrets: ['a-flow-cookie-secret-of-at-least-32-chars'], prefix: 'x-', callbackPath: '/cb', secure: 'auto', ttl: 1000, max: 2 })
+  app.register(fastifyOAuth1, { ...options, name: 'gamma', flowState: ownStore })
+  // @ts-expect-error flowSecret is a string or a list of strings
+  app.register(fastifyOAuth1, { ...options, flowSecret: 42 })
+  // @ts-expect-error flowState is 'cookie', 'session' or a store
+  app.register(fastifyOAuth1, { ...options, flowState: 'redis' })
+  // @ts-expect-error callbackUrl functions return a string
+  app.register(fastifyOAuth1, { ...options, callbackUrl: () => 42 })
+  const takeType = (store: FlowStore, ctx: FlowContext): unknown => store.take(ctx, 'token', Date.now())
+  use(takeType)
+
   const instance: OAuth1Instance = app.oauth1
   const other: OAuth1Instance = app.alpha
   const sessionKey: string = instance.sessionKey
@@ -87,6 +111,16 @@ export function typeChecks (app: FastifyInstance): void {
     // @ts-expect-error credentials may be undefined
     const secret: string = (await client.getCredentials()).tokenSecret
     const json: { id: string } = (await pending).json<{ id: string }>()
+    const beta: OAuth1RequestClient = request.beta
+    const gamma: OAuth1Instance = app.gamma
+    const authorize: string = await app.beta.begin(request, reply, { returnTo: '/x', authorizeParams: { force_login: 'true' } })
+    // @ts-expect-error begin needs the reply (the cookie store sets a cookie on it)
+    await app.beta.begin(request)
+    // @ts-expect-error only registered names are typed
+    use(request.delta)
+    const state: OAuth1SessionState | undefined = request.session.get('oauth1:oauth1')
+    const betaState: OAuth1SessionState | undefined = request.session.get('oauth1:beta')
+    use(beta, gamma, authorize, state, betaState)
     const { credentials: stored, returnTo } = await app.oauth1.complete(request, reply)
     const path: string | undefined = returnTo
     await client.disconnect()
@@ -117,7 +151,7 @@ t.test('the type-checked module loads and its exports are what the types say', a
   t.teardown(() => app.close())
   app.register(fastifyCookie)
   app.register(fastifySession, { secret: 'a-session-secret-of-at-least-32-characters!' })
-  app.register(fastifyOAuth1, options)
+  app.register(fastifyOAuth1, { ...options, saveCredentials: undefined, loadCredentials: undefined })
   await app.ready()
   const instance: OAuth1Instance = app.oauth1
   t.equal(instance.sessionKey, 'oauth1:oauth1')
