@@ -19,6 +19,7 @@ const consumerKey = 'key'
 const consumerSecret = 'secret'
 const token = 'token'
 const tokenSecret = 'token-secret'
+const flowSecret = 'a-flow-cookie-secret-of-at-least-32-chars'
 
 t.test('the "Use it in your app" snippet registers and is ready', async (t) => {
   const app = Fastify({ logger: false })
@@ -33,6 +34,7 @@ t.test('the "Use it in your app" snippet registers and is ready', async (t) => {
     consumerKey,
     consumerSecret,
     callbackUrl: 'https://app.example.com/oauth/callback',
+    flowSecret,
     requestTokenParams: { x_auth_access_type: 'read' }
   })
   await app.register(fastifyOAuth1, {
@@ -40,10 +42,11 @@ t.test('the "Use it in your app" snippet registers and is ready', async (t) => {
     provider: 'trello',
     consumerKey,
     consumerSecret,
+    flowSecret,
     callbackUrl: 'https://app.example.com/oauth/trello/callback',
     authorizeParams: { name: 'My App', scope: 'read,write', expiration: '30days' }
   })
-  await app.register(fastifyOAuth1, { name: 'evernote', provider: evernote({ sandbox: true }), consumerKey, consumerSecret, callbackUrl: 'https://app.example.com/oauth/evernote/callback' })
+  await app.register(fastifyOAuth1, { name: 'evernote', provider: evernote({ sandbox: true }), consumerKey, consumerSecret, flowSecret, callbackUrl: 'https://app.example.com/oauth/evernote/callback' })
   app.get('/profile', async (request) => {
     const response = await request.oauth1.get('1.1/account/verify_credentials.json')
     return response.json()

@@ -281,6 +281,10 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
   if (fastify.hasDecorator(name) || fastify.hasRequestDecorator(name)) {
     invalidOption('name', `a name not decorated yet ("${name}" is taken; register each provider with its own name)`)
   }
+  // The flow validates the provider options first (it opens no connection until used).
+  const preset = resolvePreset(options.provider)
+  const { authorizeParams, callbackUrl: _callbackUrl, flowState: _flowState, flowSecret: _flowSecret, ...rest } = options
+  const flow = createFlow(typeof authorizeParams === 'function' ? rest : { ...rest, authorizeParams })
   const hasSession = fastify.hasRequestDecorator(sessionName)
   const stateOption = options.flowState ?? 'cookie'
   let store: FlowStore
@@ -307,9 +311,6 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
   if (!hasSession && saveCredentials === undefined) {
     invalidOption('saveCredentials', 'saveCredentials/loadCredentials hooks, or a session plugin (@fastify/session or @fastify/secure-session) registered before fastify-oauth1 to keep the credentials in')
   }
-  const preset = resolvePreset(options.provider)
-  const { authorizeParams, callbackUrl: _callbackUrl, ...rest } = options
-  const flow = createFlow(typeof authorizeParams === 'function' ? rest : { ...rest, authorizeParams })
   const warned = new Set<string>()
   const warnOnce = (request: FastifyRequest, key: string, message: string): void => {
     if (warned.has(key) || warned.size > 100) return

@@ -42,7 +42,7 @@ export async function buildApp (options: FastifyOAuth1Options, build: BuildOptio
   if (session === 'secure-session') {
     await app.register(fastifySecureSession, { secret: sessionSecret, salt: 'mq9hDxBVDbspDR6n', cookie: { path: '/', httpOnly: true, sameSite: 'lax' } })
   }
-  for (const each of build.plugins ?? [options]) app.register(fastifyOAuth1, each)
+  for (const each of build.plugins ?? [options]) app.register(fastifyOAuth1, each.flowState === undefined ? { flowSecret, ...each } : each)
   if (build.apiUrl !== undefined) {
     const apiUrl = build.apiUrl
     app.get('/me', async (request) => {
