@@ -12,8 +12,8 @@
  * timestamp; the plain call carries none.
  */
 import { Pool } from 'undici'
-import { createFlow } from '../dist/flow.js'
-import { createSigner } from '../dist/signer.js'
+import { createFlow } from '../dist/flow/flow.js'
+import { createSigner } from '../dist/signer/signer.js'
 import { consumer, startProvider } from './flows.js'
 import { type BenchCase, type CaseResult, type HarnessOptions, formatOps, pairedRatio, runInterleaved, runOrAbort, table } from './harness.js'
 

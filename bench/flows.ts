@@ -2,7 +2,8 @@
  * Connect-flow benchmark: complete "connect your account" flows per second, start -> provider
  * authorize -> callback -> success page, through three servers on loopback:
  *
- * - ours: Fastify 5 + @fastify/cookie + @fastify/session + this package's plugin;
+ * - ours: Fastify 5 + @fastify/cookie + @fastify/session + this package's plugin, twice: started flows in
+ *   encrypted per-flow cookies (the default) and in the session (`flowState: 'session'`);
  * - grant: Fastify 5 + @fastify/cookie + @fastify/session + grant's Fastify handler (custom
  *   `oauth: 1` provider, session transport);
  * - passport: Express 4 + express-session + passport + passport-oauth1 (OAuth1Strategy).
@@ -38,7 +39,7 @@ import fastifySession from '@fastify/session'
 import Fastify, { type FastifyInstance } from 'fastify'
 import grantModule from 'grant'
 import { Pool, type Dispatcher } from 'undici'
-import { fastifyOAuth1 } from '../dist/plugin.js'
+import { fastifyOAuth1 } from '../dist/fastify/plugin.js'
 import { type CaseResult, type HarnessOptions, formatOps, median, pairedRatio, runOrAbort, table } from './harness.js'
 
 const require = createRequire(import.meta.url)
@@ -218,7 +219,7 @@ async function registerSession (app: FastifyInstance, sessions: Map<string, unkn
   })
 }
 
-async function startOurs (provider: ProviderUrls): Promise<App> {
+async function startOurs (provider: ProviderUrls, flowState: 'cookie' | 'session'): Promise<App> {
   const { server, origin } = await listenLoopback()
   const app = fastifyOn(server)
   const sessions = new Map<string, unknown>()
@@ -229,7 +230,9 @@ async function startOurs (provider: ProviderUrls): Promise<App> {
     authorizeUrl: provider.authorizeUrl,
     accessTokenUrl: provider.accessTokenUrl,
     callbackUrl: origin + '/oauth/callback',
-    successRedirect: '/done'
+    successRedirect: '/done',
+    flowState,
+    flowSecret: 'a-bench-flow-secret-of-at-least-32-characters'
   })
   app.get('/done', async (request, reply) => {
     const credentials = await request.oauth1.getCredentials()
@@ -238,8 +241,10 @@ async function startOurs (provider: ProviderUrls): Promise<App> {
   })
   await app.ready()
   return {
-    name: 'ours',
-    note: 'Fastify + @fastify/session (MemoryStore) + fastify-oauth1; token calls over undici keep-alive',
+    name: `ours (${flowState} store)`,
+    note: flowState === 'cookie'
+      ? 'Fastify + @fastify/session (MemoryStore, credentials) + fastify-oauth1 with started flows in encrypted per-flow cookies (default); token calls over undici keep-alive'
+      : 'Fastify + @fastify/session (MemoryStore) + fastify-oauth1 with started flows in the session (flowState: \'session\'); token calls over undici keep-alive',
     origin,
     startPath: '/oauth/start',
     callbackPath: '/oauth/callback',
@@ -588,7 +593,8 @@ async function startAppThread (provider: ProviderUrls): Promise<AppThread> {
 async function serveApps (port: NonNullable<typeof parentPort>, provider: ProviderUrls): Promise<void> {
   let apps: App[] = []
   try {
-    for (const start of [startOurs, startGrant, startPassport]) apps.push(await start(provider))
+    const starts = [(urls: ProviderUrls) => startOurs(urls, 'cookie'), (urls: ProviderUrls) => startOurs(urls, 'session'), startGrant, startPassport]
+    for (const start of starts) apps.push(await start(provider))
   } catch (error) {
     port.postMessage({ type: 'failed', message: error instanceof Error ? error.stack ?? error.message : String(error) } satisfies FromWorker)
     return
@@ -675,15 +681,20 @@ export async function runFlowBench (options: HarnessOptions = {}): Promise<FlowB
         appCpuUs: own.every((s) => s.appCpuUs !== undefined) ? median(own.map((s) => s.appCpuUs as number)) : undefined
       }
     })
-    const [ours, grantResult, passportResult] = results as [FlowCaseResult, FlowCaseResult, FlowCaseResult]
-    const compare = (label: string, other: FlowCaseResult, target: number): FlowComparison => {
+    const [cookieResult, sessionResult, grantResult, passportResult] = results as [FlowCaseResult, FlowCaseResult, FlowCaseResult, FlowCaseResult]
+    const compare = (label: string, ours: FlowCaseResult, other: FlowCaseResult, target: number): FlowComparison => {
       const ratio = ours.median / other.median
       const cpuRatio = ours.appCpuUs === undefined || other.appCpuUs === undefined ? undefined : other.appCpuUs / ours.appCpuUs
       return { label, ratio, pairedRatio: pairedRatio(ours, other), cpuRatio, target, pass: ratio >= target }
     }
     return {
       results,
-      comparisons: [compare('ours / grant', grantResult, 1.5), compare('ours / passport', passportResult, 2)],
+      comparisons: [
+        compare('ours (cookie store) / grant', cookieResult, grantResult, 1.5),
+        compare('ours (cookie store) / passport', cookieResult, passportResult, 2.5),
+        compare('ours (session store) / grant', sessionResult, grantResult, 1.5),
+        compare('ours (session store) / passport', sessionResult, passportResult, 2.5)
+      ],
       notes: contestants.map((c) => `${c.app.name}: ${c.app.note}`),
       concurrency,
       sliceMs,

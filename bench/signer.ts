@@ -25,7 +25,7 @@ import { createHmac, randomUUID } from 'node:crypto'
 import querystring from 'node:querystring'
 import OAuth from 'oauth-1.0a'
 import * as oauthSign from 'oauth-sign'
-import { createSigner } from '../dist/signer.js'
+import { createSigner } from '../dist/signer/signer.js'
 import { type BenchCase, type CaseResult, type HarnessOptions, environment, pairedRatio, runInterleaved } from './harness.js'
 
 /** X's documented example (developer.x.com, "Creating a signature"). */
