@@ -7,12 +7,13 @@ import t from 'tap'
 import { Agent, interceptors } from 'undici'
 import fastifyOAuth1, {
   createClient, createSigner, createSigningInterceptor, evernote, netsuite,
-  type OAuth1Instance, type OAuth1RequestClient
+  type OAuth1RequestDecorations, type OAuth1InstanceDecorations, type OAuth1SessionData
 } from '../src/index.js'
 
 declare module 'fastify' {
-  interface FastifyRequest { trello: OAuth1RequestClient }
-  interface FastifyInstance { trello: OAuth1Instance }
+  interface FastifyRequest extends OAuth1RequestDecorations<'trello' | 'flickr'> {}
+  interface FastifyInstance extends OAuth1InstanceDecorations<'trello' | 'flickr'> {}
+  interface Session extends OAuth1SessionData<'trello' | 'flickr'> {} // request.session.get('oauth1:trello')
 }
 
 const consumerKey = 'key'
