@@ -1,8 +1,8 @@
 /**
  * The framework-free core of fastify-oauth1 (`fastify-oauth1/core`): the RFC 5849 signer, the
- * signed undici client and interceptor, the three-legged flow, the connect core with its flow
- * state stores, and the provider presets. Nothing
- * here imports Fastify, so a script, a worker or another framework can use it.
+ * signed undici client and interceptor, the three-legged flow, the connect logic with its flow
+ * state stores (cookie, session), and the provider presets. Nothing here imports Fastify, so a
+ * script, a worker or another framework's adapter can use it.
  *
  * @packageDocumentation
  */

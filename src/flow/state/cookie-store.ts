@@ -30,6 +30,7 @@ export interface CookieFlowStore extends FlowStore {
 interface IndexEntry { id: string, expires: number }
 
 const idPattern = /^[A-Za-z0-9_-]{16}$/
+const maxRemembered = 100_000
 const prefixPattern = /^[A-Za-z0-9_-]{1,40}$/
 
 function idOf (token: string): string {
@@ -87,9 +88,13 @@ export function createCookieFlowStore (options: CookieFlowStoreOptions): CookieF
     const value = entries.map((entry) => `${entry.id}~${Math.ceil(entry.expires / 1000)}`).join('.')
     ctx.setCookie(indexName, value, attributes(ctx, path, Math.max(1, Math.ceil((latest - now) / 1000))))
   }
+  // Entries go in roughly in expiry order, so the expired ones are at the front: O(1) amortised.
+  // A hard cap bounds the memory under a flood; past it the oldest are forgotten first.
   const forget = (now: number): void => {
-    if (used.size < 1024) return
-    for (const [id, until] of used) if (until <= now) used.delete(id)
+    for (const [id, until] of used) {
+      if (until > now && used.size < maxRemembered) break
+      used.delete(id)
+    }
   }
 
   return {
@@ -113,10 +118,12 @@ export function createCookieFlowStore (options: CookieFlowStoreOptions): CookieF
       const id = name.slice(prefix.length)
       const raw = ctx.getCookie(name)
       const index = readIndex(ctx, now)
-      const known = index.length > 0 || [...ctx.cookieNames()].some((each) => each.startsWith(prefix))
       if (raw !== undefined) ctx.clearCookie(name, { path: callbackPath, secure: isSecure(ctx), sameSite: 'lax', httpOnly: true })
       if (index.some((item) => item.id === id)) writeIndex(ctx, index.filter((item) => item.id !== id), now)
-      if (raw === undefined) return { status: known ? 'unknown' : 'none' }
+      if (raw === undefined) {
+        const known = index.length > 0 || [...ctx.cookieNames()].some((each) => each.startsWith(prefix))
+        return { status: known ? 'unknown' : 'none' }
+      }
       const entry = parse(sealer.open(raw, name))
       if (entry === undefined || !safeEqual(entry.token, token)) return { status: 'unknown' }
       if (used.has(id)) return { status: 'unknown' }
