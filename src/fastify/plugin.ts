@@ -402,10 +402,16 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
   }
 
   if (startPath !== false) {
+    // The cookies a start response sets are the same for every request of an app (per protocol):
+    // the first starts are checked, then the hook only passes the payload on.
+    let checks = 0
     fastify.get(startPath, {
-      onSend: async (request, reply, payload) => {
-        checkStartCookies(request, reply.getHeader('set-cookie'), warnOnce)
-        return payload
+      onSend (request, reply, payload, done) {
+        if (checks < 50) {
+          checks++
+          checkStartCookies(request, reply.getHeader('set-cookie'), warnOnce)
+        }
+        done(null, payload)
       }
     }, async (request, reply) => {
       const returnTo = firstString((request.query as Record<string, unknown> | undefined)?.[returnToParam])
