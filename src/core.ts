@@ -1,7 +1,8 @@
 /**
  * The framework-free core of fastify-oauth1 (`fastify-oauth1/core`): the RFC 5849 signer, the
- * signed undici client and interceptor, the three-legged flow and the provider presets. Nothing
- * here imports Fastify, so a script, a worker or another framework can use it.
+ * signed undici client and interceptor, the three-legged flow, the connect logic with its flow
+ * state stores (cookie, session), and the provider presets. Nothing here imports Fastify, so a
+ * script, a worker or another framework's adapter can use it.
  *
  * Only what the README documents is exported; test/package.test.ts holds the list.
  *
@@ -26,6 +27,17 @@ export type { ClientOptions, OAuth1Client, RequestOptions, ClientResponse, Query
 export { createFlow } from './flow/flow.js'
 export type { Flow, FlowCallOptions, FlowOptions, ProviderEndpoints, RequestToken, AccessToken } from './flow/flow.js'
 export { presets, evernote, jira, netsuite, mastercard, woocommerce, magento } from './presets/presets.js'
+export { createConnect } from './flow/connect.js'
+export type { Connect, ConnectOptions, BeginOptions, Completed, OAuth1Credentials } from './flow/connect.js'
+export { asFlowSession } from './flow/state/context.js'
+export type { FlowContext, FlowSession, FlowCookieOptions } from './flow/state/context.js'
+export type { FlowStore, FlowLimits, PendingFlow, TakeResult } from './flow/state/store.js'
+export { createCookieFlowStore } from './flow/state/cookie-store.js'
+export type { CookieFlowStore, CookieFlowStoreOptions } from './flow/state/cookie-store.js'
+export { createSessionFlowStore } from './flow/state/session-store.js'
+export type { SessionFlowStoreOptions, SessionState } from './flow/state/session-store.js'
+export { createSealer } from './flow/state/seal.js'
+export type { Sealer } from './flow/state/seal.js'
 export type { ProviderPreset, PresetName, DenialStyle } from './presets/presets.js'
 export { tokenLifetime, renewToken, revokeToken, tokenInvalidError } from './flow/lifecycle.js'
 export type { TokenLifetime, RenewableCredentials, RevokeOptions } from './flow/lifecycle.js'

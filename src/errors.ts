@@ -83,6 +83,10 @@ export const ErrorCodes = {
   UNKNOWN_TOKEN: 'OAUTH1_UNKNOWN_TOKEN',
   /** The callback arrived without a session (cookie lost, expired, SameSite=Strict). */
   NO_SESSION: 'OAUTH1_NO_SESSION',
+  /** The callback's request token is being exchanged right now (a doubled callback); the first one connects. */
+  FLOW_IN_PROGRESS: 'OAUTH1_FLOW_IN_PROGRESS',
+  /** This browser already has the most sign-ins in progress that it may have; finish one or wait. */
+  TOO_MANY_FLOWS: 'OAUTH1_TOO_MANY_FLOWS',
   /** The user refused access at the provider. */
   ACCESS_DENIED: 'OAUTH1_ACCESS_DENIED',
   /** The callback carried no `oauth_verifier`. */
@@ -142,6 +146,8 @@ const defaultStatus: Record<ErrorCode, number> = {
   OAUTH1_NETWORK: 502,
   OAUTH1_UNKNOWN_TOKEN: 400,
   OAUTH1_NO_SESSION: 400,
+  OAUTH1_FLOW_IN_PROGRESS: 409,
+  OAUTH1_TOO_MANY_FLOWS: 429,
   OAUTH1_ACCESS_DENIED: 403,
   OAUTH1_MISSING_VERIFIER: 400,
   OAUTH1_CALLBACK_PROBLEM: 400,

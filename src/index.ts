@@ -7,4 +7,7 @@
  */
 export * from './core.js'
 export { fastifyOAuth1, fastifyOAuth1 as default } from './fastify/plugin.js'
-export type { FastifyOAuth1Options, OAuth1Credentials, OAuth1RequestClient, OAuth1Instance, OAuth1SessionState } from './fastify/plugin.js'
+export type {
+  FastifyOAuth1Options, FlowStateOption, OAuth1RequestClient, OAuth1Instance, OAuth1BeginOptions, OAuth1SessionState,
+  OAuth1RequestDecorations, OAuth1InstanceDecorations, OAuth1SessionData
+} from './fastify/plugin.js'

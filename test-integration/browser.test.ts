@@ -5,7 +5,7 @@
  *
  * The app runs as `npm start` does, with its defaults: the app on 127.0.0.1, the demo provider on
  * localhost, two different sites. So the provider's redirect back to /oauth/callback is a
- * cross-site navigation, and the SameSite=Lax session cookie has to come back with it for real.
+ * cross-site navigation, and the SameSite=Lax flow cookie has to come back with it for real.
  *
  * Needs /usr/bin/chromium (or CHROMIUM_PATH): without it this test fails, it does not skip.
  * Writes test-artifacts/connected.png (git-ignored).
@@ -77,9 +77,12 @@ t.test('connect, see the profile, disconnect, connect again and deny, in Chromiu
     t.match(await page.locator('main').textContent(), `An application at ${origin} wants to read your profile`, 'it names the app')
 
     // Approve: a cross-site redirect back to the callback, then home.
-    const cookieBefore = (await context.cookies(origin)).find((cookie) => cookie.name === 'sid')
-    t.equal(cookieBefore?.sameSite, 'Lax', 'the session cookie is SameSite=Lax')
-    t.equal(cookieBefore?.httpOnly, true, 'and HttpOnly')
+    const cookies = await context.cookies()
+    const flowCookie = cookies.find((cookie) => cookie.name.startsWith('oauth1-oauth1-') && cookie.name !== 'oauth1-oauth1-flows')
+    t.equal(flowCookie?.sameSite, 'Lax', 'the started sign-in waits in its flow cookie, SameSite=Lax')
+    t.equal(flowCookie?.httpOnly, true, 'and HttpOnly')
+    t.equal(flowCookie?.path, '/oauth/callback', 'sent only to the callback')
+    t.notOk(cookies.some((cookie) => cookie.name === 'sid'), 'no server session before connecting')
     await page.getByRole('button', { name: 'Approve' }).click()
     await page.waitForURL((url) => url.origin === origin && url.pathname === '/')
     t.equal(page.url(), `${origin}/`, `back home without an error${page.url() === `${origin}/` ? '' : diagnostics()}`)

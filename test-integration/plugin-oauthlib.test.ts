@@ -95,6 +95,7 @@ t.test('the plugin against the oauthlib provider', async (t) => {
       authorizeUrl: `${origin}/oauth/authorize`,
       accessTokenUrl: `${origin}/oauth/access_token`,
       callbackUrl,
+      flowSecret: 'an-integration-flow-secret-of-32-chars-or-more',
       ...overrides
     })
     app.get('/me', async (request) => {
@@ -241,6 +242,36 @@ t.test('the plugin against the oauthlib provider', async (t) => {
     t.same((await alice.get('/me')).json(), demoUser, 'Alice is connected')
     t.same(await exchanges(), { calls: before.calls + 1, ok: before.ok + 1 }, 'one exchange, Alice\'s')
   })
+
+  t.test('double click: two starts at once in one browser, both complete (cookie store, the default)', async (t) => {
+    const before = await exchanges()
+    const browser = new Browser(app)
+    const [one, two] = await Promise.all([start(t, browser), start(t, browser)])
+    t.not(one.token, two.token, 'two request tokens')
+    const [callbackOne, callbackTwo] = await Promise.all([authorize(one.authorizeUrl), authorize(two.authorizeUrl)])
+    const first = await browser.callback(callbackOne)
+    t.equal(first.statusCode, 302, 'the first tab connects', { body: first.body })
+    const second = await browser.callback(callbackTwo)
+    t.equal(second.statusCode, 302, 'and so does the second', { body: second.body })
+    t.same((await browser.get('/me')).json(), demoUser)
+    t.same(await exchanges(), { calls: before.calls + 2, ok: before.ok + 2 }, 'oauthlib saw two exchanges, both accepted')
+  })
+
+  for (const flowState of ['cookie', 'session'] as const) {
+    t.test(`doubled callback (${flowState} store): oauthlib sees one exchange, the other request a 409`, async (t) => {
+      const target = flowState === 'cookie' ? app : await buildApp({ flowState })
+      const before = await exchanges()
+      const browser = new Browser(target)
+      const { authorizeUrl } = await start(t, browser)
+      const location = await authorize(authorizeUrl)
+      const answers = await Promise.all([browser.callback(location), browser.callback(location)])
+      t.same(answers.map((answer) => answer.statusCode).sort(), [302, 409], 'one connects, the other is refused at once', { bodies: answers.map((answer) => answer.body) })
+      const refused = answers.find((answer) => answer.statusCode === 409)
+      t.equal(refused?.json().code, 'OAUTH1_FLOW_IN_PROGRESS')
+      t.same(await exchanges(), { calls: before.calls + 1, ok: before.ok + 1 }, 'oauthlib saw exactly one exchange, and accepted it')
+      t.same((await browser.get('/me')).json(), demoUser, 'connected')
+    })
+  }
 
   t.test('two tabs: two starts in one session, completed in reverse order', async (t) => {
     const before = await exchanges()

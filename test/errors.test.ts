@@ -19,7 +19,9 @@ t.test('every code has a default statusCode', async (t) => {
     OAUTH1_REDIRECT_REFUSED: 502,
     OAUTH1_TOKEN_INVALID: 401,
     OAUTH1_REVOKE_FAILED: 502,
-    OAUTH1_ABORTED: 499
+    OAUTH1_ABORTED: 499,
+    OAUTH1_FLOW_IN_PROGRESS: 409,
+    OAUTH1_TOO_MANY_FLOWS: 429
   }
   t.same(Object.values(ErrorCodes).sort(), Object.keys(expected).sort(), 'the table below covers every code')
   for (const code of Object.values(ErrorCodes)) {

@@ -24,7 +24,8 @@ const coreExports = [
   'createSigner', 'createSigningInterceptor', 'evernote', 'formDecode', 'formatForm', 'isOAuth1Error', 'isOAuthProblem',
   'jira', 'magento', 'mastercard', 'netsuite', 'normalizeParameters', 'parseForm', 'parseFormToRecord', 'percentEncode',
   'presets', 'signatureBaseString', 'signatureMethods', 'woocommerce',
-  'tokenLifetime', 'renewToken', 'revokeToken', 'tokenInvalidError', 'diagnoseSignature'
+  'tokenLifetime', 'renewToken', 'revokeToken', 'tokenInvalidError', 'diagnoseSignature',
+  'asFlowSession', 'createConnect', 'createCookieFlowStore', 'createSealer', 'createSessionFlowStore'
 ].sort()
 /** The root adds the Fastify plugin (named and default). */
 const rootExports = [...coreExports, 'default', 'fastifyOAuth1'].sort()

@@ -16,7 +16,8 @@ const valid: FastifyOAuth1Options = {
   requestTokenUrl: 'https://provider.example/oauth/request_token',
   authorizeUrl: 'https://provider.example/oauth/authorize',
   accessTokenUrl: 'https://provider.example/oauth/access_token',
-  callbackUrl: 'https://app.example/oauth/callback'
+  callbackUrl: 'https://app.example/oauth/callback',
+  flowSecret: 'a-flow-cookie-secret-of-at-least-32-chars'
 }
 
 /** `app.ready()` as a real promise (Fastify returns a thenable instance). */
@@ -80,7 +81,15 @@ t.test('each invalid option rejects ready() with OAUTH1_INVALID_OPTION naming it
     ['authorizeParams', { authorizeParams: { perms: 1 } }],
     ['requestTokenParams', { requestTokenParams: 'x_auth_access_type=write' }],
     ['tokenMethod', { tokenMethod: 'PUT' }],
-    ['timeout', { timeout: 0 }]
+    ['timeout', { timeout: 0 }],
+    ['flowSecret', { flowSecret: undefined }],
+    ['flowSecret', { flowSecret: 'too-short' }],
+    ['flowSecret', { flowSecret: [] }],
+    ['flowSecret', { flowSecret: ['a-flow-cookie-secret-of-at-least-32-chars', 'short'] }],
+    ['flowState', { flowState: 'redis' }],
+    ['flowState', { flowState: { put () {} } }],
+    ['sucessRedirect', { sucessRedirect: '/' }],
+    ['callbackUrl', { callbackUrl: { href: 'https://app.example/cb' } }]
   ]
   for (const [name, patch] of cases) {
     t.test(`${name}: ${inspect(patch)}`, async (t) => {
@@ -126,4 +135,31 @@ t.test('@fastify/session registered after the plugin fails at ready()', async (t
   app.register(fastifyOAuth1, valid)
   app.register(fastifySession, { secret: sessionSecret })
   await t.rejects(ready(app), { message: /@fastify\/session/ })
+})
+
+t.test('an unknown option key is refused with the closest valid name', async (t) => {
+  const app = appWith(t)
+  app.register(fastifyOAuth1, { ...valid, sucessRedirect: '/' } as FastifyOAuth1Options)
+  await t.rejects(ready(app), { code: ErrorCodes.INVALID_OPTION, message: /Unknown option "sucessRedirect".*Did you mean "successRedirect"\?/ })
+})
+
+t.test('the cookie store needs @fastify/cookie, the session store a session plugin', async (t) => {
+  const noCookie = Fastify()
+  t.teardown(() => noCookie.close())
+  noCookie.register(fastifyOAuth1, { ...valid, saveCredentials: async () => {}, loadCredentials: async () => undefined })
+  await t.rejects(ready(noCookie), { code: ErrorCodes.INVALID_OPTION, message: /@fastify\/cookie registered before/ })
+
+  const noSession = appWith(t, { session: false })
+  noSession.register(fastifyOAuth1, { ...valid, flowState: 'session', saveCredentials: async () => {}, loadCredentials: async () => undefined })
+  await t.rejects(ready(noSession), { code: ErrorCodes.INVALID_OPTION, message: /"flowState".*@fastify\/secure-session/ })
+
+  const hooksOnly = appWith(t, { session: false })
+  hooksOnly.register(fastifyOAuth1, { ...valid, saveCredentials: async () => {}, loadCredentials: async () => undefined })
+  await hooksOnly.ready()
+  t.ok(hooksOnly.hasRoute({ method: 'GET', url: '/oauth/callback' }), 'cookie store + hooks: no session plugin needed')
+
+  const fnCallback = appWith(t)
+  fnCallback.register(fastifyOAuth1, { ...valid, callbackUrl: (request) => `https://${request.host}/oauth/callback` })
+  await fnCallback.ready()
+  t.ok(fnCallback.hasRoute({ method: 'GET', url: '/oauth/callback' }), 'a callbackUrl function: the callback route defaults to /oauth/callback')
 })

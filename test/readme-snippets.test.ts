@@ -14,12 +14,13 @@ import t from 'tap'
 import { Agent, interceptors } from 'undici'
 import fastifyOAuth1, {
   createClient, createSigner, createSigningInterceptor, evernote, netsuite,
-  type OAuth1Instance, type OAuth1RequestClient
+  type OAuth1RequestDecorations, type OAuth1InstanceDecorations, type OAuth1SessionData
 } from '../src/index.js'
 
 declare module 'fastify' {
-  interface FastifyRequest { trello: OAuth1RequestClient }
-  interface FastifyInstance { trello: OAuth1Instance }
+  interface FastifyRequest extends OAuth1RequestDecorations<'trello' | 'flickr'> {}
+  interface FastifyInstance extends OAuth1InstanceDecorations<'trello' | 'flickr'> {}
+  interface Session extends OAuth1SessionData<'trello' | 'flickr'> {} // request.session.get('oauth1:trello')
 }
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -88,6 +89,7 @@ const consumerKey = 'key'
 const consumerSecret = 'secret'
 const token = 'token'
 const tokenSecret = 'token-secret'
+const flowSecret = 'a-flow-cookie-secret-of-at-least-32-chars'
 
 t.test('the "Use it in your app" snippet registers and is ready', async (t) => {
   const app = Fastify({ logger: false })
@@ -102,6 +104,7 @@ t.test('the "Use it in your app" snippet registers and is ready', async (t) => {
     consumerKey,
     consumerSecret,
     callbackUrl: 'https://app.example.com/oauth/callback',
+    flowSecret,
     requestTokenParams: { x_auth_access_type: 'read' }
   })
   await app.register(fastifyOAuth1, {
@@ -109,10 +112,11 @@ t.test('the "Use it in your app" snippet registers and is ready', async (t) => {
     provider: 'trello',
     consumerKey,
     consumerSecret,
+    flowSecret,
     callbackUrl: 'https://app.example.com/oauth/trello/callback',
     authorizeParams: { name: 'My App', scope: 'read,write', expiration: '30days' }
   })
-  await app.register(fastifyOAuth1, { name: 'evernote', provider: evernote({ sandbox: true }), consumerKey, consumerSecret, callbackUrl: 'https://app.example.com/oauth/evernote/callback' })
+  await app.register(fastifyOAuth1, { name: 'evernote', provider: evernote({ sandbox: true }), consumerKey, consumerSecret, flowSecret, callbackUrl: 'https://app.example.com/oauth/evernote/callback' })
   app.get('/profile', async (request) => {
     const response = await request.oauth1.get('1.1/account/verify_credentials.json')
     return response.json()

@@ -237,7 +237,7 @@ async function appWith (provider: MockProvider, overrides: Partial<FastifyOAuth1
   const app = Fastify()
   await app.register(fastifyCookie)
   await app.register(fastifySession, { secret: 'a-session-secret-of-at-least-32-characters!', cookie: { secure: false } })
-  await app.register(fastifyOAuth1, { ...provider.options(), callbackUrl: 'http://localhost/oauth/callback', ...overrides })
+  await app.register(fastifyOAuth1, { ...provider.options(), callbackUrl: 'http://localhost/oauth/callback', flowSecret: 'a-flow-secret-of-at-least-32-characters!!', ...overrides })
   app.get('/me', async (request) => (await request.oauth1.get(`${provider.url}/1.1/account/verify_credentials.json`)).json())
   await app.ready()
   return app

@@ -8,7 +8,9 @@ import t from 'tap'
 import { request as undiciRequest } from 'undici'
 import fastifyOAuth1Default, {
   type ClientResponse, type ErrorCode, ErrorCodes, type FastifyOAuth1Options, fastifyOAuth1, type OAuth1Client,
-  type OAuth1Credentials, type OAuth1Instance, type OAuth1RequestClient, isOAuth1Error
+  type OAuth1Credentials, type OAuth1Instance, type OAuth1RequestClient, isOAuth1Error,
+  type OAuth1RequestDecorations, type OAuth1InstanceDecorations, type OAuth1SessionData, type OAuth1SessionState,
+  type FlowStore, type FlowContext, createCookieFlowStore
 } from '../src/index.js'
 import { createSigner, type SignedRequest } from '../src/core.js'
 
@@ -20,6 +22,10 @@ declare module 'fastify' {
   interface FastifyInstance {
     alpha: OAuth1Instance
   }
+  // The helper types: the same declaration for any number of named providers, and their session keys.
+  interface FastifyRequest extends OAuth1RequestDecorations<'beta' | 'gamma'> {}
+  interface FastifyInstance extends OAuth1InstanceDecorations<'beta' | 'gamma'> {}
+  interface Session extends OAuth1SessionData<'alpha' | 'beta'> {}
 }
 
 const options: FastifyOAuth1Options = {
@@ -29,6 +35,7 @@ const options: FastifyOAuth1Options = {
   authorizeUrl: 'https://api.x.com/oauth/authorize',
   accessTokenUrl: 'https://api.x.com/oauth/access_token',
   callbackUrl: 'https://app.example/oauth/callback',
+  flowSecret: 'a-flow-cookie-secret-of-at-least-32-chars',
   startPath: false,
   pendingTtl: 60_000,
   maxPending: 3,
@@ -61,13 +68,31 @@ export function typeChecks (app: FastifyInstance): void {
   // @ts-expect-error loadCredentials resolves to credentials, not a token string
   app.register(fastifyOAuth1, { ...options, loadCredentials: async () => 'token' })
 
+  app.register(fastifyOAuth1, {
+    ...options,
+    name: 'beta',
+    callbackUrl: (request) => `https://${request.host}/oauth/beta/callback`,
+    authorizeParams: (request) => ({ screen_name: String(request.query) }),
+    flowState: 'session'
+  })
+  const ownStore: FlowStore = createCookieFlowStore({ secrets: ['a-flow-cookie-secret-of-at-least-32-chars'], prefix: 'x-', callbackPath: '/cb', secure: 'auto', ttl: 1000, max: 2 })
+  app.register(fastifyOAuth1, { ...options, name: 'gamma', flowState: ownStore })
+  // @ts-expect-error flowSecret is a string or a list of strings
+  app.register(fastifyOAuth1, { ...options, flowSecret: 42 })
+  // @ts-expect-error flowState is 'cookie', 'session' or a store
+  app.register(fastifyOAuth1, { ...options, flowState: 'redis' })
+  // @ts-expect-error callbackUrl functions return a string
+  app.register(fastifyOAuth1, { ...options, callbackUrl: () => 42 })
+  const takeType = (store: FlowStore, ctx: FlowContext): unknown => store.take(ctx, 'token', Date.now())
+  use(takeType)
+
   const instance: OAuth1Instance = app.oauth1
   const other: OAuth1Instance = app.alpha
   const sessionKey: string = instance.sessionKey
   const authorizeUrl: string = instance.authorizeUrl('token', { force_login: 'true' })
-  const requestToken: Promise<{ token: string, tokenSecret: string, extra: Record<string, string> }> = other.getRequestToken(options.callbackUrl)
+  const requestToken: Promise<{ token: string, tokenSecret: string, extra: Record<string, string> }> = other.getRequestToken('https://app.example/oauth/callback')
   // @ts-expect-error getRequestToken returns a promise
-  const notAwaited: string = instance.getRequestToken(options.callbackUrl).token
+  const notAwaited: string = instance.getRequestToken('https://app.example/oauth/callback').token
   // @ts-expect-error sessionKey is read-only
   instance.sessionKey = 'x'
   const userClient: OAuth1Client = instance.clientFor({ token: 't', tokenSecret: 's' })
@@ -89,7 +114,17 @@ export function typeChecks (app: FastifyInstance): void {
     // @ts-expect-error credentials may be undefined
     const secret: string = (await client.getCredentials()).tokenSecret
     const json: { id: string } = (await pending).json<{ id: string }>()
-    const { credentials: stored, returnTo } = await app.oauth1.complete(request)
+    const beta: OAuth1RequestClient = request.beta
+    const gamma: OAuth1Instance = app.gamma
+    const authorize: string = await app.beta.begin(request, reply, { returnTo: '/x', authorizeParams: { force_login: 'true' } })
+    // @ts-expect-error begin needs the reply (the cookie store sets a cookie on it)
+    await app.beta.begin(request)
+    // @ts-expect-error only registered names are typed
+    use(request.delta)
+    const state: OAuth1SessionState | undefined = request.session.get('oauth1:oauth1')
+    const betaState: OAuth1SessionState | undefined = request.session.get('oauth1:beta')
+    use(beta, gamma, authorize, state, betaState)
+    const { credentials: stored, returnTo } = await app.oauth1.complete(request, reply)
     const path: string | undefined = returnTo
     await client.disconnect()
     use(response, credentials, secret, stored, path)
@@ -119,7 +154,7 @@ t.test('the type-checked module loads and its exports are what the types say', a
   t.teardown(() => app.close())
   app.register(fastifyCookie)
   app.register(fastifySession, { secret: 'a-session-secret-of-at-least-32-characters!' })
-  app.register(fastifyOAuth1, options)
+  app.register(fastifyOAuth1, { ...options, saveCredentials: undefined, loadCredentials: undefined })
   await app.ready()
   const instance: OAuth1Instance = app.oauth1
   t.equal(instance.sessionKey, 'oauth1:oauth1')

@@ -122,6 +122,10 @@ export async function buildApp (config: ResolvedConfig, deps: AppDependencies = 
     ...(redis === undefined ? {} : { store: new RedisSessionStore({ client: redis, prefix: config.redisKeyPrefix, defaultTtl: sessionMaxAge }) })
   })
   await app.register(fastifyOAuth1, {
+    // Started sign-ins wait in encrypted per-flow cookies (no server session until the user has
+    // connected; any instance with the same secret completes them). The key is derived from
+    // SESSION_SECRET with its own HKDF label, so one secret serves both.
+    flowSecret: config.sessionSecret,
     consumerKey: provider.consumerKey,
     consumerSecret: provider.consumerSecret,
     signatureMethod: provider.signatureMethod,

@@ -53,7 +53,12 @@ const errorMessages: Record<string, string> = {
   OAUTH1_ACCESS_DENIED: 'You cancelled at the provider, so nothing was connected. You can try again whenever you like.',
   OAUTH1_NO_SESSION: 'Your session was lost on the way back from the provider (cookies blocked, or the link opened in another browser). Please try again.',
   OAUTH1_UNKNOWN_TOKEN: 'That sign-in link has expired or was already used. Please start again.',
-  OAUTH1_MISSING_VERIFIER: 'The provider sent you back without a verification code. Please try again.'
+  OAUTH1_MISSING_VERIFIER: 'The provider sent you back without a verification code. Please try again.',
+  OAUTH1_FLOW_IN_PROGRESS: 'That sign-in is already being completed in another request. Reload this page in a moment.',
+  OAUTH1_TOO_MANY_FLOWS: 'Too many sign-ins are in progress in this browser. Finish one, or try again in a few minutes.',
+  OAUTH1_PROVIDER_ERROR: 'The account provider could not be reached or refused the request. Please try again in a moment.',
+  OAUTH1_NETWORK: 'The account provider could not be reached or refused the request. Please try again in a moment.',
+  OAUTH1_TIMEOUT: 'The account provider could not be reached or refused the request. Please try again in a moment.'
 }
 
 /** The friendly sentence for a `?oauth1_error=` code. */

@@ -1,6 +1,7 @@
 // Builds a Fastify app with @fastify/cookie, @fastify/session and the plugin, plus a cookie jar
 // for app.inject sequences and the steps of a browser going through the flow.
 import fastifyCookie from '@fastify/cookie'
+import fastifySecureSession from '@fastify/secure-session'
 import fastifySession from '@fastify/session'
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type LightMyRequestResponse } from 'fastify'
 import { Writable } from 'node:stream'
@@ -9,10 +10,14 @@ import { type FakeProvider, flowOptions } from './fake-provider.js'
 
 export const sessionSecret = 'a-session-secret-of-at-least-32-characters!'
 export const callbackUrl = 'http://localhost/oauth/callback'
+export const flowSecret = 'a-flow-cookie-secret-of-at-least-32-chars'
+
+/** The session plugin of a test app: @fastify/session, @fastify/secure-session, or none. */
+export type SessionKind = 'session' | 'secure-session' | 'none'
 
 /** The plugin options for a fake provider, with overrides. */
 export function providerOptions (provider: FakeProvider, overrides: Partial<FastifyOAuth1Options> = {}): FastifyOAuth1Options {
-  return { ...flowOptions(provider), callbackUrl, ...overrides }
+  return { ...flowOptions(provider), callbackUrl, flowSecret, ...overrides }
 }
 
 export interface BuildOptions {
@@ -24,14 +29,20 @@ export interface BuildOptions {
   setup?: (app: FastifyInstance) => void
   /** Registers the plugin more than once (two providers). */
   plugins?: FastifyOAuth1Options[]
+  /** The session plugin; default `@fastify/session`. */
+  session?: SessionKind
 }
 
 /** An app with cookie, session and the plugin, ready. Closes with the test. */
 export async function buildApp (options: FastifyOAuth1Options, build: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify(build.fastify)
   await app.register(fastifyCookie)
-  await app.register(fastifySession, { secret: sessionSecret, cookie: { secure: false, sameSite: 'lax' } })
-  for (const each of build.plugins ?? [options]) app.register(fastifyOAuth1, each)
+  const session = build.session ?? 'session'
+  if (session === 'session') await app.register(fastifySession, { secret: sessionSecret, cookie: { secure: false, sameSite: 'lax' } })
+  if (session === 'secure-session') {
+    await app.register(fastifySecureSession, { secret: sessionSecret, salt: 'mq9hDxBVDbspDR6n', cookie: { path: '/', httpOnly: true, sameSite: 'lax' } })
+  }
+  for (const each of build.plugins ?? [options]) app.register(fastifyOAuth1, each.flowState === undefined ? { flowSecret, ...each } : each)
   if (build.apiUrl !== undefined) {
     const apiUrl = build.apiUrl
     app.get('/me', async (request) => {

@@ -1,0 +1,213 @@
+import { ErrorCodes, OAuth1Error } from '../errors.js'
+import type { AccessToken, Flow } from './flow.js'
+import { type DenialStyle, defaultDenialStyles } from '../presets/presets.js'
+import { callbackError, classifyCallback } from './callback.js'
+import { safeReturnPath } from './pending-tokens.js'
+import { type FlowContext, type FlowSession, sessionDataKeys } from './state/context.js'
+import { readSessionState, type SessionState } from './state/session-store.js'
+import type { FlowLimits, FlowStore, PendingFlow } from './state/store.js'
+
+/** A user's token credentials and what the provider said about the user (RFC 5849 §2.3). */
+export interface OAuth1Credentials {
+  token: string
+  tokenSecret: string
+  /** Extra fields of the access-token response (`user_id`, `screen_name`, ...). */
+  extra: Record<string, string>
+  /** Milliseconds since the epoch. */
+  connectedAt: number
+  /** Who connected, read from `extra` with the provider preset's field names (default `user_id`, `screen_name`). */
+  user?: { id?: string, name?: string }
+}
+
+/** Options of {@link createConnect}; `C` is the adapter's request context. */
+export interface ConnectOptions<C extends FlowContext = FlowContext> {
+  flow: Flow
+  store: FlowStore
+  limits: FlowLimits
+  /** The session key holding credentials (and, with the session store, pending flows). */
+  sessionKey: string
+  /** Absolute callback URL (`oauth_callback`, RFC 5849 §2.1), or one per request. */
+  callbackUrl: string | ((ctx: C) => string)
+  /** Authorize parameters per request (merged over the flow's `authorizeParams`). */
+  authorizeParams?: ((ctx: C) => Record<string, string> | undefined) | undefined
+  /** Recognises a refusal in the callback's query. */
+  /** How the provider reports a refusal at the callback (the preset's `denial`); default {@link defaultDenialStyles}. */
+  denial?: readonly DenialStyle[] | undefined
+  /** Builds the stored credentials from the access-token answer. */
+  toCredentials: (access: AccessToken, now: number) => OAuth1Credentials
+  /** Keeps credentials elsewhere than the session; then `loadCredentials` is used to read them. */
+  saveCredentials?: ((ctx: C, credentials: OAuth1Credentials) => Promise<void>) | undefined
+  loadCredentials?: ((ctx: C) => Promise<OAuth1Credentials | null | undefined>) | undefined
+  deleteCredentials?: ((ctx: C) => Promise<void>) | undefined
+  /** Told when a start request's host differs from the callback's (the flow state will not come back). */
+  onHostMismatch?: ((ctx: C, requestHost: string, callbackHost: string) => void) | undefined
+}
+
+/** Per-start choices of {@link Connect.begin}. */
+export interface BeginOptions {
+  /** A same-site path to come back to (anything else is ignored). */
+  returnTo?: string | undefined
+  /** Authorize parameters for this start only (`force_login`, `screen_name`). */
+  authorizeParams?: Record<string, string> | undefined
+  /** Overrides the callback URL for this start. */
+  callbackUrl?: string | undefined
+}
+
+/** The result of a completed callback. */
+export interface Completed {
+  credentials: OAuth1Credentials
+  returnTo: string | undefined
+}
+
+/** The framework-free connect logic: the two browser-facing steps of RFC 5849 §2. */
+export interface Connect<C extends FlowContext = FlowContext> {
+  /** Starts a flow: a request token, stored in the flow store; returns the authorize URL. */
+  begin (ctx: C, options?: BeginOptions): Promise<string>
+  /** Completes a callback: every check, exactly one exchange, credentials stored, session renewed. */
+  complete (ctx: C, query: Record<string, unknown>): Promise<Completed>
+  /** The current user's credentials (session or `loadCredentials`). */
+  loadCredentials (ctx: C): Promise<OAuth1Credentials | undefined>
+  /** Forgets the current user's credentials. */
+  deleteCredentials (ctx: C): Promise<void>
+}
+
+/** First string of a query value (`?a=1&a=2` gives `'1'`). */
+export function firstString (value: unknown): string | undefined {
+  if (typeof value === 'string') return value
+  if (Array.isArray(value) && typeof value[0] === 'string') return value[0]
+  return undefined
+}
+
+/** True for a value shaped like {@link OAuth1Credentials} (what a session gives back is checked). */
+export function isCredentials (value: unknown): value is OAuth1Credentials {
+  if (typeof value !== 'object' || value === null) return false
+  const { token, tokenSecret, extra, connectedAt } = value as Record<string, unknown>
+  return typeof token === 'string' && token !== '' && typeof tokenSecret === 'string' &&
+    typeof extra === 'object' && extra !== null && typeof connectedAt === 'number'
+}
+
+function hostnameOf (url: string): string {
+  return new URL(url).hostname
+}
+
+/** The host name of a `Host` header value (cookies are per host name, not per port). */
+function hostnameOfHeader (host: string): string {
+  try {
+    return new URL(`http://${host}`).hostname
+  } catch {
+    return host.toLowerCase()
+  }
+}
+
+/**
+ * Creates the connect logic over a {@link FlowStore}. Checks of the callback (RFC 5849 §2.2,
+ * §2.3): a denial is never exchanged; the token is compared in constant time and used once; an
+ * expired flow is refused; a verifier is required; a token already being exchanged in this
+ * process is refused at once (`OAUTH1_FLOW_IN_PROGRESS`, 409), so a doubled callback never makes
+ * a second exchange; the session id is renewed on connect where the session can do it.
+ */
+export function createConnect<C extends FlowContext = FlowContext> (options: ConnectOptions<C>): Connect<C> {
+  const { flow, store, limits, sessionKey, toCredentials, saveCredentials } = options
+  const denial = options.denial ?? defaultDenialStyles
+  const refuseDenial = (query: Record<string, unknown>): void => {
+    const refused = callbackError(classifyCallback(query, denial))
+    if (refused !== undefined) throw refused
+  }
+  const inFlight = new Set<string>()
+  let mismatch: { request: string, callback: string } | undefined
+
+  const sessionState = (session: FlowSession | undefined): SessionState | undefined =>
+    session === undefined ? undefined : readSessionState(session, sessionKey, isCredentials)
+
+  async function begin (ctx: C, begin: BeginOptions = {}): Promise<string> {
+    const now = Date.now()
+    const callbackUrl = begin.callbackUrl ?? (typeof options.callbackUrl === 'function' ? options.callbackUrl(ctx) : options.callbackUrl)
+    const callbackHost = hostnameOf(callbackUrl)
+    const requestHost = hostnameOfHeader(ctx.host)
+    if (ctx.host !== '' && requestHost !== callbackHost) {
+      mismatch = { request: requestHost, callback: callbackHost }
+      options.onHostMismatch?.(ctx, requestHost, callbackHost)
+    }
+    if (await store.count(ctx, now) >= limits.max) {
+      throw new OAuth1Error(ErrorCodes.TOO_MANY_FLOWS,
+        `This browser already has ${limits.max} sign-ins in progress; finish one or start again in ${Math.ceil(limits.ttl / 60_000)} minutes`)
+    }
+    const requestToken = await flow.getRequestToken(callbackUrl, undefined, { signal: ctx.signal })
+    const entry: PendingFlow = { token: requestToken.token, secret: requestToken.tokenSecret, created: Date.now() }
+    const safe = safeReturnPath(begin.returnTo)
+    if (safe !== undefined) entry.returnTo = safe
+    await store.put(ctx, entry)
+    const params = { ...options.authorizeParams?.(ctx), ...begin.authorizeParams }
+    return flow.authorizeUrl(requestToken.token, Object.keys(params).length === 0 ? undefined : params)
+  }
+
+  function noSession (): OAuth1Error {
+    const cause = mismatch === undefined
+      ? ''
+      : ` A sign-in was started on host ${mismatch.request} but the callback is on ${mismatch.callback}: open the app on ${mismatch.callback}.`
+    return new OAuth1Error(ErrorCodes.NO_SESSION,
+      'No sign-in is in progress in this browser: its cookie did not come back (another host name, SameSite=Strict, a secure cookie over http) or the flow expired.' + cause)
+  }
+
+  async function exchange (ctx: C, query: Record<string, unknown>, token: string): Promise<Completed> {
+    const now = Date.now()
+    const taken = await store.take(ctx, token, now)
+    refuseDenial(query)
+    if (taken.status === 'none') throw noSession()
+    if (taken.status !== 'found') {
+      throw new OAuth1Error(ErrorCodes.UNKNOWN_TOKEN, taken.status === 'expired'
+        ? 'The sign-in took too long; start again'
+        : 'The callback oauth_token does not match a sign-in started in this browser')
+    }
+    const verifier = firstString(query.oauth_verifier)
+    if (verifier === undefined || verifier.length === 0) {
+      throw new OAuth1Error(ErrorCodes.MISSING_VERIFIER, 'The callback carried no oauth_verifier')
+    }
+    const access = await flow.getAccessToken({ token: taken.entry.token, tokenSecret: taken.entry.secret }, verifier, { signal: ctx.signal })
+    const credentials = toCredentials(access, Date.now())
+    if (saveCredentials !== undefined) await saveCredentials(ctx, credentials)
+    const session = ctx.session
+    if (session !== undefined) {
+      const state = sessionState(session) ?? {}
+      if (saveCredentials === undefined) state.credentials = credentials
+      if (typeof session.regenerate === 'function') {
+        await session.regenerate(sessionDataKeys(session).filter((key) => key !== sessionKey))
+      }
+      (ctx.session ?? session).set(sessionKey, state)
+    }
+    return { credentials, returnTo: taken.entry.returnTo }
+  }
+
+  return {
+    begin,
+    async complete (ctx, query) {
+      const token = firstString(query.oauth_token) ?? firstString(query.denied)
+      if (token === undefined || token === '') {
+        refuseDenial(query)
+        throw new OAuth1Error(ErrorCodes.UNKNOWN_TOKEN, 'The callback carried no oauth_token')
+      }
+      if (inFlight.has(token)) {
+        throw new OAuth1Error(ErrorCodes.FLOW_IN_PROGRESS, 'This sign-in is being completed by another request; it will connect there')
+      }
+      inFlight.add(token)
+      try {
+        return await exchange(ctx, query, token)
+      } finally {
+        inFlight.delete(token)
+      }
+    },
+    async loadCredentials (ctx) {
+      if (options.loadCredentials !== undefined) return (await options.loadCredentials(ctx)) ?? undefined
+      return sessionState(ctx.session)?.credentials as OAuth1Credentials | undefined
+    },
+    async deleteCredentials (ctx) {
+      const session = ctx.session
+      const state = sessionState(session)
+      if (session !== undefined && state?.credentials !== undefined) {
+        delete state.credentials
+        session.set(sessionKey, state)
+      }
+      if (options.deleteCredentials !== undefined) await options.deleteCredentials(ctx)
+    }
+  }
+}

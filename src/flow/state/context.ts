@@ -1,0 +1,64 @@
+/** Attributes of a cookie the flow state sets (RFC 6265 §4.1; SameSite per RFC 6265bis). */
+export interface FlowCookieOptions {
+  path: string
+  /** Seconds. */
+  maxAge: number
+  httpOnly: boolean
+  secure: boolean
+  sameSite: 'lax' | 'strict' | 'none'
+}
+
+/**
+ * A server-side session as the session plugins expose it (`@fastify/session`,
+ * `@fastify/secure-session`, or an Express adapter's equivalent): recognised by shape, never by
+ * plugin name.
+ */
+export interface FlowSession {
+  get (key: string): unknown
+  set (key: string, value: unknown): void
+  /** A new session id (or a new encrypted cookie) keeping only `keep`; absent when the session cannot renew itself. */
+  regenerate? (keep?: string[]): unknown
+  /** `@fastify/secure-session`: the session's data as an object. */
+  data? (): unknown
+}
+
+/**
+ * What the flow state needs of one HTTP request, independent of the web framework. An adapter
+ * (Fastify, Express) builds one per request.
+ */
+export interface FlowContext {
+  /** The value of a request cookie, or `undefined`. */
+  getCookie (name: string): string | undefined
+  /** Names of the request's cookies (to count a browser's open flows). */
+  cookieNames (): Iterable<string>
+  setCookie (name: string, value: string, options: FlowCookieOptions): void
+  clearCookie (name: string, options: Pick<FlowCookieOptions, 'path' | 'secure' | 'sameSite' | 'httpOnly'>): void
+  /** The request's session when a session plugin is registered; `undefined` otherwise. */
+  readonly session: FlowSession | undefined
+  /** `Host` of the request (with port), as the adapter trusts it. */
+  readonly host: string
+  readonly protocol: 'http' | 'https'
+  /** Aborted when the client goes away; passed to provider calls where supported. */
+  readonly signal?: AbortSignal | undefined
+}
+
+/** @fastify/session's own fields on its session object (not data; they must not be copied on regenerate). */
+const sessionInternals = new Set(['cookie', 'sessionId', 'encryptedSessionId'])
+
+/**
+ * Recognises a session object by shape (`get` and `set` functions), or `undefined`.
+ */
+export function asFlowSession (value: unknown): FlowSession | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const candidate = value as Partial<FlowSession>
+  return typeof candidate.get === 'function' && typeof candidate.set === 'function' ? value as FlowSession : undefined
+}
+
+/** The data keys of a session, for keeping them across a regeneration. */
+export function sessionDataKeys (session: FlowSession): string[] {
+  if (typeof session.data === 'function') {
+    const data = session.data()
+    return typeof data === 'object' && data !== null ? Object.keys(data) : []
+  }
+  return Object.keys(session).filter((key) => !sessionInternals.has(key))
+}

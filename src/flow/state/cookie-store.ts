@@ -1,0 +1,153 @@
+import { createHash } from 'node:crypto'
+import { invalidOption } from '../../errors.js'
+import { safeEqual, safeReturnPath } from '../pending-tokens.js'
+import type { FlowContext, FlowCookieOptions } from './context.js'
+import { createSealer, type Sealer } from './seal.js'
+import type { FlowLimits, FlowStore, PendingFlow, TakeResult } from './store.js'
+
+/** Options of {@link createCookieFlowStore}. */
+export interface CookieFlowStoreOptions extends FlowLimits {
+  /** Secret(s) of at least 32 characters; the first encrypts, every one decrypts (rotation). */
+  secrets: string | readonly string[]
+  /** Cookie name prefix, one per provider (e.g. `oauth1-x-`). Letters, digits, `-` and `_`. */
+  prefix: string
+  /** Path of the callback route: the only path the flow cookies are sent to. */
+  callbackPath: string
+  /** `Secure` attribute: always, never, or when the request came over https (`'auto'`). */
+  secure: boolean | 'auto'
+}
+
+/** The cookie flow store, with what an adapter needs to reason about its cookies. */
+export interface CookieFlowStore extends FlowStore {
+  /** Name of the flow cookie of a request token (a hash prefix: the token is not in the name). */
+  cookieName (token: string): string
+  /** Name of the small index cookie listing the browser's open flows (hashes and expiry only). */
+  readonly indexName: string
+  /** The sealer, for reuse (e.g. credentials at rest). */
+  readonly sealer: Sealer
+}
+
+interface IndexEntry { id: string, expires: number }
+
+const idPattern = /^[A-Za-z0-9_-]{16}$/
+const maxRemembered = 100_000
+const prefixPattern = /^[A-Za-z0-9_-]{1,40}$/
+
+function idOf (token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('base64url').slice(0, 16)
+}
+
+/**
+ * A stateless flow store: every started flow in its own short-lived cookie, sealed with
+ * AES-256-GCM (the request-token secret is never readable by the browser), `HttpOnly`,
+ * `SameSite=Lax` (the provider's redirect back is a top-level cross-site GET), `Path` = the
+ * callback, `Max-Age` = the flow TTL. Several tabs are several cookies, so concurrent starts
+ * cannot overwrite each other.
+ *
+ * Bound and eviction policy: a small index cookie (`Path=/`, hashes and expiry times only) counts
+ * the browser's open flows; at `max` a new start is refused (`OAUTH1_TOO_MANY_FLOWS`, 429) instead
+ * of evicting an older flow, so forced navigations to the start route can never silently replace
+ * a genuine pending flow; flows free their slot when completed or after the TTL.
+ *
+ * Replay: a taken flow's cookie is cleared, and its token is remembered in this process until it
+ * would have expired, so a replayed cookie is refused even if the browser (or an attacker) sends
+ * it again. Across several processes, the provider's single use of request tokens (RFC 5849 §2.3)
+ * is the last line.
+ *
+ * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` for a missing or short secret, or a bad prefix.
+ */
+export function createCookieFlowStore (options: CookieFlowStoreOptions): CookieFlowStore {
+  const sealer = createSealer(options.secrets, 'flowSecret', 'fastify-oauth1 flow cookie v1')
+  if (typeof options.prefix !== 'string' || !prefixPattern.test(options.prefix)) invalidOption('prefix', 'letters, digits, "-" and "_"')
+  const { prefix, callbackPath, ttl, max } = options
+  const indexName = `${prefix}flows`
+  const used = new Map<string, number>()
+  const cookieName = (token: string): string => prefix + idOf(token)
+  const isSecure = (ctx: FlowContext): boolean => options.secure === 'auto' ? ctx.protocol === 'https' : options.secure
+  const attributes = (ctx: FlowContext, path: string, maxAge: number): FlowCookieOptions =>
+    ({ path, maxAge, httpOnly: true, secure: isSecure(ctx), sameSite: 'lax' })
+
+  const readIndex = (ctx: FlowContext, now: number): IndexEntry[] => {
+    const raw = ctx.getCookie(indexName)
+    if (raw === undefined || raw.length > 2048) return []
+    const entries: IndexEntry[] = []
+    for (const part of raw.split('.')) {
+      const [id = '', expires = ''] = part.split('~')
+      const at = Number(expires) * 1000
+      if (idPattern.test(id) && Number.isFinite(at) && at > now && !entries.some((entry) => entry.id === id)) entries.push({ id, expires: at })
+    }
+    return entries.slice(-max)
+  }
+  const writeIndex = (ctx: FlowContext, entries: IndexEntry[], now: number): void => {
+    const path = '/'
+    if (entries.length === 0) {
+      ctx.clearCookie(indexName, { path, secure: isSecure(ctx), sameSite: 'lax', httpOnly: true })
+      return
+    }
+    const latest = Math.max(...entries.map((entry) => entry.expires))
+    const value = entries.map((entry) => `${entry.id}~${Math.ceil(entry.expires / 1000)}`).join('.')
+    ctx.setCookie(indexName, value, attributes(ctx, path, Math.max(1, Math.ceil((latest - now) / 1000))))
+  }
+  // Entries go in roughly in expiry order, so the expired ones are at the front: O(1) amortised.
+  // A hard cap bounds the memory under a flood; past it the oldest are forgotten first.
+  const forget = (now: number): void => {
+    for (const [id, until] of used) {
+      if (until > now && used.size < maxRemembered) break
+      used.delete(id)
+    }
+  }
+
+  return {
+    cookieName,
+    indexName,
+    sealer,
+    count (ctx, now) {
+      return readIndex(ctx, now).length
+    },
+    put (ctx, entry) {
+      const name = cookieName(entry.token)
+      const payload: [string, string, number, string?] = [entry.token, entry.secret, entry.created]
+      if (entry.returnTo !== undefined) payload.push(entry.returnTo)
+      ctx.setCookie(name, sealer.seal(JSON.stringify(payload), name), attributes(ctx, callbackPath, Math.ceil(ttl / 1000)))
+      const index = readIndex(ctx, entry.created).filter((item) => item.id !== name.slice(prefix.length))
+      index.push({ id: name.slice(prefix.length), expires: entry.created + ttl })
+      writeIndex(ctx, index.slice(-max), entry.created)
+    },
+    take (ctx, token, now): TakeResult {
+      const name = cookieName(token)
+      const id = name.slice(prefix.length)
+      const raw = ctx.getCookie(name)
+      const index = readIndex(ctx, now)
+      if (raw !== undefined) ctx.clearCookie(name, { path: callbackPath, secure: isSecure(ctx), sameSite: 'lax', httpOnly: true })
+      if (index.some((item) => item.id === id)) writeIndex(ctx, index.filter((item) => item.id !== id), now)
+      if (raw === undefined) {
+        const known = index.length > 0 || [...ctx.cookieNames()].some((each) => each.startsWith(prefix))
+        return { status: known ? 'unknown' : 'none' }
+      }
+      const entry = parse(sealer.open(raw, name))
+      if (entry === undefined || !safeEqual(entry.token, token)) return { status: 'unknown' }
+      if (used.has(id)) return { status: 'unknown' }
+      forget(now)
+      used.set(id, entry.created + ttl)
+      if (now - entry.created >= ttl || entry.created > now + 60_000) return { status: 'expired' }
+      return { status: 'found', entry }
+    }
+  }
+}
+
+function parse (text: string | undefined): PendingFlow | undefined {
+  if (text === undefined) return undefined
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  if (!Array.isArray(value)) return undefined
+  const [token, secret, created, returnTo] = value as unknown[]
+  if (typeof token !== 'string' || typeof secret !== 'string' || typeof created !== 'number' || !Number.isFinite(created)) return undefined
+  const entry: PendingFlow = { token, secret, created }
+  const safe = safeReturnPath(returnTo)
+  if (safe !== undefined) entry.returnTo = safe
+  return entry
+}

@@ -1,0 +1,46 @@
+import type { FlowContext } from './context.js'
+
+/** A started flow waiting for its callback: the temporary credentials of RFC 5849 §2.1. */
+export interface PendingFlow {
+  /** The request token (`oauth_token`). */
+  token: string
+  /** The request-token secret; never sent to the browser readable. */
+  secret: string
+  /** Milliseconds since the epoch. */
+  created: number
+  /** A validated same-site path to return to after the callback. */
+  returnTo?: string
+}
+
+/** What {@link FlowStore.take} found for the callback's token. */
+export type TakeResult =
+  | { status: 'found', entry: PendingFlow }
+  /** The entry existed but its time ran out (it is deleted all the same). */
+  | { status: 'expired' }
+  /** This browser has flow state, but none for this token (used, foreign, evicted). */
+  | { status: 'unknown' }
+  /** This browser brought no flow state at all (cookie or session lost). */
+  | { status: 'none' }
+
+/**
+ * Where started flows wait for their callback. Entries are keyed by their request token;
+ * `take` hands an entry back exactly once (it is deleted by the same call) and compares tokens in
+ * constant time. Implementations must treat anything unreadable (tampered, malformed, foreign) as
+ * absent, never throw for it.
+ */
+export interface FlowStore {
+  /** Open flows of this browser or session, expired ones not counted. */
+  count (ctx: FlowContext, now: number): number | Promise<number>
+  /** Stores a started flow. */
+  put (ctx: FlowContext, entry: PendingFlow): void | Promise<void>
+  /** Takes the flow of `token` back and deletes it. */
+  take (ctx: FlowContext, token: string, now: number): TakeResult | Promise<TakeResult>
+}
+
+/** Limits every store applies. */
+export interface FlowLimits {
+  /** Milliseconds a started flow stays usable. */
+  ttl: number
+  /** Open flows one browser may have at once. */
+  max: number
+}

@@ -1,0 +1,98 @@
+// The framework-free connect core, driven the way another adapter (Express) would drive it.
+import t from 'tap'
+import { ErrorCodes } from '../src/errors.js'
+import { createConnect, type OAuth1Credentials } from '../src/flow/connect.js'
+import { createFlow } from '../src/flow/flow.js'
+import type { FlowContext, FlowSession } from '../src/flow/state/context.js'
+import { createCookieFlowStore } from '../src/flow/state/cookie-store.js'
+import { flowSecret } from './helpers/build-app.js'
+import { startFakeProvider } from './helpers/fake-provider.js'
+
+/** One browser: a cookie jar, and a session object with regenerate (like @fastify/session). */
+function browserContext (session?: FlowSession): FlowContext & { jar: Map<string, string> } {
+  const jar = new Map<string, string>()
+  return {
+    jar,
+    getCookie: (name) => jar.get(name),
+    cookieNames: () => jar.keys(),
+    setCookie: (name, value) => { jar.set(name, value) },
+    clearCookie: (name) => { jar.delete(name) },
+    session,
+    host: 'localhost',
+    protocol: 'http'
+  }
+}
+
+function memorySession (): FlowSession & { id: number } {
+  const values = new Map<string, unknown>()
+  const session = {
+    id: 1,
+    get: (key: string) => values.get(key),
+    set: (key: string, value: unknown) => { values.set(key, value) },
+    data: () => Object.fromEntries(values),
+    regenerate (keep: string[] = []) {
+      for (const key of [...values.keys()]) if (!keep.includes(key)) values.delete(key)
+      session.id++
+    }
+  }
+  return session
+}
+
+t.test('begin and complete without any web framework; a doubled callback makes one exchange', async (t) => {
+  const provider = await startFakeProvider()
+  t.teardown(() => provider.close())
+  const flow = createFlow({ consumerKey: provider.consumerKey, consumerSecret: provider.consumerSecret, requestTokenUrl: provider.requestTokenUrl, authorizeUrl: provider.authorizeUrl, accessTokenUrl: provider.accessTokenUrl })
+  t.teardown(() => flow.close())
+  const limits = { ttl: 60_000, max: 5 }
+  const saved: OAuth1Credentials[] = []
+  const connect = createConnect({
+    flow,
+    limits,
+    store: createCookieFlowStore({ secrets: flowSecret, prefix: 'o1-', callbackPath: '/cb', secure: false, ...limits }),
+    sessionKey: 'oauth1:test',
+    callbackUrl: 'http://localhost/cb',
+    denial: ['denied-param'],
+    toCredentials: (access, now) => ({ token: access.token, tokenSecret: access.tokenSecret, extra: access.extra, connectedAt: now }),
+    saveCredentials: async (_ctx, credentials) => { saved.push(credentials) },
+    loadCredentials: async () => saved[saved.length - 1]
+  })
+  const ctx = browserContext()
+  const authorizeUrl = await connect.begin(ctx, { returnTo: '/back', authorizeParams: { force_login: 'true' } })
+  t.equal(new URL(authorizeUrl).searchParams.get('force_login'), 'true')
+  const query = Object.fromEntries(new URL(await provider.authorize(authorizeUrl)).searchParams)
+  const results = await Promise.allSettled([connect.complete(ctx, query), connect.complete(ctx, query)])
+  t.equal(results[0]?.status, 'fulfilled')
+  t.match(results[1], { status: 'rejected', reason: { code: ErrorCodes.FLOW_IN_PROGRESS, statusCode: 409 } })
+  t.equal(provider.seen.filter((item) => item.path === '/oauth/access_token').length, 1)
+  t.match(results[0], { value: { returnTo: '/back', credentials: { token: provider.accessTokens[0]?.token } } })
+  t.equal((await connect.loadCredentials(ctx))?.token, provider.accessTokens[0]?.token)
+  await t.rejects(connect.complete(ctx, query), { code: ErrorCodes.NO_SESSION }, 'taken: the jar is empty again')
+  await t.rejects(connect.complete(browserContext(), { oauth_verifier: 'v' }), { code: ErrorCodes.UNKNOWN_TOKEN })
+})
+
+t.test('credentials into a session, which is renewed and keeps its other data', async (t) => {
+  const provider = await startFakeProvider()
+  t.teardown(() => provider.close())
+  const flow = createFlow({ consumerKey: provider.consumerKey, consumerSecret: provider.consumerSecret, requestTokenUrl: provider.requestTokenUrl, authorizeUrl: provider.authorizeUrl, accessTokenUrl: provider.accessTokenUrl })
+  t.teardown(() => flow.close())
+  const limits = { ttl: 60_000, max: 5 }
+  const connect = createConnect({
+    flow,
+    limits,
+    store: createCookieFlowStore({ secrets: flowSecret, prefix: 'o1-', callbackPath: '/cb', secure: false, ...limits }),
+    sessionKey: 'oauth1:test',
+    callbackUrl: 'http://localhost/cb',
+    denial: [],
+    toCredentials: (access, now) => ({ token: access.token, tokenSecret: access.tokenSecret, extra: access.extra, connectedAt: now })
+  })
+  const session = memorySession()
+  session.set('userId', 'u1')
+  const ctx = browserContext(session)
+  const query = Object.fromEntries(new URL(await provider.authorize(await connect.begin(ctx))).searchParams)
+  await connect.complete(ctx, query)
+  t.equal(session.id, 2, 'regenerated')
+  t.equal(session.get('userId'), 'u1', 'other data kept')
+  t.equal((await connect.loadCredentials(ctx))?.token, provider.accessTokens[0]?.token)
+  await connect.deleteCredentials(ctx)
+  t.equal(await connect.loadCredentials(ctx), undefined)
+})

@@ -1,0 +1,94 @@
+// The session flow store (today's design) with @fastify/session and @fastify/secure-session.
+import type { FastifyInstance } from 'fastify'
+import t from 'tap'
+import { ErrorCodes } from '../src/errors.js'
+import type { FastifyOAuth1Options } from '../src/fastify/plugin.js'
+import { isCredentials } from '../src/flow/connect.js'
+import type { FlowSession } from '../src/flow/state/context.js'
+import { createSessionFlowStore, readSessionState } from '../src/flow/state/session-store.js'
+import { Browser, buildApp, providerOptions, type SessionKind } from './helpers/build-app.js'
+import { type FakeProvider, startFakeProvider } from './helpers/fake-provider.js'
+
+interface Test { teardown (fn: () => unknown): void }
+
+async function setup (t: Test, session: SessionKind, overrides: Partial<FastifyOAuth1Options> = {}): Promise<{ provider: FakeProvider, app: FastifyInstance, browser: Browser }> {
+  const provider = await startFakeProvider()
+  t.teardown(() => provider.close())
+  const app = await buildApp(providerOptions(provider, { flowState: 'session', ...overrides }), {
+    apiUrl: provider.meUrl,
+    session,
+    setup (app) {
+      app.get('/creds', async (request) => ({ connected: await request.oauth1.isConnected() }))
+      app.get('/poison', async (request) => {
+        const value = JSON.parse(String((request.query as Record<string, string>).value)) as unknown
+        ;(request.session as unknown as FlowSession).set(app.oauth1.sessionKey, value)
+        return 'ok'
+      })
+    }
+  })
+  t.teardown(() => app.close())
+  return { provider, app, browser: new Browser(app) }
+}
+
+const exchanges = (provider: FakeProvider): number => provider.seen.filter((item) => item.path === '/oauth/access_token').length
+
+for (const session of ['session', 'secure-session'] as const) {
+  t.test(`${session}: doubled callback, exactly one exchange, the other a 409`, async (t) => {
+    const { provider, browser } = await setup(t, session)
+    const started = await browser.start()
+    const callback = await provider.authorize(started.headers.location as string)
+    const answers = await Promise.all([browser.callback(callback), browser.callback(callback)])
+    t.same(answers.map((answer) => answer.statusCode).sort(), [302, 409])
+    t.equal(exchanges(provider), 1, 'one exchange reached the provider')
+    t.same(provider.rejected(), [])
+  })
+
+  t.test(`${session}: two starts at once in one session never end in a 5xx`, async (t) => {
+    const { provider, browser } = await setup(t, session)
+    const starts = await Promise.all([browser.start(), browser.start()])
+    const answers = []
+    for (const start of starts) answers.push(await browser.callback(await provider.authorize(start.headers.location as string)))
+    const codes = answers.map((answer) => answer.statusCode)
+    t.ok(codes.includes(302), `at least one connects (${codes.join(', ')})`)
+    for (const answer of answers) {
+      if (answer.statusCode !== 302) t.equal(answer.json().code, ErrorCodes.UNKNOWN_TOKEN, 'the overwritten one is a 400 (whole-session save: the later wins; the cookie store has no such race)')
+    }
+    t.same(provider.rejected(), [])
+  })
+
+  t.test(`${session}: stored state of an unexpected shape is treated as absent, never a 500`, async (t) => {
+    const { provider, browser } = await setup(t, session)
+    const poisons = [
+      'null', '"x"', '42', '{"pending":"x"}', '{"pending":[{"token":1,"secret":2,"created":3}]}',
+      '{"pending":[null,"a",{"token":"t"}]}', '{"credentials":{"token":5}}', '{"credentials":"secret"}',
+      '{"pending":{"length":2}}', '{"credentials":{"token":"t","tokenSecret":"s","extra":null,"connectedAt":1}}'
+    ]
+    for (const poison of poisons) {
+      await browser.get('/poison?value=' + encodeURIComponent(poison))
+      const callback = await browser.get('/oauth/callback?oauth_token=t&oauth_verifier=v')
+      t.ok(callback.statusCode === 400, `callback with ${poison}: 400 (${callback.statusCode})`)
+      const me = await browser.get('/me')
+      t.equal(me.statusCode, 401, `/me with ${poison}: 401`)
+      t.same((await browser.get('/creds')).json(), { connected: false })
+    }
+    t.equal(exchanges(provider), 0)
+    await browser.get('/poison?value=' + encodeURIComponent('{"pending":"x"}'))
+    t.equal((await browser.connect(provider)).statusCode, 302, 'a new flow over poisoned state works')
+    t.equal((await browser.get('/me')).statusCode, 200)
+  })
+}
+
+t.test('readSessionState keeps only well-formed entries', async (t) => {
+  const data = new Map<string, unknown>()
+  const session: FlowSession = { get: (key) => data.get(key), set: (key, value) => { data.set(key, value) } }
+  data.set('k', { pending: [{ token: 'a', secret: 's', created: 1, returnTo: '//evil' }, { token: 2 }], credentials: { token: 1 } })
+  t.same(readSessionState(session, 'k', isCredentials), { pending: [{ token: 'a', secret: 's', created: 1 }] }, 'unsafe returnTo dropped, bad entries dropped')
+  t.equal(readSessionState(session, 'missing', isCredentials), undefined)
+
+  const store = createSessionFlowStore({ key: 'k', ttl: 1000, max: 2 }, isCredentials)
+  const ctx = { session, getCookie: () => undefined, cookieNames: () => [], setCookie () {}, clearCookie () {}, host: 'h', protocol: 'http' as const }
+  t.equal(store.count(ctx, 500), 1)
+  t.same(store.take(ctx, 'a', 500), { status: 'found', entry: { token: 'a', secret: 's', created: 1 } })
+  t.same(store.take(ctx, 'a', 500), { status: 'unknown' }, 'once only')
+  t.same(store.take({ ...ctx, session: undefined }, 'a', 500), { status: 'none' })
+})
