@@ -234,6 +234,8 @@ t.test('the home page says what it is: a demo of fastify-oauth1 and its embedded
   t.match(home.body, '"connect your account" demo')
   t.match(home.body, 'a fake OAuth 1.0a provider running inside this app')
   t.match(home.body, 'No account or password is needed')
+  t.match(home.body, '<p class="kicker">fastify-oauth1 · example app</p>', 'named at the top')
+  t.match(home.body, 'This app asks the demo provider for permission')
   t.match(home.body, '<code>OAUTH_CONSUMER_KEY</code>', 'how to point it at a real provider')
   t.match(home.body, /<title>Connect your account — fastify-oauth1 example<\/title>/)
 
@@ -242,7 +244,8 @@ t.test('the home page says what it is: a demo of fastify-oauth1 and its embedded
   const page = await real.inject({ url: '/', headers: { accept: 'text/html' } })
   t.match(page.body, 'fastify-oauth1')
   t.notMatch(page.body, 'fake OAuth 1.0a provider', 'not called a demo provider when one is configured')
-  t.match(page.body, 'It is connected to Trello')
+  t.match(page.body, 'Its provider is Trello')
+  t.match(page.body, '<h1>Connect your Trello account</h1>')
 })
 
 t.test('another host name than the callback URL\'s: a warning before starting, and the notice names the host', async (t) => {

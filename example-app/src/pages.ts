@@ -40,6 +40,7 @@ h1{font-size:1.4rem;margin-top:0}
 .info{padding:.75rem 1rem;border-radius:8px;background:#e6f4ea;color:#14602d;margin:1rem 0}
 .warning{padding:.75rem 1rem;border-radius:8px;background:#fde8e8;color:#8c1d1d;margin:1rem 0}
 .about{color:#4b5263;font-size:.9rem;border-top:1px solid #eceef2;margin-top:2rem;padding-top:1rem}
+.kicker{margin:0 0 .25rem;color:#2d5be3;font-size:.8rem;font-weight:600;letter-spacing:.04em;text-transform:uppercase}
 code{font-size:.9em;background:#f4f5f8;padding:.05rem .3rem;border-radius:4px}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{color:#4b5263}dd{margin:0;word-break:break-all}
 form{display:inline}.actions{display:flex;gap:.75rem;margin-top:1.5rem}
@@ -171,7 +172,7 @@ function hostWarning (mismatch: HostMismatch | undefined): SafeHtml {
 function aboutBlock (view: HomeView): SafeHtml {
   const library = html`This is the example app of <strong>fastify-oauth1</strong>, a Fastify plugin for OAuth 1.0a (RFC 5849): a "connect your account" demo that signs you in at a provider and then calls its API on your behalf.`
   if (view.demo !== true) {
-    return html`<div class="about"><p>${library}</p><p>It is connected to ${view.providerName}, configured with the <code>OAUTH_*</code> environment variables.</p></div>`
+    return html`<div class="about"><p>${library}</p><p>Its provider is ${view.providerName}, set with the <code>OAUTH_*</code> environment variables.</p></div>`
   }
   return html`<div class="about"><p>${library}</p>
 <p>The provider here is the <strong>demo provider</strong>: a fake OAuth 1.0a provider running inside this app, on its own port, with one user who is always signed in. No account or password is needed. It checks signatures, timestamps, nonces and single-use tokens as a real provider does.</p>
@@ -181,7 +182,9 @@ function aboutBlock (view: HomeView): SafeHtml {
 /** The home page: what the demo is, connection status, connect/disconnect, and the profile. */
 export function homePage (view: HomeView): string {
   const who = view.account?.screen_name ?? view.account?.user_id
-  const body = html`<h1>Connect your ${view.providerName} account</h1>
+  const provider = view.demo === true ? 'the demo provider' : view.providerName
+  const body = html`<p class="kicker">fastify-oauth1 · example app</p>
+<h1>Connect your ${view.demo === true ? 'demo provider' : view.providerName} account</h1>
 ${hostWarning(view.hostMismatch)}
 ${noticeBlock(view)}
 ${view.connected
@@ -189,7 +192,7 @@ ${view.connected
 ${profileBlock(view.profile)}
 <div class="actions"><form method="post" action="/disconnect"><button class="button danger" type="submit">Disconnect</button></form></div>`
   : html`<p><span class="status off">Not connected</span></p>
-<p>This app asks ${view.providerName} for permission to read your profile, using OAuth 1.0a. You will be sent there to approve, then back here.</p>
+<p>This app asks ${provider} for permission to read your profile, using OAuth 1.0a. You will be sent there to approve, then back here.</p>
 <div class="actions"><a class="button primary" href="/oauth/start">Connect your account</a></div>`}
 ${aboutBlock(view)}`
   return layout(view.connected ? 'Connected — fastify-oauth1 example' : 'Connect your account — fastify-oauth1 example', body)
