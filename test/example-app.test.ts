@@ -226,6 +226,21 @@ t.test('an unreachable provider gives an error page, not a stack', async (t) => 
   t.equal(location(api), '/?oauth1_error=OAUTH1_NETWORK', 'the same for any client of the start route')
 })
 
+t.test('the provider gone during the token exchange: the callback lands on the same notice', async (t) => {
+  const demo = await startDemoProvider({ host: '127.0.0.1', port: 0 })
+  const { app } = await setup({ demo })
+  t.teardown(() => app.close())
+  const browser = new Browser(app)
+  const { callback } = await answerAtProvider(location(await browser.request('GET', '/oauth/start')), 'approve')
+  await demo.app.close()
+  const back = await browser.request('GET', pathOf(callback))
+  t.equal(back.statusCode, 302)
+  t.equal(location(back), '/?oauth1_error=OAUTH1_NETWORK', 'not a raw 502 page')
+  const home = await browser.request('GET', location(back))
+  t.match(home.body, 'The account provider could not be reached')
+  t.match(home.body, 'Not connected')
+})
+
 t.test('the home page says what it is: a demo of fastify-oauth1 and its embedded demo provider', async (t) => {
   const { demo, app } = await setup()
   t.teardown(() => close(app, demo))
