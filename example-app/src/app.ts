@@ -3,12 +3,12 @@ import fastifyFormbody from '@fastify/formbody'
 import fastifySession from '@fastify/session'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { Redis } from 'ioredis'
-import { ErrorCodes, fastifyOAuth1, isOAuth1Error, type OAuth1Credentials } from '../../src/index.js'
+import { ErrorCodes, fastifyOAuth1, type FastifyOAuth1Options, isOAuth1Error, type OAuth1Error } from '../../src/index.js'
 import type { ResolvedConfig } from './config.js'
 import { loggerOptions } from './logging.js'
 import { errorPage, homePage, storeUnavailablePage, type HostMismatch, type ProfileResult } from './pages.js'
 import { isSessionStoreError, RedisSessionStore, type RedisLike } from './redis-session-store.js'
-import { createCredentialSealer } from './sealed-credentials.js'
+import { createCredentialSealer, type CredentialSealer } from './sealed-credentials.js'
 
 /** What {@link buildApp} can be given besides the configuration (tests, `main.ts`). */
 export interface AppDependencies {
@@ -35,7 +35,7 @@ function sessionOf (request: FastifyRequest): SessionAccess {
 }
 
 /** Codes of the flow routes that are the user's to retry: they land on the home page's notice. */
-function isRetryable (error: unknown): boolean {
+function isRetryable (error: unknown): error is OAuth1Error {
   return isOAuth1Error(error) && error.code !== ErrorCodes.INVALID_OPTION && error.code !== ErrorCodes.INVALID_REQUEST
 }
 
@@ -73,6 +73,38 @@ async function fetchProfile (request: FastifyRequest, url: string): Promise<Prof
   }
 }
 
+const pendingSeal = Symbol('sealed credentials')
+
+/**
+ * Credentials at rest: the plugin's credential hooks keeping the user's credentials sealed
+ * (AES-256-GCM) in the session under {@link sealedCredentialsKey}, so Redis never holds a token
+ * secret in clear. The session is regenerated after `saveCredentials`, so `onConnect` puts the
+ * sealed value in the new one.
+ */
+function sealedCredentials (sealer: CredentialSealer): Pick<FastifyOAuth1Options, 'saveCredentials' | 'loadCredentials' | 'deleteCredentials' | 'onConnect'> {
+  return {
+    saveCredentials: async (request, credentials) => {
+      const sealedText = sealer.seal(credentials)
+      ;(request as unknown as Record<symbol, string>)[pendingSeal] = sealedText
+      sessionOf(request).set(sealedCredentialsKey, sealedText)
+    },
+    loadCredentials: async (request) => {
+      const stored = sessionOf(request).get(sealedCredentialsKey)
+      if (stored === undefined || stored === null) return undefined
+      const credentials = sealer.open(stored)
+      if (credentials === undefined) request.log.warn('stored credentials could not be opened (another key, or tampered with): treated as not connected')
+      return credentials
+    },
+    deleteCredentials: async (request) => {
+      sessionOf(request).set(sealedCredentialsKey, undefined)
+    },
+    onConnect: async (request) => {
+      const sealedText = (request as unknown as Record<symbol, string | undefined>)[pendingSeal]
+      if (sealedText !== undefined) sessionOf(request).set(sealedCredentialsKey, sealedText)
+    }
+  }
+}
+
 function withTimeout<T> (promise: Promise<T>, milliseconds: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_resolve, reject) => {
@@ -92,7 +124,6 @@ export async function buildApp (config: ResolvedConfig, deps: AppDependencies = 
   })
   const provider = config.provider
   const sealer = createCredentialSealer([config.sessionSecret])
-  const pendingSeal = Symbol('sealed credentials')
 
   let redis = deps.redis
   if (redis === undefined && config.redisUrl !== undefined) {
@@ -143,14 +174,10 @@ export async function buildApp (config: ResolvedConfig, deps: AppDependencies = 
     if ((route === startPath || route === callbackPath) && isRetryable(error) && !reply.sent) {
       // The plugin redirects the callback's user-side failures itself; this catches the rest
       // (provider down at /oauth/start, provider errors at the token exchange) for the same notice.
-      const code = (error as { code: string }).code
-      if ((error as { statusCode?: number }).statusCode !== undefined && (error as { statusCode: number }).statusCode >= 500) {
-        request.log.warn({ err: error, code }, 'sign-in failed at the provider')
-      } else {
-        request.log.info({ code }, 'sign-in refused')
-      }
+      if (error.statusCode >= 500) request.log.warn({ err: error, code: error.code }, 'sign-in failed at the provider')
+      else request.log.info({ code: error.code }, 'sign-in refused')
       reply.removeHeader('location')
-      return reply.redirect(`/?oauth1_error=${encodeURIComponent(code)}`)
+      return reply.redirect(`/?oauth1_error=${encodeURIComponent(error.code)}`)
     }
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
     if (status >= 500) request.log.error({ err: error }, 'request failed')
@@ -195,27 +222,7 @@ export async function buildApp (config: ResolvedConfig, deps: AppDependencies = 
     accessTokenUrl: provider.accessTokenUrl,
     callbackUrl: config.callbackUrl,
     failureRedirect: '/',
-    // Credentials at rest: sealed with AES-256-GCM before they reach the session (Redis).
-    saveCredentials: async (request, credentials) => {
-      const sealedText = sealer.seal(credentials)
-      ;(request as unknown as Record<symbol, string>)[pendingSeal] = sealedText
-      sessionOf(request).set(sealedCredentialsKey, sealedText)
-    },
-    loadCredentials: async (request) => {
-      const stored = sessionOf(request).get(sealedCredentialsKey)
-      if (stored === undefined || stored === null) return undefined
-      const credentials = sealer.open(stored)
-      if (credentials === undefined) request.log.warn('stored credentials could not be opened (other key, or tampered): treated as not connected')
-      return credentials
-    },
-    deleteCredentials: async (request) => {
-      sessionOf(request).set(sealedCredentialsKey, undefined)
-    },
-    // The session is regenerated after saveCredentials: put the sealed credentials in the new one.
-    onConnect: async (request, _reply, _credentials: OAuth1Credentials) => {
-      const sealedText = (request as unknown as Record<symbol, string | undefined>)[pendingSeal]
-      if (sealedText !== undefined) sessionOf(request).set(sealedCredentialsKey, sealedText)
-    }
+    ...sealedCredentials(sealer)
   })
 
   app.get('/', async (request, reply) => {
