@@ -201,7 +201,7 @@ ${aboutBlock(view)}`
 /** The page for a session store outage (HTTP 503): nothing can be signed in or read until it is back. */
 export function storeUnavailablePage (): string {
   return layout('Temporarily unavailable', html`<h1>Temporarily unavailable</h1>
-<p class="notice" role="alert">This app cannot reach its session store right now, so it cannot remember who you are or start a sign-in. Nothing was sent to the provider. Please try again in a minute.</p>
+<p class="notice" role="alert">This app cannot reach its session store right now, so it cannot remember who you are, and no sign-in can start or finish. Please try again in a minute.</p>
 <p><span class="status off">HTTP 503 · SESSION_STORE_UNAVAILABLE</span></p><div class="actions"><a class="button secondary" href="/">Try again</a></div>`)
 }
 
