@@ -312,6 +312,10 @@ t.test('the demo provider\'s "Link expired" pages lead back to the app', async (
     t.match(page.body, '<h1>Link expired</h1>')
     t.match(page.body, '<a class="button primary" href="http://127.0.0.1:3000/">Back to the application</a>', `${request.method}: a link to the app`)
   }
+  t.match((await configured.inject('/')).body, 'href="http://127.0.0.1:3000/">Back to the application', 'its own home page too')
+  const unknown = buildDemoProvider({ consumerKey: 'ck', consumerSecret: 'cs' })
+  t.teardown(() => unknown.close())
+  t.notMatch((await unknown.inject('/oauth/authorize?oauth_token=nope')).body, 'Back to the application', 'no link when the app is not known yet')
 
   const { demo, app } = await setup()
   t.teardown(() => close(app, demo))

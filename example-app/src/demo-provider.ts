@@ -100,7 +100,7 @@ export function buildDemoProvider (options: DemoProviderOptions): FastifyInstanc
   }
 
   app.get('/', async (_request, reply) => sendHtml(reply, 200, demoMessagePage('Demo OAuth 1.0a provider',
-    'This server only exists for the example app. Start from the app\'s home page and click "Connect your account".')))
+    'This server only exists for the example app. Start from the app\'s home page and click "Connect your account".', { backUrl: appHome() })))
 
   app.post('/oauth/request_token', protocol)
   app.post('/oauth/access_token', protocol)
@@ -134,7 +134,7 @@ export function buildDemoProvider (options: DemoProviderOptions): FastifyInstanc
       return sendHtml(reply, 400, demoMessagePage('Link expired', 'This authorization request is unknown, expired or was already answered. Go back to the application and start again.', { backUrl: appHome() }))
     }
     if (decision.location !== undefined) return reply.redirect(decision.location, 303)
-    if (!approve) return sendHtml(reply, 200, demoMessagePage('Access denied', 'You refused access. You can close this page.'))
+    if (!approve) return sendHtml(reply, 200, demoMessagePage('Access denied', 'You refused access. You can close this page.', { backUrl: appHome() }))
     return sendHtml(reply, 200, demoMessagePage('Access granted', 'Type this verification code into the application:', { code: decision.verifier }))
   })
 
