@@ -1,20 +1,22 @@
 /**
  * The example app in a real browser: headless Chromium (Debian's `chromium`, driven by
- * playwright-core) connects an account at the embedded demo provider, sees the profile,
- * disconnects, then connects again and denies.
+ * playwright-core) goes through every page a user can meet: the home page (what the demo is),
+ * the provider's authorize page, connected with the profile, a replayed callback, the provider's
+ * "Link expired" page and its way back, disconnect, a denial, the app opened at the wrong host
+ * name (warning, then the "session lost" notice), and /oauth/start with the provider down.
  *
  * The app runs as `npm start` does, with its defaults: the app on 127.0.0.1, the demo provider on
  * localhost, two different sites. So the provider's redirect back to /oauth/callback is a
  * cross-site navigation, and the SameSite=Lax flow cookie has to come back with it for real.
  *
  * Needs /usr/bin/chromium (or CHROMIUM_PATH): without it this test fails, it does not skip.
- * Writes test-artifacts/connected.png (git-ignored).
+ * Writes a screenshot of each page to test-artifacts/ (git-ignored); docs/connected.png is a copy.
  */
 import { existsSync, mkdirSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import t from 'tap'
-import { type ExampleApp, repoRoot, startExampleAppOnFreePorts } from './helpers/example-app.js'
+import { type ExampleApp, freePort, repoRoot, startExampleAppOnFreePorts } from './helpers/example-app.js'
 
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const installHint = 'install Debian\'s chromium: apt-get update && apt-get install -y chromium'
@@ -25,7 +27,7 @@ async function homeStatus (page: Page): Promise<string> {
   return (await page.locator('.status').first().textContent({ timeout: stepTimeout }))?.trim() ?? ''
 }
 
-t.test('connect, see the profile, disconnect, connect again and deny, in Chromium', async (t) => {
+t.test('every page of the example app, in Chromium', async (t) => {
   if (!existsSync(executablePath)) {
     t.fail(`Chromium not found at ${executablePath}: the browser test needs it; ${installHint} (or set CHROMIUM_PATH)`)
     return
@@ -60,10 +62,28 @@ t.test('connect, see the profile, disconnect, connect again and deny, in Chromiu
   const problems: string[] = []
   page.on('pageerror', (error) => problems.push(error.message))
 
+  mkdirSync(artifacts, { recursive: true })
+  const shot = async (name: string): Promise<void> => {
+    await page.screenshot({ path: `${artifacts}${name}.png`, fullPage: true })
+    t.ok(existsSync(`${artifacts}${name}.png`), `screenshot test-artifacts/${name}.png`)
+  }
+  const callbacks: string[] = []
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname === '/oauth/callback') callbacks.push(request.url())
+  })
+  const text = async (selector: string): Promise<string> => (await page.locator(selector).first().textContent())?.replace(/\s+/g, ' ').trim() ?? ''
+
   try {
-    // Not connected yet.
+    // Not connected yet: the page says what it is.
     await page.goto(`${origin}/`)
     t.equal(await homeStatus(page), 'Not connected', 'the home page starts not connected')
+    const about = await text('.about')
+    t.match(about, 'This is the example app of fastify-oauth1', 'it says it is the fastify-oauth1 example')
+    t.match(about, 'a fake OAuth 1.0a provider running inside this app', 'and what the demo provider is')
+    t.match(about, 'No account or password is needed')
+    t.match(about, 'OAUTH_CONSUMER_KEY', 'and how to use a real provider')
+    t.equal(await page.locator('#host-warning').count(), 0, 'no host warning at the callback URL\'s host')
+    await shot('home')
 
     // Connect: to the demo provider, on another site.
     await page.getByRole('link', { name: 'Connect your account' }).click()
@@ -75,6 +95,7 @@ t.test('connect, see the profile, disconnect, connect again and deny, in Chromiu
     t.match(banner, /Demo provider\./, 'the provider page says it is a demo')
     t.match(banner, /local stand-in for a real OAuth 1\.0a provider/, 'a local stand-in, no real account')
     t.match(await page.locator('main').textContent(), `An application at ${origin} wants to read your profile`, 'it names the app')
+    await shot('authorize')
 
     // Approve: a cross-site redirect back to the callback, then home.
     const cookies = await context.cookies()
@@ -91,16 +112,31 @@ t.test('connect, see the profile, disconnect, connect again and deny, in Chromiu
     const profile = await page.locator('dl').textContent()
     t.match(profile, /screen_name\s*demo_user/, 'the profile shows the screen name')
     t.match(profile, /name\s*Dana Demo/, 'and the name')
-
-    mkdirSync(artifacts, { recursive: true })
-    await page.screenshot({ path: `${artifacts}connected.png`, fullPage: true })
-    t.ok(existsSync(`${artifacts}connected.png`), 'screenshot saved to test-artifacts/connected.png')
+    t.equal(await page.getByRole('alert').count(), 0, 'no notice after a good sign-in')
+    await shot('connected')
 
     // The JSON view of the same profile.
     const me = await page.goto(`${origin}/me`)
     t.equal(me?.status(), 200, 'GET /me answers 200')
     t.same(await me?.json(), { id: '1001', screen_name: 'demo_user', name: 'Dana Demo' }, '/me is the profile JSON')
-    await page.goto(`${origin}/`)
+
+    // The callback again (back button, reload): still connected, and the page says so.
+    t.equal(callbacks.length, 1, 'one callback so far')
+    await page.goto(callbacks[0] as string)
+    await page.waitForURL((url) => url.origin === origin && url.pathname === '/')
+    t.match(new URL(page.url()).searchParams.get('oauth1_error'), /^OAUTH1_/, 'the replay is refused')
+    t.equal(await homeStatus(page), 'Connected', 'and the user is still connected')
+    t.equal(await text('.info'), 'You are already connected. That sign-in link was already used or has expired, so it was ignored.', 'a notice that makes sense above "Connected"')
+    t.notMatch(await text('main'), /start again/i, 'no "start again" while connected')
+    await shot('replayed-callback')
+
+    // The used authorize link at the provider: "Link expired", with a way back.
+    await page.goto(providerUrl.href)
+    t.equal(await text('h1'), 'Link expired', 'the provider says the link expired')
+    await shot('link-expired')
+    await page.getByRole('link', { name: 'Back to the application' }).click()
+    await page.waitForURL((url) => url.origin === origin && url.pathname === '/')
+    t.equal(await homeStatus(page), 'Connected', 'the link leads back to the app')
 
     // Disconnect.
     await page.getByRole('button', { name: 'Disconnect' }).click()
@@ -119,10 +155,60 @@ t.test('connect, see the profile, disconnect, connect again and deny, in Chromiu
     t.equal(await homeStatus(page), 'Not connected', 'still not connected')
     t.equal((await page.getByRole('alert').textContent())?.trim(),
       'You cancelled at the provider, so nothing was connected. You can try again whenever you like.', 'the friendly message')
+    await shot('denied')
+
+    // The app opened at localhost instead of 127.0.0.1: warned before starting, with the right link.
+    const port = new URL(origin).port
+    await context.clearCookies()
+    await page.goto(`http://localhost:${port}/`)
+    const warning = await text('#host-warning')
+    t.match(warning, `You opened this app at localhost:${port}, but its callback URL is on 127.0.0.1:${port}`, 'the host name is named')
+    await shot('host-mismatch')
+    await page.getByRole('link', { name: `Open ${origin}/` }).click()
+    await page.waitForURL(`${origin}/`)
+    t.equal(await page.locator('#host-warning').count(), 0, 'the link leads to the right host, without the warning')
+
+    // Starting from localhost anyway: the callback comes back to 127.0.0.1 without the session.
+    await page.goto(`http://localhost:${port}/`)
+    await page.getByRole('link', { name: 'Connect your account' }).click()
+    await page.waitForURL((url) => url.pathname === '/oauth/authorize')
+    await page.getByRole('button', { name: 'Approve' }).click()
+    await page.waitForURL((url) => url.origin === origin && url.pathname === '/')
+    t.equal(new URL(page.url()).searchParams.get('oauth1_error'), 'OAUTH1_NO_SESSION', 'the session did not come back')
+    t.match(await text('[role=alert]'), new RegExp(`^Your session was lost on the way back from the provider\\. Most often this is the host name: open this app at 127\\.0\\.0\\.1:${port}`), 'the notice names the host name first')
+    await shot('session-lost')
   } catch (error) {
     // A step that timed out: say where the browser was and what the app logged.
     t.fail(`${(error as Error).message}\n(browser at ${page.url()})${diagnostics()}`)
     return
   }
   t.same(problems, [], 'no script errors on the pages')
+
+  // The provider down: /oauth/start lands on the home page's friendly notice, not a raw page.
+  const deadProvider = `http://127.0.0.1:${await freePort()}`
+  const offline: ExampleApp = await startExampleAppOnFreePorts({
+    HOST: '127.0.0.1',
+    SESSION_SECRET: randomBytes(32).toString('base64url'),
+    LOG_LEVEL: 'warn',
+    PROVIDER_NAME: 'Example',
+    OAUTH_CONSUMER_KEY: 'key',
+    OAUTH_CONSUMER_SECRET: 'secret',
+    OAUTH_REQUEST_TOKEN_URL: `${deadProvider}/oauth/request_token`,
+    OAUTH_AUTHORIZE_URL: `${deadProvider}/oauth/authorize`,
+    OAUTH_ACCESS_TOKEN_URL: `${deadProvider}/oauth/access_token`,
+    OAUTH_RESOURCE_URL: `${deadProvider}/api/me`
+  }, ['PORT'])
+  t.teardown(() => offline.close())
+  try {
+    await page.goto(`${offline.origin}/`)
+    await page.getByRole('link', { name: 'Connect your account' }).click()
+    await page.waitForURL((url) => url.origin === offline.origin && url.pathname === '/')
+    t.equal(new URL(page.url()).search, '?oauth1_error=OAUTH1_NETWORK', 'back home with the code only')
+    t.equal(await homeStatus(page), 'Not connected')
+    t.equal(await text('[role=alert]'), 'The account provider could not be reached or did not answer in time, so nothing was connected. Please try again in a moment.', 'the friendly notice')
+    t.notMatch(await text('main'), /ECONNREFUSED|127\.0\.0\.1:\d+\/oauth/, 'no details of the failure')
+    await shot('start-error')
+  } catch (error) {
+    t.fail(`${(error as Error).message}\n(browser at ${page.url()})\n--- app output ---\n${offline.output()}`)
+  }
 })

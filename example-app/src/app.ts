@@ -3,11 +3,12 @@ import fastifyFormbody from '@fastify/formbody'
 import fastifySession from '@fastify/session'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { Redis } from 'ioredis'
-import { fastifyOAuth1, isOAuth1Error } from '../../src/index.js'
+import { ErrorCodes, fastifyOAuth1, type FastifyOAuth1Options, isOAuth1Error, type OAuth1Error } from '../../src/index.js'
 import type { ResolvedConfig } from './config.js'
 import { loggerOptions } from './logging.js'
-import { errorPage, homePage, type ProfileResult } from './pages.js'
-import { RedisSessionStore, type RedisLike } from './redis-session-store.js'
+import { errorPage, homePage, storeUnavailablePage, type HostMismatch, type ProfileResult } from './pages.js'
+import { isSessionStoreError, RedisSessionStore, type RedisLike } from './redis-session-store.js'
+import { createCredentialSealer, type CredentialSealer } from './sealed-credentials.js'
 
 /** What {@link buildApp} can be given besides the configuration (tests, `main.ts`). */
 export interface AppDependencies {
@@ -17,6 +18,32 @@ export interface AppDependencies {
   logStream?: NodeJS.WritableStream | undefined
   /** Human-readable logs (pino-pretty), for a terminal. */
   prettyLogs?: boolean | undefined
+  /** The provider is the embedded demo provider (the home page explains it). */
+  demo?: boolean | undefined
+}
+
+/** Session key of the sealed (AES-256-GCM) credentials; the plugin's own key holds no secret. */
+export const sealedCredentialsKey = 'oauth1:sealed'
+
+interface SessionAccess {
+  get (key: string): unknown
+  set (key: string, value: unknown): void
+}
+
+function sessionOf (request: FastifyRequest): SessionAccess {
+  return (request as unknown as { session: SessionAccess }).session
+}
+
+/** Codes of the flow routes that are the user's to retry: they land on the home page's notice. */
+function isRetryable (error: unknown): error is OAuth1Error {
+  return isOAuth1Error(error) && error.code !== ErrorCodes.INVALID_OPTION && error.code !== ErrorCodes.INVALID_REQUEST
+}
+
+function hostMismatch (request: FastifyRequest, config: ResolvedConfig): HostMismatch | undefined {
+  const expected = new URL(config.callbackUrl)
+  const current = request.host
+  if (typeof current !== 'string' || current === '' || current.toLowerCase() === expected.host.toLowerCase()) return undefined
+  return { current, expected: expected.host, url: `${expected.origin}/` }
 }
 
 const sessionMaxAge = 24 * 60 * 60 * 1000
@@ -46,6 +73,46 @@ async function fetchProfile (request: FastifyRequest, url: string): Promise<Prof
   }
 }
 
+const pendingSeal = Symbol('sealed credentials')
+
+/**
+ * Credentials at rest: the plugin's credential hooks keeping the user's credentials sealed
+ * (AES-256-GCM) in the session under {@link sealedCredentialsKey}, so Redis never holds a token
+ * secret in clear. The session is regenerated after `saveCredentials`, so `onConnect` puts the
+ * sealed value in the new one.
+ */
+function sealedCredentials (sealer: CredentialSealer): Pick<FastifyOAuth1Options, 'saveCredentials' | 'loadCredentials' | 'deleteCredentials' | 'onConnect'> {
+  return {
+    saveCredentials: async (request, credentials) => {
+      const sealedText = sealer.seal(credentials)
+      ;(request as unknown as Record<symbol, string>)[pendingSeal] = sealedText
+      sessionOf(request).set(sealedCredentialsKey, sealedText)
+    },
+    loadCredentials: async (request) => {
+      const stored = sessionOf(request).get(sealedCredentialsKey)
+      if (stored === undefined || stored === null) return undefined
+      const credentials = sealer.open(stored)
+      if (credentials === undefined) request.log.warn('stored credentials could not be opened (another key, or tampered with): treated as not connected')
+      return credentials
+    },
+    deleteCredentials: async (request) => {
+      sessionOf(request).set(sealedCredentialsKey, undefined)
+    },
+    onConnect: async (request) => {
+      const sealedText = (request as unknown as Record<symbol, string | undefined>)[pendingSeal]
+      if (sealedText !== undefined) sessionOf(request).set(sealedCredentialsKey, sealedText)
+    }
+  }
+}
+
+function withTimeout<T> (promise: Promise<T>, milliseconds: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${milliseconds} ms`)), milliseconds)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
 /**
  * Builds the example "connect your account" app (not listening): sessions, the OAuth 1.0a
  * plugin, and the routes `/`, `/me`, `/disconnect`, `/healthz`.
@@ -56,6 +123,7 @@ export async function buildApp (config: ResolvedConfig, deps: AppDependencies = 
     trustProxy: config.trustProxy
   })
   const provider = config.provider
+  const sealer = createCredentialSealer([config.sessionSecret])
 
   let redis = deps.redis
   if (redis === undefined && config.redisUrl !== undefined) {
@@ -86,8 +154,31 @@ export async function buildApp (config: ResolvedConfig, deps: AppDependencies = 
     reply.header('x-frame-options', 'DENY')
   })
 
+  const startPath = '/oauth/start'
+  const callbackPath = new URL(config.callbackUrl).pathname
+
   // Before the plugins: routes keep the error handler of the moment they are declared.
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (isSessionStoreError(error)) {
+      request.log.error({ err: error, code: error.code }, 'session store unavailable')
+      // Nothing to save on the way out (the store is down), and no redirect that was being
+      // prepared (to the provider, after a failed save) may leave.
+      ;(request as unknown as { session?: unknown }).session = undefined
+      reply.removeHeader('location')
+      reply.removeHeader('set-cookie')
+      reply.header('retry-after', '30')
+      if (wantsHtml(request)) return sendPage(reply, 503, storeUnavailablePage())
+      return reply.code(503).send({ error: error.code, message: 'The session store is unavailable; try again in a minute' })
+    }
+    const route = request.routeOptions.url
+    if ((route === startPath || route === callbackPath) && isRetryable(error) && !reply.sent) {
+      // The plugin redirects the callback's user-side failures itself; this catches the rest
+      // (provider down at /oauth/start, provider errors at the token exchange) for the same notice.
+      if (error.statusCode >= 500) request.log.warn({ err: error, code: error.code }, 'sign-in failed at the provider')
+      else request.log.info({ code: error.code }, 'sign-in refused')
+      reply.removeHeader('location')
+      return reply.redirect(`/?oauth1_error=${encodeURIComponent(error.code)}`)
+    }
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
     if (status >= 500) request.log.error({ err: error }, 'request failed')
     else request.log.info({ code: error.code, status }, 'request refused')
@@ -134,7 +225,8 @@ export async function buildApp (config: ResolvedConfig, deps: AppDependencies = 
     authorizeUrl: provider.authorizeUrl,
     accessTokenUrl: provider.accessTokenUrl,
     callbackUrl: config.callbackUrl,
-    failureRedirect: '/'
+    failureRedirect: '/',
+    ...sealedCredentials(sealer)
   })
 
   app.get('/', async (request, reply) => {
@@ -146,7 +238,10 @@ export async function buildApp (config: ResolvedConfig, deps: AppDependencies = 
       connected: credentials !== undefined,
       account: credentials?.extra,
       profile,
-      error: typeof code === 'string' && code !== '' ? code : undefined
+      error: typeof code === 'string' && code !== '' ? code : undefined,
+      demo: deps.demo === true,
+      callbackHost: new URL(config.callbackUrl).host,
+      hostMismatch: hostMismatch(request, config)
     }))
   })
 
@@ -170,7 +265,19 @@ export async function buildApp (config: ResolvedConfig, deps: AppDependencies = 
     return reply.redirect('/', 303)
   })
 
-  app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }))
+  const store = redis
+  app.get('/healthz', { logLevel: 'warn' }, async (request, reply) => {
+    reply.header('cache-control', 'no-store')
+    if (store === undefined) return { status: 'ok', sessionStore: 'memory' }
+    if (store.ping === undefined) return { status: 'ok', sessionStore: 'redis' }
+    try {
+      await withTimeout(store.ping(), 2000)
+      return { status: 'ok', sessionStore: 'redis' }
+    } catch (error) {
+      request.log.warn({ err: error }, 'health check: Redis does not answer')
+      return reply.code(503).send({ status: 'unavailable', sessionStore: 'redis', error: 'SESSION_STORE_UNAVAILABLE' })
+    }
+  })
 
   return app
 }

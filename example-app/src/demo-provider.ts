@@ -26,6 +26,11 @@ export interface DemoProviderOptions {
   requestTokenTtl?: number | undefined
   /** Clock in milliseconds. Default `Date.now`. */
   now?: (() => number) | undefined
+  /**
+   * The application's home page, linked from the "Link expired" pages. Default: the origin of
+   * the last callback URL a client registered here.
+   */
+  appUrl?: string | undefined
 }
 
 const defaultUser: DemoUser = { id: '1001', screen_name: 'demo_user', name: 'Dana Demo' }
@@ -76,6 +81,8 @@ export function buildDemoProvider (options: DemoProviderOptions): FastifyInstanc
   const app = Fastify({ logger: options.logger ?? false })
   app.addContentTypeParser(formType, { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => done(null, body))
   app.addHook('onClose', async () => { await kit.close() })
+  let lastCallbackOrigin: string | undefined
+  const appHome = (): string | undefined => options.appUrl ?? (lastCallbackOrigin === undefined ? undefined : `${lastCallbackOrigin}/`)
 
   const protocol = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const headers: Record<string, string> = {}
@@ -93,7 +100,7 @@ export function buildDemoProvider (options: DemoProviderOptions): FastifyInstanc
   }
 
   app.get('/', async (_request, reply) => sendHtml(reply, 200, demoMessagePage('Demo OAuth 1.0a provider',
-    'This server only exists for the example app. Start from the app\'s home page and click "Connect your account".')))
+    'This server only exists for the example app. Start from the app\'s home page and click "Connect your account".', { backUrl: appHome() })))
 
   app.post('/oauth/request_token', protocol)
   app.post('/oauth/access_token', protocol)
@@ -103,8 +110,12 @@ export function buildDemoProvider (options: DemoProviderOptions): FastifyInstanc
     const token = (request.query as Record<string, unknown>).oauth_token
     const pending = typeof token === 'string' ? kit.pendingAuthorization(token) : undefined
     if (pending === undefined) {
-      return sendHtml(reply, 400, demoMessagePage('Link expired', 'This authorization link is unknown, expired or was already used. Go back to the application and start again.'))
+      return sendHtml(reply, 400, demoMessagePage('Link expired', 'This authorization link is unknown, expired or was already used. Go back to the application and start again.', { backUrl: appHome() }))
     }
+    try {
+      const callback = new URL(pending.callback)
+      if (callback.protocol === 'http:' || callback.protocol === 'https:') lastCallbackOrigin = callback.origin
+    } catch {}
     return sendHtml(reply, 200, authorizePage({ token: token as string, user, callback: pending.callback }))
   })
 
@@ -120,11 +131,11 @@ export function buildDemoProvider (options: DemoProviderOptions): FastifyInstanc
     const approve = form.get('decision') === 'approve'
     const decision = kit.decide(token, approve ? { approve: true } : { approve: false, style: 'denied' })
     if (decision === undefined) {
-      return sendHtml(reply, 400, demoMessagePage('Link expired', 'This authorization request is unknown, expired or was already answered.'))
+      return sendHtml(reply, 400, demoMessagePage('Link expired', 'This authorization request is unknown, expired or was already answered. Go back to the application and start again.', { backUrl: appHome() }))
     }
     if (decision.location !== undefined) return reply.redirect(decision.location, 303)
-    if (!approve) return sendHtml(reply, 200, demoMessagePage('Access denied', 'You refused access. You can close this page.'))
-    return sendHtml(reply, 200, demoMessagePage('Access granted', 'Type this verification code into the application:', decision.verifier))
+    if (!approve) return sendHtml(reply, 200, demoMessagePage('Access denied', 'You refused access. You can close this page.', { backUrl: appHome() }))
+    return sendHtml(reply, 200, demoMessagePage('Access granted', 'Type this verification code into the application:', { code: decision.verifier }))
   })
 
   return app
@@ -142,10 +153,10 @@ export interface StartedDemoProvider {
  * Starts {@link buildDemoProvider} on `host:port` (port 0 picks a free one) with fresh random
  * client credentials, and returns the configuration the app needs to use it.
  */
-export async function startDemoProvider (options: { host: string, port: number, logger?: FastifyServerOptions['logger'] }): Promise<StartedDemoProvider> {
+export async function startDemoProvider (options: { host: string, port: number, logger?: FastifyServerOptions['logger'], appUrl?: string | undefined }): Promise<StartedDemoProvider> {
   const consumerKey = 'demo-app'
   const consumerSecret = randomToken(24)
-  const app = buildDemoProvider({ consumerKey, consumerSecret, logger: options.logger })
+  const app = buildDemoProvider({ consumerKey, consumerSecret, logger: options.logger, appUrl: options.appUrl })
   await app.listen({ host: options.host, port: options.port })
   const port = (app.server.address() as AddressInfo).port
   const host = options.host.includes(':') ? `[${options.host}]` : options.host

@@ -33,7 +33,7 @@ async function main (): Promise<void> {
   if (config.provider === undefined) {
     const { host, port } = config.demoProvider
     try {
-      demo = await startDemoProvider({ host, port, logger: loggerOptions({ level: config.logLevel, name: 'demo-provider', pretty }) })
+      demo = await startDemoProvider({ host, port, appUrl: `${config.publicUrl}/`, logger: loggerOptions({ level: config.logLevel, name: 'demo-provider', pretty }) })
     } catch (error) {
       exitWith(listenFailure(error, host, port, 'DEMO_PROVIDER_PORT', 'DEMO_PROVIDER_HOST'))
     }
@@ -41,7 +41,7 @@ async function main (): Promise<void> {
   const provider = config.provider ?? (demo as StartedDemoProvider).provider
   let app: FastifyInstance
   try {
-    app = await buildApp({ ...config, provider, providerName: config.providerName ?? (demo === undefined ? undefined : 'demo') }, { prettyLogs: pretty })
+    app = await buildApp({ ...config, provider, providerName: config.providerName ?? (demo === undefined ? undefined : 'demo') }, { prettyLogs: pretty, demo: demo !== undefined })
     await app.ready()
   } catch (error) {
     exitWith(`start-up failed: ${(error as Error).message}`)

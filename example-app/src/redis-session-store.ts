@@ -6,6 +6,26 @@ export interface RedisLike {
   get (key: string): Promise<string | null>
   set (key: string, value: string, mode: 'PX', milliseconds: number): Promise<unknown>
   del (key: string): Promise<number>
+  /** For the health check (`PONG`). */
+  ping?: () => Promise<string>
+}
+
+/**
+ * The session store could not be read or written (Redis down or unreachable). The app answers
+ * it with a coded 503 page; it never carries Redis' own message to the client.
+ */
+export class SessionStoreError extends Error {
+  readonly code = 'SESSION_STORE_UNAVAILABLE'
+  readonly statusCode = 503
+  constructor (operation: 'read' | 'write' | 'delete', cause: unknown) {
+    super(`The session store could not ${operation === 'read' ? 'read' : operation === 'write' ? 'save' : 'delete'} a session`, { cause })
+    this.name = 'SessionStoreError'
+  }
+}
+
+/** True when `error` is a {@link SessionStoreError} (also across copies of this module). */
+export function isSessionStoreError (error: unknown): error is SessionStoreError {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'SESSION_STORE_UNAVAILABLE'
 }
 
 /** Options of {@link RedisSessionStore}. */
@@ -32,7 +52,7 @@ export function sessionTtl (session: Session, fallback: number): number {
 /**
  * A `@fastify/session` store on Redis: sessions are JSON under `prefix + sessionId` with an
  * expiry, so every instance of the app sees the same sessions and a sign-in started on one
- * instance can finish on another.
+ * instance can finish on another. Redis failures reach the callbacks as {@link SessionStoreError}.
  */
 export class RedisSessionStore implements SessionStore {
   readonly #client: RedisLike
@@ -55,7 +75,7 @@ export class RedisSessionStore implements SessionStore {
       return
     }
     this.#client.set(this.#prefix + sessionId, text, 'PX', sessionTtl(session, this.#defaultTtl))
-      .then(() => callback(), callback)
+      .then(() => callback(), (error: unknown) => callback(new SessionStoreError('write', error)))
   }
 
   /** Loads a session, or `null` when it does not exist or expired. */
@@ -74,11 +94,11 @@ export class RedisSessionStore implements SessionStore {
         return
       }
       callback(null, session)
-    }, (error: unknown) => callback(error))
+    }, (error: unknown) => callback(new SessionStoreError('read', error)))
   }
 
   /** Deletes a session. */
   destroy (sessionId: string, callback: Callback): void {
-    this.#client.del(this.#prefix + sessionId).then(() => callback(), callback)
+    this.#client.del(this.#prefix + sessionId).then(() => callback(), (error: unknown) => callback(new SessionStoreError('delete', error)))
   }
 }

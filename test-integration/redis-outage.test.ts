@@ -1,0 +1,205 @@
+/**
+ * The example app with its sessions in a Redis that goes away mid-flow and comes back.
+ *
+ * This test runs its own `redis-server` on a free loopback port, without persistence, as a child
+ * process; the example app runs as `npm start` does (a child process, the embedded demo
+ * provider) with REDIS_URL pointing at it. A sign-in is started and approved at the provider,
+ * then Redis is stopped: /healthz, the home page, the callback and /oauth/start must answer a
+ * coded 503 (HTML page for a browser), never a raw 500 and never a redirect to the provider.
+ * Redis is started again on the same port: the app recovers without a restart, the flow whose
+ * session was lost with Redis ends on the friendly "session lost" notice, and a new flow
+ * completes, with the credentials sealed in Redis (no token secret in clear).
+ *
+ * Needs `redis-server` on PATH: without it this test fails, it does not skip.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { Redis } from 'ioredis'
+import t from 'tap'
+import { request } from 'undici'
+import { type ExampleApp, freePort, startExampleApp } from './helpers/example-app.js'
+
+const timeouts = { headersTimeout: 15_000, bodyTimeout: 15_000 }
+
+interface Answer {
+  status: number
+  location: string | undefined
+  contentType: string
+  body: string
+}
+
+class CookieJar {
+  readonly cookies = new Map<string, string>()
+  header (): Record<string, string> {
+    return this.cookies.size === 0 ? {} : { cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ') }
+  }
+
+  store (setCookie: string | string[] | undefined): void {
+    for (const line of setCookie === undefined ? [] : Array.isArray(setCookie) ? setCookie : [setCookie]) {
+      const pair = line.split(';')[0] ?? ''
+      const index = pair.indexOf('=')
+      this.cookies.set(pair.slice(0, index).trim(), pair.slice(index + 1).trim())
+    }
+  }
+}
+
+async function send (url: string, options: { jar?: CookieJar, form?: Record<string, string>, accept?: string } = {}): Promise<Answer> {
+  const headers: Record<string, string> = { ...options.jar?.header(), accept: options.accept ?? 'text/html' }
+  let body: string | undefined
+  if (options.form !== undefined) {
+    headers['content-type'] = 'application/x-www-form-urlencoded'
+    body = new URLSearchParams(options.form).toString()
+  }
+  const response = await request(url, { method: body === undefined ? 'GET' : 'POST', headers, body, ...timeouts })
+  options.jar?.store(response.headers['set-cookie'])
+  const location = response.headers.location
+  return {
+    status: response.statusCode,
+    location: typeof location === 'string' ? location : undefined,
+    contentType: String(response.headers['content-type'] ?? ''),
+    body: await response.body.text()
+  }
+}
+
+interface RedisServer {
+  port: number
+  stop (): Promise<void>
+}
+
+async function startRedis (port: number): Promise<RedisServer> {
+  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => { output += chunk })
+  let gone = false
+  const exited = new Promise<void>((resolve) => child.once('exit', () => {
+    gone = true
+    resolve()
+  }))
+  const deadline = Date.now() + 10_000
+  while (!/Ready to accept connections/.test(output)) {
+    if (gone) throw new Error(`redis-server exited:\n${output}`)
+    if (Date.now() > deadline) throw new Error(`redis-server did not start:\n${output}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return {
+    port,
+    async stop () {
+      if (gone) return
+      child.kill('SIGKILL')
+      await exited
+    }
+  }
+}
+
+/** Approves at the demo provider; returns the callback URL it sends the browser to. */
+async function approve (authorizeUrl: string): Promise<string> {
+  const page = await send(authorizeUrl)
+  const token = /name="oauth_token" value="([^"]+)"/.exec(page.body)?.[1]
+  if (page.status !== 200 || token === undefined) throw new Error(`authorize page: HTTP ${page.status}`)
+  const answer = await send(new URL('/oauth/authorize', authorizeUrl).href, { form: { oauth_token: token, decision: 'approve' } })
+  if (answer.status !== 303 || answer.location === undefined) throw new Error(`approve: HTTP ${answer.status}`)
+  return answer.location
+}
+
+async function waitFor (what: string, check: () => Promise<boolean>, milliseconds: number): Promise<void> {
+  const deadline = Date.now() + milliseconds
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${milliseconds} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+t.test('Redis stopped mid-flow and started again: coded 503s, no redirect to the provider, recovery', async (t) => {
+  if (spawnSync('redis-server', ['--version']).status !== 0) {
+    t.fail('redis-server is not on PATH: this test needs it (apt-get install redis-server)')
+    return
+  }
+  const redisPort = await freePort()
+  let redis = await startRedis(redisPort)
+  t.teardown(() => redis.stop())
+
+  let app: ExampleApp | undefined
+  for (let attempt = 0; app === undefined; attempt++) {
+    const port = await freePort()
+    let demoPort = await freePort()
+    while (demoPort === port || demoPort === redisPort) demoPort = await freePort()
+    try {
+      app = await startExampleApp({
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        DEMO_PROVIDER_PORT: String(demoPort),
+        SESSION_SECRET: randomBytes(32).toString('base64url'),
+        REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+        LOG_LEVEL: 'warn'
+      })
+    } catch (error) {
+      if (attempt === 2 || !/already in use/.test((error as Error).message)) throw error
+    }
+  }
+  const started = app
+  t.teardown(() => started.close())
+  const origin = started.origin
+  const output = (): string => `\n--- example app output ---\n${started.output()}`
+
+  const health = await send(`${origin}/healthz`, { accept: 'application/json' })
+  t.equal(health.status, 200, 'healthy with Redis up')
+  t.same(JSON.parse(health.body), { status: 'ok', sessionStore: 'redis' })
+
+  // Mid-flow: started and approved at the provider, the callback not yet back.
+  const jar = new CookieJar()
+  const start = await send(`${origin}/oauth/start`, { jar })
+  t.equal(start.status, 302, 'the flow starts')
+  const callback = await approve(start.location as string)
+  t.ok(jar.cookies.has('sid'), 'a session cookie')
+
+  await redis.stop()
+
+  const down = await send(`${origin}/healthz`, { accept: 'application/json' })
+  t.equal(down.status, 503, `/healthz reports the store${down.status === 503 ? '' : output()}`)
+  t.same(JSON.parse(down.body), { status: 'unavailable', sessionStore: 'redis', error: 'SESSION_STORE_UNAVAILABLE' })
+
+  for (const [name, url, who] of [
+    ['home page', `${origin}/`, jar],
+    ['callback', callback, jar],
+    ['start, known session', `${origin}/oauth/start`, jar],
+    ['start, new visitor', `${origin}/oauth/start`, new CookieJar()]
+  ] as const) {
+    const answer = await send(url, { jar: who })
+    t.equal(answer.status, 503, `${name}: 503${answer.status === 503 ? '' : `\n${answer.body.slice(0, 300)}${output()}`}`)
+    t.equal(answer.location, undefined, `${name}: no redirect`)
+    t.match(answer.contentType, /^text\/html/, `${name}: an HTML page`)
+    t.match(answer.body, 'SESSION_STORE_UNAVAILABLE', `${name}: the code`)
+    t.match(answer.body, 'cannot reach its session store', `${name}: a clear sentence`)
+    t.notMatch(answer.body, /max retries|ECONNREFUSED/i, `${name}: not Redis' message`)
+  }
+  const api = await send(`${origin}/oauth/start`, { accept: 'application/json' })
+  t.equal(api.status, 503)
+  t.equal(JSON.parse(api.body).error, 'SESSION_STORE_UNAVAILABLE', 'JSON clients get the code')
+
+  redis = await startRedis(redisPort)
+  await waitFor('the app reconnects to Redis', async () => (await send(`${origin}/healthz`, { accept: 'application/json' })).status === 200, 15_000)
+  t.pass('/healthz is 200 again, without restarting the app')
+
+  const lost = await send(callback, { jar })
+  t.equal(lost.location, '/?oauth1_error=OAUTH1_NO_SESSION', 'the session died with Redis (no persistence): the friendly notice')
+  const notice = await send(`${origin}${lost.location ?? '/'}`, { jar })
+  t.equal(notice.status, 200)
+  t.match(notice.body, 'Your session was lost')
+
+  const again = await send(`${origin}/oauth/start`, { jar })
+  t.equal(again.status, 302, 'a new flow starts')
+  const back = await send(await approve(again.location as string), { jar })
+  t.equal(back.location, '/', `and completes${back.location === '/' ? '' : output()}`)
+  const home = await send(`${origin}/`, { jar })
+  t.match(home.body, 'Connected')
+  t.match(home.body, 'Dana Demo', 'the profile, read with the credentials from Redis')
+
+  const client = new Redis({ host: '127.0.0.1', port: redisPort, lazyConnect: true, maxRetriesPerRequest: 1 })
+  t.teardown(() => client.disconnect())
+  await client.connect()
+  const keys = await client.keys('sess:*')
+  t.equal(keys.length, 1, 'one session in Redis')
+  const stored = await client.get(keys[0] as string) ?? ''
+  t.match(stored, /"oauth1:sealed":"v1\./, 'the credentials are sealed')
+  t.notMatch(stored, /tokenSecret|oauth_token_secret|demo_user/, 'no credential in clear')
+})
