@@ -106,7 +106,14 @@ export const ErrorCodes = {
   /** The provider did not confirm the revocation of a token (the local credentials are dropped anyway). */
   REVOKE_FAILED: 'OAUTH1_REVOKE_FAILED',
   /** The caller's `AbortSignal` ended the call (e.g. the browser went away); the upstream read was stopped. */
-  ABORTED: 'OAUTH1_ABORTED'
+  ABORTED: 'OAUTH1_ABORTED',
+  /**
+   * The store where sessions or credentials are kept could not be read or written (Redis down):
+   * nothing was connected; a flow whose callback met it is kept where it can be (try again).
+   */
+  STORE_UNAVAILABLE: 'OAUTH1_STORE_UNAVAILABLE',
+  /** This process already has as many sign-in starts waiting on the provider as it allows: try again in a moment. */
+  BUSY: 'OAUTH1_BUSY'
 } as const
 
 /** The union of every {@link ErrorCodes} value. */
@@ -155,7 +162,9 @@ const defaultStatus: Record<ErrorCode, number> = {
   OAUTH1_REDIRECT_REFUSED: 502,
   OAUTH1_TOKEN_INVALID: 401,
   OAUTH1_REVOKE_FAILED: 502,
-  OAUTH1_ABORTED: 499
+  OAUTH1_ABORTED: 499,
+  OAUTH1_STORE_UNAVAILABLE: 503,
+  OAUTH1_BUSY: 503
 }
 
 /**

@@ -21,7 +21,9 @@ t.test('every code has a default statusCode', async (t) => {
     OAUTH1_REVOKE_FAILED: 502,
     OAUTH1_ABORTED: 499,
     OAUTH1_FLOW_IN_PROGRESS: 409,
-    OAUTH1_TOO_MANY_FLOWS: 429
+    OAUTH1_TOO_MANY_FLOWS: 429,
+    OAUTH1_STORE_UNAVAILABLE: 503,
+    OAUTH1_BUSY: 503
   }
   t.same(Object.values(ErrorCodes).sort(), Object.keys(expected).sort(), 'the table below covers every code')
   for (const code of Object.values(ErrorCodes)) {

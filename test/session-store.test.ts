@@ -5,6 +5,7 @@ import { ErrorCodes } from '../src/errors.js'
 import type { FastifyOAuth1Options } from '../src/fastify/plugin.js'
 import { isCredentials } from '../src/flow/connect.js'
 import type { FlowSession } from '../src/flow/state/context.js'
+import { createSealer } from '../src/flow/state/seal.js'
 import { createSessionFlowStore, readSessionState } from '../src/flow/state/session-store.js'
 import { Browser, buildApp, providerOptions, type SessionKind } from './helpers/build-app.js'
 import { type FakeProvider, startFakeProvider } from './helpers/fake-provider.js'
@@ -24,6 +25,8 @@ async function setup (t: Test, session: SessionKind, overrides: Partial<FastifyO
         ;(request.session as unknown as FlowSession).set(app.oauth1.sessionKey, value)
         return 'ok'
       })
+      app.get('/raw', async (request) => ({ value: (request.session as unknown as FlowSession).get(app.oauth1.sessionKey) ?? null }))
+      app.get('/off', async (request) => { await request.oauth1.disconnect(); return 'ok' })
     }
   })
   t.teardown(() => app.close())
@@ -61,7 +64,15 @@ for (const session of ['session', 'secure-session'] as const) {
     const poisons = [
       'null', '"x"', '42', '{"pending":"x"}', '{"pending":[{"token":1,"secret":2,"created":3}]}',
       '{"pending":[null,"a",{"token":"t"}]}', '{"credentials":{"token":5}}', '{"credentials":"secret"}',
-      '{"pending":{"length":2}}', '{"credentials":{"token":"t","tokenSecret":"s","extra":null,"connectedAt":1}}'
+      '{"pending":{"length":2}}', '{"credentials":{"token":"t","tokenSecret":"s","extra":null,"connectedAt":1}}',
+      '{"credentials":{"token":"t","tokenSecret":5,"extra":{},"connectedAt":1}}',
+      '{"credentials":{"token":"t","tokenSecret":"s","extra":{"user_id":1},"connectedAt":1}}',
+      '{"credentials":{"token":"t","tokenSecret":"s","extra":[],"connectedAt":1}}',
+      '{"credentials":{"token":"t","tokenSecret":"s","extra":{},"connectedAt":"1"}}',
+      '{"credentials":{"token":"t","tokenSecret":"s","extra":{},"connectedAt":1,"user":"u"}}',
+      '{"credentials":{"token":"t","tokenSecret":"s","extra":{},"connectedAt":1,"user":{"id":7}}}',
+      '{"credentials":{"token":["t"],"tokenSecret":{"a":1},"extra":{},"connectedAt":1}}',
+      '{"sealed":"x"}', '{"sealed":5}', '{"sealed":{"a":1}}'
     ]
     for (const poison of poisons) {
       await browser.get('/poison?value=' + encodeURIComponent(poison))
@@ -77,6 +88,55 @@ for (const session of ['session', 'secure-session'] as const) {
     t.equal((await browser.get('/me')).statusCode, 200)
   })
 }
+
+for (const session of ['session', 'secure-session'] as const) {
+  t.test(`${session}: credentialsSecret keeps the credentials sealed in the session, rotation, tampering`, async (t) => {
+    const oldSecret = 'old-credentials-secret-of-32-chars!!'
+    const newSecret = 'new-credentials-secret-of-32-chars!!'
+    const { provider, app, browser } = await setup(t, session, { credentialsSecret: [newSecret, oldSecret] })
+    t.equal((await browser.connect(provider)).statusCode, 302)
+    t.equal((await browser.get('/me')).statusCode, 200, 'connected, read through the sealed value')
+    const raw = (await browser.get('/raw')).json().value as Record<string, unknown>
+    t.same(Object.keys(raw), ['sealed'], 'only the sealed value in the session')
+    const text = JSON.stringify(raw)
+    const token = provider.seen.find((item) => item.path === '/api/me')?.oauth.oauth_token ?? 'none'
+    t.notMatch(text, /tokenSecret|secret|token/i, 'no field names in clear')
+    t.notMatch(text, token, 'not the access token either')
+    const sealed = raw.sealed as string
+
+    const flipped = (sealed[20] === 'A' ? 'B' : 'A')
+    await browser.get('/poison?value=' + encodeURIComponent(JSON.stringify({ sealed: sealed.slice(0, 20) + flipped + sealed.slice(21) })))
+    t.same((await browser.get('/creds')).json(), { connected: false }, 'tampered: not connected')
+    t.equal((await browser.get('/me')).statusCode, 401, '/me: 401, never a 500')
+
+    const credentials = { token: 'old-token', tokenSecret: 'old-secret', extra: {}, connectedAt: 1 }
+    const byOldKey = createSealer(oldSecret, 'x', 'fastify-oauth1 credentials v1').seal(JSON.stringify(credentials), app.oauth1.sessionKey)
+    await browser.get('/poison?value=' + encodeURIComponent(JSON.stringify({ sealed: byOldKey })))
+    t.same((await browser.get('/creds')).json(), { connected: true }, 'sealed with the old (second) key: still opens')
+    const byOtherKey = createSealer('another-secret-entirely-32-chars!!!!', 'x', 'fastify-oauth1 credentials v1').seal(JSON.stringify(credentials), app.oauth1.sessionKey)
+    await browser.get('/poison?value=' + encodeURIComponent(JSON.stringify({ sealed: byOtherKey })))
+    t.same((await browser.get('/creds')).json(), { connected: false }, 'a key not in the list: not connected')
+    const otherName = createSealer(newSecret, 'x', 'fastify-oauth1 credentials v1').seal(JSON.stringify(credentials), 'oauth1:other')
+    await browser.get('/poison?value=' + encodeURIComponent(JSON.stringify({ sealed: otherName })))
+    t.same((await browser.get('/creds')).json(), { connected: false }, 'sealed for another provider name: not connected')
+    const wrongShape = createSealer(newSecret, 'x', 'fastify-oauth1 credentials v1').seal(JSON.stringify({ token: 5 }), app.oauth1.sessionKey)
+    await browser.get('/poison?value=' + encodeURIComponent(JSON.stringify({ sealed: wrongShape })))
+    t.same((await browser.get('/creds')).json(), { connected: false }, 'sealed, but not credentials: not connected')
+    await browser.get('/poison?value=' + encodeURIComponent(JSON.stringify({ credentials })))
+    t.same((await browser.get('/creds')).json(), { connected: false }, 'clear credentials are not read when sealing is on')
+
+    await browser.get('/poison?value=' + encodeURIComponent(JSON.stringify({ sealed: byOldKey })))
+    t.equal((await browser.get('/off')).statusCode, 200)
+    t.same((await browser.get('/raw')).json().value, {}, 'disconnect drops the sealed value')
+  })
+}
+
+t.test('credentialsSecret is checked at registration', async (t) => {
+  const provider = await startFakeProvider()
+  t.teardown(() => provider.close())
+  await t.rejects(buildApp(providerOptions(provider, { credentialsSecret: 'short' })), { code: ErrorCodes.INVALID_OPTION, message: /credentialsSecret/ })
+  await t.rejects(buildApp(providerOptions(provider, { credentialsSecret: [] })), { code: ErrorCodes.INVALID_OPTION, message: /credentialsSecret/ })
+})
 
 t.test('readSessionState keeps only well-formed entries', async (t) => {
   const data = new Map<string, unknown>()

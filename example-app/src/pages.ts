@@ -81,7 +81,9 @@ const errorMessages: Record<string, (context: NoticeContext) => string> = {
   OAUTH1_NOT_CONNECTED: () => 'No account is connected yet. Connect one first.',
   OAUTH1_FLOW_IN_PROGRESS: () => 'That sign-in is already being completed in another request (a double click or a reload). Reload this page in a moment.',
   OAUTH1_TOO_MANY_FLOWS: () => 'Too many sign-ins are in progress in this browser. Finish one, or try again in a few minutes.',
-  OAUTH1_ABORTED: () => 'The sign-in was interrupted before the provider answered. Please try again.'
+  OAUTH1_ABORTED: () => 'The sign-in was interrupted before the provider answered. Please try again.',
+  OAUTH1_STORE_UNAVAILABLE: () => 'This app could not reach its session store, so nothing was connected. A sign-in you had already approved is kept for a few minutes: reload its page once the app is back, or start again.',
+  OAUTH1_BUSY: () => 'Too many people are signing in right now. Please try again in a moment.'
 }
 
 /** Codes that mean "this sign-in link cannot complete": harmless when an account is already connected. */
@@ -205,7 +207,7 @@ ${aboutBlock(view)}`
 export function storeUnavailablePage (): string {
   return layout('Temporarily unavailable', html`<h1>Temporarily unavailable</h1>
 <p class="notice" role="alert">This app cannot reach its session store right now, so it cannot remember who you are, and no sign-in can start or finish. Please try again in a minute.</p>
-<p><span class="status off">HTTP 503 · SESSION_STORE_UNAVAILABLE</span></p><div class="actions"><a class="button secondary" href="/">Try again</a></div>`)
+<p><span class="status off">HTTP 503 · OAUTH1_STORE_UNAVAILABLE</span></p><div class="actions"><a class="button secondary" href="/">Try again</a></div>`)
 }
 
 /** A page for errors the app cannot redirect away from. */

@@ -7,9 +7,10 @@ import { createFlow, type Flow, flowOptionKeys, type FlowOptions } from '../flow
 import { type BeginOptions, type Completed, createConnect, firstString, type OAuth1Credentials } from '../flow/connect.js'
 import { asFlowSession, type FlowContext, type FlowCookieOptions } from '../flow/state/context.js'
 import { createCookieFlowStore } from '../flow/state/cookie-store.js'
+import { createSealer } from '../flow/state/seal.js'
 import { createSessionFlowStore, type SessionState } from '../flow/state/session-store.js'
 import type { FlowStore } from '../flow/state/store.js'
-import { isCredentials } from '../flow/connect.js'
+import { isCredentials, storeUnavailable } from '../flow/connect.js'
 import { type PresetFields, presetFacts, userOf } from '../presets/presets.js'
 
 export type { OAuth1Credentials } from '../flow/connect.js'
@@ -40,6 +41,19 @@ export interface FastifyOAuth1Options extends Omit<FlowOptions, 'authorizeParams
   flowState?: FlowStateOption | undefined
   /** Secret(s) of the cookie store, 32+ characters each; the first encrypts, all decrypt (rotation). */
   flowSecret?: string | string[] | undefined
+  /**
+   * Secret(s) sealing the credentials kept in the session (AES-256-GCM, keys by HKDF-SHA256):
+   * the session then holds `{ sealed }`, never the token secret in clear. 32+ characters each;
+   * the first encrypts, all decrypt: rotate by putting a new secret first and dropping the old
+   * one when the sessions it sealed have expired. Values that do not open (tampered, a dropped
+   * key) and clear credentials read as "not connected". Not used with `saveCredentials`.
+   */
+  credentialsSecret?: string | string[] | undefined
+  /**
+   * Request-token calls the start route makes at once in this process; beyond it a start is
+   * answered `OAUTH1_BUSY` (503, `Retry-After`) without calling the provider. Default 100.
+   */
+  maxConcurrentStarts?: number | undefined
   /** Route that starts the flow; default `/oauth/start` (`/oauth/<name>/start` for other names); `false` for none. */
   startPath?: string | false | undefined
   /** Route the provider redirects back to; default the path of `callbackUrl` (`/oauth/callback` when it is a function). */
@@ -151,7 +165,7 @@ declare module 'fastify' {
 
 /** The option keys the plugin itself reads; the rest go to the flow, which knows its own (`flowOptionKeys`). */
 const pluginKeys = [
-  'name', 'callbackUrl', 'authorizeParams', 'flowState', 'flowSecret', 'startPath', 'callbackPath', 'successRedirect',
+  'name', 'callbackUrl', 'authorizeParams', 'flowState', 'flowSecret', 'credentialsSecret', 'maxConcurrentStarts', 'startPath', 'callbackPath', 'successRedirect',
   'failureRedirect', 'returnToParam', 'pendingTtl', 'maxPending', 'saveCredentials', 'loadCredentials',
   'deleteCredentials', 'onConnect', 'onFailure'
 ] as const satisfies ReadonlyArray<keyof FastifyOAuth1Options>
@@ -232,9 +246,10 @@ function checkPluginOptions (options: FastifyOAuth1Options): URL | undefined {
   if (options.failureRedirect !== undefined) checkPath('failureRedirect', options.failureRedirect)
   if (options.returnToParam !== undefined && typeof options.returnToParam !== 'string') invalidOption('returnToParam', 'a string')
   if (options.pendingTtl !== undefined) checkPositive('pendingTtl', options.pendingTtl)
-  if (options.maxPending !== undefined) {
-    checkPositive('maxPending', options.maxPending)
-    if (!Number.isInteger(options.maxPending)) invalidOption('maxPending', 'a whole number')
+  for (const key of ['maxPending', 'maxConcurrentStarts'] as const) {
+    if (options[key] === undefined) continue
+    checkPositive(key, options[key])
+    if (!Number.isInteger(options[key])) invalidOption(key, 'a whole number')
   }
   for (const hook of ['saveCredentials', 'loadCredentials', 'deleteCredentials', 'onConnect', 'onFailure'] as const) {
     if (options[hook] !== undefined && typeof options[hook] !== 'function') invalidOption(hook, 'an async function')
@@ -309,8 +324,13 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
     request.log.warn(message)
   }
 
+  const credentialsSealer = options.credentialsSecret === undefined
+    ? undefined
+    : createSealer(options.credentialsSecret, 'credentialsSecret', 'fastify-oauth1 credentials v1')
   const connect = createConnect<FastifyFlowContext>({
     flow,
+    credentialsSealer,
+    maxConcurrentStarts: options.maxConcurrentStarts ?? 100,
     store,
     limits,
     sessionKey,
@@ -392,11 +412,41 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
     throw error
   }
 
+  // Session-store failures around the routes: @fastify/session loads in its onRequest hook
+  // (before the handler) and saves in onSend (after it). Such a failure on these routes is an
+  // OAUTH1_STORE_UNAVAILABLE (503) for the app's error handler, without the redirect or the
+  // cookies that were being prepared, and with the session dropped so nothing tries to save again.
+  const handled = Symbol('oauth1 handler done')
+  const storeErrors = (error: Error & { statusCode?: number }, request: FastifyRequest): Error => {
+    let coded: Error = error
+    if (!(error instanceof OAuth1Error) && hasSession && (error.statusCode === undefined || error.statusCode >= 500)) {
+      const holder = request as unknown as Record<string | symbol, unknown>
+      if (asFlowSession(holder[sessionName]) === undefined) coded = storeUnavailable(error, 'The session store is unavailable (the session could not be loaded); try again in a minute')
+      else if (holder[handled] === true) coded = storeUnavailable(error, 'The session store is unavailable (the session could not be saved); try again in a minute')
+    }
+    return coded
+  }
+  // Throwing from a route's error handler hands the error to the app's own (the parent).
+  const routeErrorHandler = (error: Error & { statusCode?: number }, request: FastifyRequest, reply: FastifyReply): never => {
+    const coded = storeErrors(error, request)
+    if (coded instanceof OAuth1Error && coded.code === ErrorCodes.STORE_UNAVAILABLE) {
+      reply.removeHeader('location')
+      reply.removeHeader('set-cookie')
+      reply.header('retry-after', '30')
+      ;(request as unknown as Record<string, unknown>)[sessionName] = null
+    } else if (coded instanceof OAuth1Error && coded.code === ErrorCodes.BUSY) {
+      reply.header('retry-after', '5')
+    }
+    throw coded
+  }
+  const markHandled = (request: FastifyRequest): void => { (request as unknown as Record<symbol, boolean>)[handled] = true }
+
   if (startPath !== false) {
     // The cookies a start response sets are the same for every request of an app (per protocol):
     // the first starts are checked, then the hook only passes the payload on.
     let checks = 0
     fastify.get(startPath, {
+      errorHandler: routeErrorHandler,
       onSend (request, reply, payload, done) {
         if (checks < 50) {
           checks++
@@ -412,10 +462,11 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
       } catch (error) {
         return fail(request, reply, error, retryableStart)
       }
+      markHandled(request)
       return reply.redirect(location)
     })
   }
-  fastify.get(callbackPath, async (request, reply) => {
+  const callbackHandler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     let result: Completed
     try {
       result = await complete(request, reply)
@@ -426,8 +477,16 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
       await onConnect(request, reply, result.credentials)
       if (reply.sent) return reply
     }
+    markHandled(request)
     return reply.redirect(result.returnTo ?? successRedirect)
-  })
+  }
+  fastify.get(callbackPath, { errorHandler: routeErrorHandler }, callbackHandler)
+  // The same handler for the trailing-slash form, so a provider (or a user) adding a "/" does not
+  // end in Fastify's 404, whose "Route ... not found" log line would carry the verifier in clear.
+  const slashPath = callbackPath.endsWith('/') ? callbackPath.slice(0, -1) : `${callbackPath}/`
+  if (slashPath !== '' && !fastify.hasRoute({ method: 'GET', url: slashPath })) {
+    fastify.get(slashPath, { errorHandler: routeErrorHandler }, callbackHandler)
+  }
   fastify.addHook('onClose', async () => { await flow.close() })
 }
 

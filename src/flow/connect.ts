@@ -4,6 +4,7 @@ import { type DenialStyle, defaultDenialStyles } from '../presets/presets.js'
 import { callbackError, classifyCallback } from './callback.js'
 import { safeReturnPath } from './pending-tokens.js'
 import { type FlowContext, type FlowSession, sessionDataKeys } from './state/context.js'
+import type { Sealer } from './state/seal.js'
 import { readSessionState, type SessionState } from './state/session-store.js'
 import type { FlowLimits, FlowStore, PendingFlow } from './state/store.js'
 
@@ -41,6 +42,17 @@ export interface ConnectOptions<C extends FlowContext = FlowContext> {
   deleteCredentials?: ((ctx: C) => Promise<void>) | undefined
   /** Told when a start request's host differs from the callback's (the flow state will not come back). */
   onHostMismatch?: ((ctx: C, requestHost: string, callbackHost: string) => void) | undefined
+  /**
+   * Seals the credentials kept in the session (AES-256-GCM, bound to `sessionKey`): the session
+   * holds `{ sealed }`, never the token secret in clear. Values it cannot open (tampered, another
+   * key) and clear credentials are read as "not connected".
+   */
+  credentialsSealer?: Sealer | undefined
+  /**
+   * Request-token calls this process makes at once; beyond it a start is refused at once with
+   * `OAUTH1_BUSY` (503) instead of queueing more provider calls. Default: no cap.
+   */
+  maxConcurrentStarts?: number | undefined
 }
 
 /** Per-start choices of {@link Connect.begin}. */
@@ -78,12 +90,32 @@ export function firstString (value: unknown): string | undefined {
   return undefined
 }
 
-/** True for a value shaped like {@link OAuth1Credentials} (what a session gives back is checked). */
+function isStringRecord (value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  for (const key in value) if (typeof (value as Record<string, unknown>)[key] !== 'string') return false
+  return true
+}
+
+/**
+ * True for a value shaped like {@link OAuth1Credentials} (what a session gives back is checked):
+ * string token and secret, string-valued `extra`, a finite `connectedAt`, and `user`, when present,
+ * with string fields. Anything else is read as "not connected", never thrown on.
+ */
 export function isCredentials (value: unknown): value is OAuth1Credentials {
   if (typeof value !== 'object' || value === null) return false
-  const { token, tokenSecret, extra, connectedAt } = value as Record<string, unknown>
-  return typeof token === 'string' && token !== '' && typeof tokenSecret === 'string' &&
-    typeof extra === 'object' && extra !== null && typeof connectedAt === 'number'
+  const { token, tokenSecret, extra, connectedAt, user } = value as Record<string, unknown>
+  if (typeof token !== 'string' || token === '' || typeof tokenSecret !== 'string' || !isStringRecord(extra) ||
+    typeof connectedAt !== 'number' || !Number.isFinite(connectedAt)) return false
+  if (user === undefined) return true
+  if (typeof user !== 'object' || user === null) return false
+  const { id, name } = user as Record<string, unknown>
+  return (id === undefined || typeof id === 'string') && (name === undefined || typeof name === 'string')
+}
+
+/** Wraps a failure of the session store (not of this library) as `OAUTH1_STORE_UNAVAILABLE`. */
+export function storeUnavailable (cause: unknown, message: string): OAuth1Error {
+  if (cause instanceof OAuth1Error) return cause
+  return new OAuth1Error(ErrorCodes.STORE_UNAVAILABLE, message, { cause })
 }
 
 function hostnameOf (url: string): string {
@@ -105,6 +137,14 @@ function hostnameOfHeader (host: string): string {
  * expired flow is refused; a verifier is required; a token already being exchanged in this
  * process is refused at once (`OAUTH1_FLOW_IN_PROGRESS`, 409), so a doubled callback never makes
  * a second exchange; the session id is renewed on connect where the session can do it.
+ *
+ * Store outages: where a session exists and credentials go to it, the session is renewed (its
+ * store written) *before* the flow is taken and the verifier spent, and only for a callback
+ * that can complete (`store.peek`). A store that fails then answers `OAUTH1_STORE_UNAVAILABLE`
+ * (503) with the flow left untouched: the same callback URL completes once the store is back
+ * (within the flow's TTL). The credentials are saved explicitly (`session.save()`) before the
+ * callback answers, so a store that fails in between is a 503 too, never a redirect as if
+ * connected; that flow is spent (the provider took the verifier) and the user starts again.
  */
 export function createConnect<C extends FlowContext = FlowContext> (options: ConnectOptions<C>): Connect<C> {
   const { flow, store, limits, sessionKey, toCredentials, saveCredentials } = options
@@ -114,6 +154,9 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
     if (refused !== undefined) throw refused
   }
   const inFlight = new Set<string>()
+  const sealer = options.credentialsSealer
+  const maxStarts = options.maxConcurrentStarts ?? Infinity
+  let starting = 0
   let mismatch: { request: string, callback: string } | undefined
 
   const sessionState = (session: FlowSession | undefined): SessionState | undefined =>
@@ -132,7 +175,16 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
       throw new OAuth1Error(ErrorCodes.TOO_MANY_FLOWS,
         `This browser already has ${limits.max} sign-ins in progress; finish one or start again in ${Math.ceil(limits.ttl / 60_000)} minutes`)
     }
-    const requestToken = await flow.getRequestToken(callbackUrl, undefined, { signal: ctx.signal })
+    if (starting >= maxStarts) {
+      throw new OAuth1Error(ErrorCodes.BUSY, 'Too many sign-ins are starting at once; try again in a moment')
+    }
+    starting++
+    let requestToken
+    try {
+      requestToken = await flow.getRequestToken(callbackUrl, undefined, { signal: ctx.signal })
+    } finally {
+      starting--
+    }
     const entry: PendingFlow = { token: requestToken.token, secret: requestToken.tokenSecret, created: Date.now() }
     const safe = safeReturnPath(begin.returnTo)
     if (safe !== undefined) entry.returnTo = safe
@@ -149,31 +201,71 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
       'No sign-in is in progress in this browser: its cookie did not come back (another host name, SameSite=Strict, a secure cookie over http) or the flow expired.' + cause)
   }
 
+  /** A new session id keeping the session's data (RFC 6265 session fixation); writes the session store where it has one. */
+  async function renew (ctx: C): Promise<void> {
+    const session = ctx.session
+    if (session === undefined || typeof session.regenerate !== 'function') return
+    try {
+      await session.regenerate(sessionDataKeys(session))
+    } catch (error) {
+      throw storeUnavailable(error, 'The session store is unavailable, so the sign-in cannot be saved yet; the flow is kept: try the same link again in a minute')
+    }
+  }
+
+  function readCredentials (state: SessionState | undefined): OAuth1Credentials | undefined {
+    if (state === undefined) return undefined
+    if (sealer === undefined) return state.credentials as OAuth1Credentials | undefined
+    if (state.sealed === undefined) return undefined
+    const text = sealer.open(state.sealed, sessionKey)
+    if (text === undefined) return undefined
+    try {
+      const value: unknown = JSON.parse(text)
+      return isCredentials(value) ? value : undefined
+    } catch {
+      return undefined
+    }
+  }
+
   async function exchange (ctx: C, query: Record<string, unknown>, token: string): Promise<Completed> {
     const now = Date.now()
+    const denied = callbackError(classifyCallback(query, denial))
+    const verifier = firstString(query.oauth_verifier)
+    const canComplete = denied === undefined && verifier !== undefined && verifier.length > 0
+    let renewed = false
+    if (canComplete && ctx.session !== undefined && (store.peek === undefined || await store.peek(ctx, token, now))) {
+      await renew(ctx)
+      renewed = true
+    }
     const taken = await store.take(ctx, token, now)
-    refuseDenial(query)
+    if (denied !== undefined) throw denied
     if (taken.status === 'none') throw noSession()
     if (taken.status !== 'found') {
       throw new OAuth1Error(ErrorCodes.UNKNOWN_TOKEN, taken.status === 'expired'
         ? 'The sign-in took too long; start again'
         : 'The callback oauth_token does not match a sign-in started in this browser')
     }
-    const verifier = firstString(query.oauth_verifier)
     if (verifier === undefined || verifier.length === 0) {
       throw new OAuth1Error(ErrorCodes.MISSING_VERIFIER, 'The callback carried no oauth_verifier')
     }
     const access = await flow.getAccessToken({ token: taken.entry.token, tokenSecret: taken.entry.secret }, verifier, { signal: ctx.signal })
     const credentials = toCredentials(access, Date.now())
     if (saveCredentials !== undefined) await saveCredentials(ctx, credentials)
+    if (!renewed) await renew(ctx)
     const session = ctx.session
     if (session !== undefined) {
       const state = sessionState(session) ?? {}
-      if (saveCredentials === undefined) state.credentials = credentials
-      if (typeof session.regenerate === 'function') {
-        await session.regenerate(sessionDataKeys(session).filter((key) => key !== sessionKey))
+      if (saveCredentials === undefined) {
+        if (sealer === undefined) state.credentials = credentials
+        else state.sealed = sealer.seal(JSON.stringify(credentials), sessionKey)
       }
-      (ctx.session ?? session).set(sessionKey, state)
+      session.set(sessionKey, state)
+      if (typeof session.save === 'function') {
+        try {
+          await session.save()
+        } catch (error) {
+          throw storeUnavailable(error, 'The session store failed while saving the sign-in; nothing was connected: start again')
+        }
+      }
     }
     return { credentials, returnTo: taken.entry.returnTo }
   }
@@ -198,13 +290,14 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
     },
     async loadCredentials (ctx) {
       if (options.loadCredentials !== undefined) return (await options.loadCredentials(ctx)) ?? undefined
-      return sessionState(ctx.session)?.credentials as OAuth1Credentials | undefined
+      return readCredentials(sessionState(ctx.session))
     },
     async deleteCredentials (ctx) {
       const session = ctx.session
       const state = sessionState(session)
-      if (session !== undefined && state?.credentials !== undefined) {
+      if (session !== undefined && (state?.credentials !== undefined || state?.sealed !== undefined)) {
         delete state.credentials
+        delete state.sealed
         session.set(sessionKey, state)
       }
       if (options.deleteCredentials !== undefined) await options.deleteCredentials(ctx)

@@ -113,6 +113,13 @@ export function createCookieFlowStore (options: CookieFlowStoreOptions): CookieF
       index.push({ id: name.slice(prefix.length), expires: entry.created + ttl })
       writeIndex(ctx, index.slice(-max), entry.created)
     },
+    peek (ctx, token, now) {
+      const name = cookieName(token)
+      const raw = ctx.getCookie(name)
+      if (raw === undefined || used.has(name.slice(prefix.length))) return false
+      const entry = parse(sealer.open(raw, name))
+      return entry !== undefined && safeEqual(entry.token, token) && now - entry.created < ttl && entry.created <= now + 60_000
+    },
     take (ctx, token, now): TakeResult {
       const name = cookieName(token)
       const id = name.slice(prefix.length)

@@ -12,6 +12,8 @@ export interface SessionFlowStoreOptions extends FlowLimits {
 export interface SessionState<Credentials = unknown> {
   pending?: PendingFlow[]
   credentials?: Credentials
+  /** The credentials sealed (AES-256-GCM) when a `credentialsSecret` is set; then `credentials` is absent. */
+  sealed?: string
 }
 
 function validEntry (value: unknown): PendingFlow | undefined {
@@ -38,6 +40,7 @@ export function readSessionState (session: FlowSession, key: string, isCredentia
     if (pending.length > 0) state.pending = pending
   }
   if (isCredentials(raw.credentials)) state.credentials = raw.credentials
+  if (typeof raw.sealed === 'string' && raw.sealed.length <= 8192) state.sealed = raw.sealed
   return state
 }
 
@@ -56,6 +59,7 @@ export function createSessionFlowStore (options: SessionFlowStoreOptions, isCred
     const next: SessionState = {}
     if (pending.length > 0) next.pending = pending
     if (state?.credentials !== undefined) next.credentials = state.credentials
+    if (state?.sealed !== undefined) next.sealed = state.sealed
     session.set(key, next)
   }
   return {
@@ -70,6 +74,11 @@ export function createSessionFlowStore (options: SessionFlowStoreOptions, isCred
       const pending = live(state, entry.created)
       pending.push(entry)
       write(session, state, pending.slice(-max))
+    },
+    peek (ctx, token, now) {
+      const session = ctx.session
+      const state = session === undefined ? undefined : readSessionState(session, key, isCredentials)
+      return live(state, now).some((entry) => safeEqual(entry.token, token))
     },
     take (ctx, token, now): TakeResult {
       const session = ctx.session

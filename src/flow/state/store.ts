@@ -35,6 +35,12 @@ export interface FlowStore {
   put (ctx: FlowContext, entry: PendingFlow): void | Promise<void>
   /** Takes the flow of `token` back and deletes it. */
   take (ctx: FlowContext, token: string, now: number): TakeResult | Promise<TakeResult>
+  /**
+   * Optional: true when {@link FlowStore.take} would find a live flow for `token`, without
+   * taking it. The connect core then touches the session store before spending the flow, and
+   * only for callbacks that can complete (a forged callback costs no store write).
+   */
+  peek? (ctx: FlowContext, token: string, now: number): boolean | Promise<boolean>
 }
 
 /** Limits every store applies. */
