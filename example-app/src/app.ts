@@ -3,12 +3,11 @@ import fastifyFormbody from '@fastify/formbody'
 import fastifySession from '@fastify/session'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { Redis } from 'ioredis'
-import { ErrorCodes, fastifyOAuth1, type FastifyOAuth1Options, isOAuth1Error, type OAuth1Error } from '../../src/index.js'
+import { ErrorCodes, fastifyOAuth1, isOAuth1Error, OAuth1Error } from '../../src/index.js'
 import type { ResolvedConfig } from './config.js'
-import { loggerOptions } from './logging.js'
+import { loggerOptions, redactUrl } from './logging.js'
 import { errorPage, homePage, storeUnavailablePage, type HostMismatch, type ProfileResult } from './pages.js'
 import { isSessionStoreError, RedisSessionStore, type RedisLike } from './redis-session-store.js'
-import { createCredentialSealer, type CredentialSealer } from './sealed-credentials.js'
 
 /** What {@link buildApp} can be given besides the configuration (tests, `main.ts`). */
 export interface AppDependencies {
@@ -20,18 +19,6 @@ export interface AppDependencies {
   prettyLogs?: boolean | undefined
   /** The provider is the embedded demo provider (the home page explains it). */
   demo?: boolean | undefined
-}
-
-/** Session key of the sealed (AES-256-GCM) credentials; the plugin's own key holds no secret. */
-export const sealedCredentialsKey = 'oauth1:sealed'
-
-interface SessionAccess {
-  get (key: string): unknown
-  set (key: string, value: unknown): void
-}
-
-function sessionOf (request: FastifyRequest): SessionAccess {
-  return (request as unknown as { session: SessionAccess }).session
 }
 
 /** Codes of the flow routes that are the user's to retry: they land on the home page's notice. */
@@ -73,38 +60,6 @@ async function fetchProfile (request: FastifyRequest, url: string): Promise<Prof
   }
 }
 
-const pendingSeal = Symbol('sealed credentials')
-
-/**
- * Credentials at rest: the plugin's credential hooks keeping the user's credentials sealed
- * (AES-256-GCM) in the session under {@link sealedCredentialsKey}, so Redis never holds a token
- * secret in clear. The session is regenerated after `saveCredentials`, so `onConnect` puts the
- * sealed value in the new one.
- */
-function sealedCredentials (sealer: CredentialSealer): Pick<FastifyOAuth1Options, 'saveCredentials' | 'loadCredentials' | 'deleteCredentials' | 'onConnect'> {
-  return {
-    saveCredentials: async (request, credentials) => {
-      const sealedText = sealer.seal(credentials)
-      ;(request as unknown as Record<symbol, string>)[pendingSeal] = sealedText
-      sessionOf(request).set(sealedCredentialsKey, sealedText)
-    },
-    loadCredentials: async (request) => {
-      const stored = sessionOf(request).get(sealedCredentialsKey)
-      if (stored === undefined || stored === null) return undefined
-      const credentials = sealer.open(stored)
-      if (credentials === undefined) request.log.warn('stored credentials could not be opened (another key, or tampered with): treated as not connected')
-      return credentials
-    },
-    deleteCredentials: async (request) => {
-      sessionOf(request).set(sealedCredentialsKey, undefined)
-    },
-    onConnect: async (request) => {
-      const sealedText = (request as unknown as Record<symbol, string | undefined>)[pendingSeal]
-      if (sealedText !== undefined) sessionOf(request).set(sealedCredentialsKey, sealedText)
-    }
-  }
-}
-
 function withTimeout<T> (promise: Promise<T>, milliseconds: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_resolve, reject) => {
@@ -123,7 +78,6 @@ export async function buildApp (config: ResolvedConfig, deps: AppDependencies = 
     trustProxy: config.trustProxy
   })
   const provider = config.provider
-  const sealer = createCredentialSealer([config.sessionSecret])
 
   let redis = deps.redis
   if (redis === undefined && config.redisUrl !== undefined) {
@@ -168,7 +122,7 @@ export async function buildApp (config: ResolvedConfig, deps: AppDependencies = 
       reply.removeHeader('set-cookie')
       reply.header('retry-after', '30')
       if (wantsHtml(request)) return sendPage(reply, 503, storeUnavailablePage())
-      return reply.code(503).send({ error: error.code, message: 'The session store is unavailable; try again in a minute' })
+      return reply.code(503).send({ error: ErrorCodes.STORE_UNAVAILABLE, message: 'The session store is unavailable; try again in a minute' })
     }
     const route = request.routeOptions.url
     if ((route === startPath || route === callbackPath) && isRetryable(error) && !reply.sent) {
@@ -192,6 +146,28 @@ export async function buildApp (config: ResolvedConfig, deps: AppDependencies = 
     }
     return reply.code(status).send({ error: known ? (error.code ?? 'error') : 'internal_error', message })
   })
+
+  // Fastify's own 404 handler logs "Route GET:<url> not found" with the query in clear (a
+  // mistyped callback path would log the verifier): this one logs the URL redacted.
+  app.setNotFoundHandler((request, reply) => {
+    request.log.info({ url: redactUrl(request.url) }, 'route not found')
+    if (wantsHtml(request)) return sendPage(reply, 404, errorPage(404, 'There is no page at this address.'))
+    return reply.code(404).send({ error: 'not_found', message: 'No such route' })
+  })
+
+  // While the Redis client is not connected, no sign-in starts: a user sent to the provider now
+  // could not be signed in on the way back. (A flow started before the outage waits in its
+  // cookie; its callback answers 503 without spending the verifier, and completes after.)
+  const sessionRedis = redis
+  if (sessionRedis !== undefined) {
+    app.addHook('onRequest', async (request) => {
+      if (request.routeOptions.url !== startPath) return
+      const status = sessionRedis.status
+      if (status !== undefined && status !== 'ready') {
+        throw new OAuth1Error(ErrorCodes.STORE_UNAVAILABLE, 'The session store is unavailable; no sign-in can start')
+      }
+    })
+  }
 
   await app.register(fastifyFormbody)
   await app.register(fastifyCookie)
@@ -226,7 +202,9 @@ export async function buildApp (config: ResolvedConfig, deps: AppDependencies = 
     accessTokenUrl: provider.accessTokenUrl,
     callbackUrl: config.callbackUrl,
     failureRedirect: '/',
-    ...sealedCredentials(sealer)
+    // The connected user's credentials are sealed (AES-256-GCM) in the session, so Redis never
+    // holds a token secret in clear; again an HKDF label of its own over SESSION_SECRET.
+    credentialsSecret: config.sessionSecret
   })
 
   app.get('/', async (request, reply) => {
@@ -275,7 +253,7 @@ export async function buildApp (config: ResolvedConfig, deps: AppDependencies = 
       return { status: 'ok', sessionStore: 'redis' }
     } catch (error) {
       request.log.warn({ err: error }, 'health check: Redis does not answer')
-      return reply.code(503).send({ status: 'unavailable', sessionStore: 'redis', error: 'SESSION_STORE_UNAVAILABLE' })
+      return reply.code(503).send({ status: 'unavailable', sessionStore: 'redis', error: ErrorCodes.STORE_UNAVAILABLE })
     }
   })
 

@@ -82,7 +82,7 @@ const errorMessages: Record<string, (context: NoticeContext) => string> = {
   OAUTH1_FLOW_IN_PROGRESS: () => 'That sign-in is already being completed in another request (a double click or a reload). Reload this page in a moment.',
   OAUTH1_TOO_MANY_FLOWS: () => 'Too many sign-ins are in progress in this browser. Finish one, or try again in a few minutes.',
   OAUTH1_ABORTED: () => 'The sign-in was interrupted before the provider answered. Please try again.',
-  OAUTH1_STORE_UNAVAILABLE: () => 'This app could not reach its session store, so nothing was connected. A sign-in you had already approved is kept for a few minutes: reload its page once the app is back, or start again.',
+  OAUTH1_STORE_UNAVAILABLE: () => 'This app could not reach its session store, so nothing was connected. A sign-in you had already approved is kept for a few minutes: reload its page once the app is back.',
   OAUTH1_BUSY: () => 'Too many people are signing in right now. Please try again in a moment.'
 }
 

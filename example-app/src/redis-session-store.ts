@@ -1,5 +1,6 @@
 import type { Session } from 'fastify'
 import type { SessionStore } from '@fastify/session'
+import { ErrorCodes, isOAuth1Error, OAuth1Error } from '../../src/index.js'
 
 /** The part of an ioredis client the store uses (a `Redis` instance fits; tests pass a fake). */
 export interface RedisLike {
@@ -8,24 +9,25 @@ export interface RedisLike {
   del (key: string): Promise<number>
   /** For the health check (`PONG`). */
   ping?: () => Promise<string>
+  /** ioredis' connection state (`'ready'` when connected); the start route refuses while it is anything else. */
+  readonly status?: string
 }
 
 /**
- * The session store could not be read or written (Redis down or unreachable). The app answers
- * it with a coded 503 page; it never carries Redis' own message to the client.
+ * The session store could not be read or written (Redis down or unreachable): the library's
+ * `OAUTH1_STORE_UNAVAILABLE` (503). The app answers it with a coded 503 page; it never carries
+ * Redis' own message to the client.
  */
-export class SessionStoreError extends Error {
-  readonly code = 'SESSION_STORE_UNAVAILABLE'
-  readonly statusCode = 503
+export class SessionStoreError extends OAuth1Error {
   constructor (operation: 'read' | 'write' | 'delete', cause: unknown) {
-    super(`The session store could not ${operation === 'read' ? 'read' : operation === 'write' ? 'save' : 'delete'} a session`, { cause })
+    super(ErrorCodes.STORE_UNAVAILABLE, `The session store could not ${operation === 'read' ? 'read' : operation === 'write' ? 'save' : 'delete'} a session`, { cause })
     this.name = 'SessionStoreError'
   }
 }
 
-/** True when `error` is a {@link SessionStoreError} (also across copies of this module). */
-export function isSessionStoreError (error: unknown): error is SessionStoreError {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'SESSION_STORE_UNAVAILABLE'
+/** True for a store outage: a {@link SessionStoreError}, or the plugin's `OAUTH1_STORE_UNAVAILABLE` around its routes. */
+export function isSessionStoreError (error: unknown): error is OAuth1Error {
+  return isOAuth1Error(error, ErrorCodes.STORE_UNAVAILABLE)
 }
 
 /** Options of {@link RedisSessionStore}. */
