@@ -3,12 +3,15 @@
  *
  * This test runs its own `redis-server` on a free loopback port, without persistence, as a child
  * process; the example app runs as `npm start` does (a child process, the embedded demo
- * provider) with REDIS_URL pointing at it. A sign-in is started and approved at the provider,
- * then Redis is stopped: /healthz, the home page, the callback and /oauth/start must answer a
- * coded 503 (HTML page for a browser), never a raw 500 and never a redirect to the provider.
- * Redis is started again on the same port: the app recovers without a restart, the flow whose
- * session was lost with Redis ends on the friendly "session lost" notice, and a new flow
- * completes, with the credentials sealed in Redis (no token secret in clear).
+ * provider) with REDIS_URL pointing at it. One user is connected (a session in Redis); a new
+ * visitor's sign-in is started and approved at the provider (it waits in its flow cookie, no
+ * server session yet). Then Redis is stopped: /healthz, the connected user's pages, every
+ * /oauth/start and the visitor's callback answer a coded 503 (OAUTH1_STORE_UNAVAILABLE; an HTML
+ * page for a browser), never a raw 500 and never a redirect to the provider; the callback does
+ * not spend the verifier. Redis is started again on the same port: the app recovers without a
+ * restart, the visitor's same callback URL completes, the connected user (whose session died
+ * with a Redis without persistence) connects again, and Redis holds the credentials sealed
+ * (no token secret in clear).
  *
  * Needs `redis-server` on PATH: without it this test fails, it does not skip.
  */
@@ -145,61 +148,72 @@ t.test('Redis stopped mid-flow and started again: coded 503s, no redirect to the
   t.equal(health.status, 200, 'healthy with Redis up')
   t.same(JSON.parse(health.body), { status: 'ok', sessionStore: 'redis' })
 
+  const connected = new CookieJar()
+  const first = await send(`${origin}/oauth/start`, { jar: connected })
+  t.equal((await send(await approve(first.location as string), { jar: connected })).location, '/', 'a user connects')
+  t.ok(connected.cookies.has('sid'), 'with a session in Redis')
+
   // Mid-flow: started and approved at the provider, the callback not yet back.
   const jar = new CookieJar()
   const start = await send(`${origin}/oauth/start`, { jar })
   t.equal(start.status, 302, 'the flow starts')
   const callback = await approve(start.location as string)
-  t.ok(jar.cookies.has('sid'), 'a session cookie')
+  t.notOk(jar.cookies.has('sid'), 'no server session for a started flow (it waits in its cookie)')
 
   await redis.stop()
 
   const down = await send(`${origin}/healthz`, { accept: 'application/json' })
   t.equal(down.status, 503, `/healthz reports the store${down.status === 503 ? '' : output()}`)
-  t.same(JSON.parse(down.body), { status: 'unavailable', sessionStore: 'redis', error: 'SESSION_STORE_UNAVAILABLE' })
+  t.same(JSON.parse(down.body), { status: 'unavailable', sessionStore: 'redis', error: 'OAUTH1_STORE_UNAVAILABLE' })
 
   for (const [name, url, who] of [
-    ['home page', `${origin}/`, jar],
-    ['callback', callback, jar],
-    ['start, known session', `${origin}/oauth/start`, jar],
-    ['start, new visitor', `${origin}/oauth/start`, new CookieJar()]
+    ['home page, connected user', `${origin}/`, connected],
+    ['profile, connected user', `${origin}/me`, connected],
+    ['start, connected user', `${origin}/oauth/start`, connected],
+    ['start, new visitor', `${origin}/oauth/start`, new CookieJar()],
+    ['callback of the started flow', callback, jar]
   ] as const) {
+    const before = new Map(who.cookies)
     const answer = await send(url, { jar: who })
     t.equal(answer.status, 503, `${name}: 503${answer.status === 503 ? '' : `\n${answer.body.slice(0, 300)}${output()}`}`)
     t.equal(answer.location, undefined, `${name}: no redirect`)
     t.match(answer.contentType, /^text\/html/, `${name}: an HTML page`)
-    t.match(answer.body, 'SESSION_STORE_UNAVAILABLE', `${name}: the code`)
+    t.match(answer.body, 'OAUTH1_STORE_UNAVAILABLE', `${name}: the code`)
     t.match(answer.body, 'cannot reach its session store', `${name}: a clear sentence`)
     t.notMatch(answer.body, /max retries|ECONNREFUSED/i, `${name}: not Redis' message`)
+    t.same(who.cookies, before, `${name}: no cookie changed`)
   }
   const api = await send(`${origin}/oauth/start`, { accept: 'application/json' })
   t.equal(api.status, 503)
-  t.equal(JSON.parse(api.body).error, 'SESSION_STORE_UNAVAILABLE', 'JSON clients get the code')
+  t.equal(JSON.parse(api.body).error, 'OAUTH1_STORE_UNAVAILABLE', 'JSON clients get the code')
 
   redis = await startRedis(redisPort)
   await waitFor('the app reconnects to Redis', async () => (await send(`${origin}/healthz`, { accept: 'application/json' })).status === 200, 15_000)
   t.pass('/healthz is 200 again, without restarting the app')
 
-  const lost = await send(callback, { jar })
-  t.equal(lost.location, '/?oauth1_error=OAUTH1_NO_SESSION', 'the session died with Redis (no persistence): the friendly notice')
-  const notice = await send(`${origin}${lost.location ?? '/'}`, { jar })
-  t.equal(notice.status, 200)
-  t.match(notice.body, 'Your session was lost')
+  const resumed = await send(callback, { jar })
+  t.equal(resumed.location, '/', `the flow approved before the outage completes with the same callback URL${resumed.location === '/' ? '' : output()}`)
+  t.match((await send(`${origin}/`, { jar })).body, 'Dana Demo', 'connected, the profile read with the credentials from Redis')
 
-  const again = await send(`${origin}/oauth/start`, { jar })
+  const lost = await send(`${origin}/`, { jar: connected })
+  t.equal(lost.status, 200)
+  t.match(lost.body, 'Not connected', 'the connected user\'s session died with Redis (no persistence)')
+  const again = await send(`${origin}/oauth/start`, { jar: connected })
   t.equal(again.status, 302, 'a new flow starts')
-  const back = await send(await approve(again.location as string), { jar })
+  const back = await send(await approve(again.location as string), { jar: connected })
   t.equal(back.location, '/', `and completes${back.location === '/' ? '' : output()}`)
-  const home = await send(`${origin}/`, { jar })
+  const home = await send(`${origin}/`, { jar: connected })
   t.match(home.body, 'Connected')
-  t.match(home.body, 'Dana Demo', 'the profile, read with the credentials from Redis')
+  t.match(home.body, 'Dana Demo')
 
   const client = new Redis({ host: '127.0.0.1', port: redisPort, lazyConnect: true, maxRetriesPerRequest: 1 })
   t.teardown(() => client.disconnect())
   await client.connect()
   const keys = await client.keys('sess:*')
-  t.equal(keys.length, 1, 'one session in Redis')
-  const stored = await client.get(keys[0] as string) ?? ''
-  t.match(stored, /"oauth1:sealed":"v1\./, 'the credentials are sealed')
-  t.notMatch(stored, /tokenSecret|oauth_token_secret|demo_user/, 'no credential in clear')
+  t.equal(keys.length, 2, 'two sessions in Redis, one per connected browser')
+  for (const key of keys) {
+    const stored = await client.get(key) ?? ''
+    t.match(stored, /"oauth1:oauth1":\{"sealed":"[\w-]+"\}/, 'the credentials are sealed')
+    t.notMatch(stored, /tokenSecret|oauth_token_secret|demo_user/, 'no credential in clear')
+  }
 })
