@@ -79,6 +79,13 @@ export function typeChecks (app: FastifyInstance): void {
   app.register(fastifyOAuth1, { ...options, name: 'gamma', flowState: ownStore })
   // @ts-expect-error flowSecret is a string or a list of strings
   app.register(fastifyOAuth1, { ...options, flowSecret: 42 })
+  app.register(fastifyOAuth1, { ...options, name: 'delta', credentialsSecret: ['a-credentials-secret-of-32-chars-new', 'a-credentials-secret-of-32-chars-old'], maxConcurrentStarts: 10 })
+  // @ts-expect-error credentialsSecret is a string or a list of strings
+  app.register(fastifyOAuth1, { ...options, credentialsSecret: 42 })
+  // @ts-expect-error maxConcurrentStarts is a number
+  app.register(fastifyOAuth1, { ...options, maxConcurrentStarts: '10' })
+  const peekType = (store: FlowStore, ctx: FlowContext): unknown => store.peek?.(ctx, 'token', Date.now())
+  use(peekType)
   // @ts-expect-error flowState is 'cookie', 'session' or a store
   app.register(fastifyOAuth1, { ...options, flowState: 'redis' })
   // @ts-expect-error callbackUrl functions return a string
