@@ -265,9 +265,9 @@ function checkPluginOptions (options: FastifyOAuth1Options): URL | undefined {
   return callback
 }
 
-/** Errors of the start route a user can retry (a busy or unreachable provider, too many flows). */
+/** Errors of the start route a user can retry (a busy or unreachable provider, too many flows, too many starts at once). */
 function retryableStart (error: OAuth1Error): boolean {
-  return error.statusCode < 500 || error.code === ErrorCodes.TIMEOUT || error.code === ErrorCodes.NETWORK ||
+  return error.statusCode < 500 || error.code === ErrorCodes.TIMEOUT || error.code === ErrorCodes.NETWORK || error.code === ErrorCodes.BUSY ||
     (error.code === ErrorCodes.PROVIDER_ERROR && (error.status ?? 0) >= 500)
 }
 
@@ -416,6 +416,8 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
   // (before the handler) and saves in onSend (after it). Such a failure on these routes is an
   // OAUTH1_STORE_UNAVAILABLE (503) for the app's error handler, without the redirect or the
   // cookies that were being prepared, and with the session dropped so nothing tries to save again.
+  // Recognised by where it happened: a non-coded 5xx (or status-less) error while the session is
+  // not loaded, or after the handler finished (onSend); other hooks' errors with a status pass as they are.
   const handled = Symbol('oauth1 handler done')
   const storeErrors = (error: Error & { statusCode?: number }, request: FastifyRequest): Error => {
     let coded: Error = error
