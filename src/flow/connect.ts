@@ -142,9 +142,10 @@ function hostnameOfHeader (host: string): string {
  * store written) *before* the flow is taken and the verifier spent, and only for a callback
  * that can complete (`store.peek`). A store that fails then answers `OAUTH1_STORE_UNAVAILABLE`
  * (503) with the flow left untouched: the same callback URL completes once the store is back
- * (within the flow's TTL). The credentials are saved explicitly (`session.save()`) before the
- * callback answers, so a store that fails in between is a 503 too, never a redirect as if
- * connected; that flow is spent (the provider took the verifier) and the user starts again.
+ * (within the flow's TTL). The session plugin saves the credentials when the answer is sent;
+ * the adapter turns a failure there into a 503 too, never a redirect as if connected (the Fastify
+ * plugin does, in its routes' error handler); that flow is spent (the provider took the
+ * verifier) and the user starts again.
  */
 export function createConnect<C extends FlowContext = FlowContext> (options: ConnectOptions<C>): Connect<C> {
   const { flow, store, limits, sessionKey, toCredentials, saveCredentials } = options
@@ -259,13 +260,6 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
         else state.sealed = sealer.seal(JSON.stringify(credentials), sessionKey)
       }
       session.set(sessionKey, state)
-      if (typeof session.save === 'function') {
-        try {
-          await session.save()
-        } catch (error) {
-          throw storeUnavailable(error, 'The session store failed while saving the sign-in; nothing was connected: start again')
-        }
-      }
     }
     return { credentials, returnTo: taken.entry.returnTo }
   }

@@ -20,8 +20,6 @@ export interface FlowSession {
   regenerate? (keep?: string[]): unknown
   /** `@fastify/secure-session`: the session's data as an object. */
   data? (): unknown
-  /** `@fastify/session`: writes the session to its store now (a promise); absent for cookie sessions. */
-  save? (): unknown
 }
 
 /**

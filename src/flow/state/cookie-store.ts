@@ -62,6 +62,15 @@ export function createCookieFlowStore (options: CookieFlowStoreOptions): CookieF
   const { prefix, callbackPath, ttl, max } = options
   const indexName = `${prefix}flows`
   const used = new Map<string, number>()
+  // What `peek` opened for a request, so the `take` that follows does not decrypt it again.
+  const peeked = new WeakMap<FlowContext, { raw: string, entry: PendingFlow | undefined }>()
+  const openCookie = (ctx: FlowContext, raw: string, name: string): PendingFlow | undefined => {
+    const seen = peeked.get(ctx)
+    if (seen !== undefined && seen.raw === raw) return seen.entry
+    const entry = parse(sealer.open(raw, name))
+    peeked.set(ctx, { raw, entry })
+    return entry
+  }
   const cookieName = (token: string): string => prefix + idOf(token)
   const isSecure = (ctx: FlowContext): boolean => options.secure === 'auto' ? ctx.protocol === 'https' : options.secure
   const attributes = (ctx: FlowContext, path: string, maxAge: number): FlowCookieOptions =>
@@ -117,7 +126,7 @@ export function createCookieFlowStore (options: CookieFlowStoreOptions): CookieF
       const name = cookieName(token)
       const raw = ctx.getCookie(name)
       if (raw === undefined || used.has(name.slice(prefix.length))) return false
-      const entry = parse(sealer.open(raw, name))
+      const entry = openCookie(ctx, raw, name)
       return entry !== undefined && safeEqual(entry.token, token) && now - entry.created < ttl && entry.created <= now + 60_000
     },
     take (ctx, token, now): TakeResult {
@@ -131,7 +140,8 @@ export function createCookieFlowStore (options: CookieFlowStoreOptions): CookieF
         const known = index.length > 0 || [...ctx.cookieNames()].some((each) => each.startsWith(prefix))
         return { status: known ? 'unknown' : 'none' }
       }
-      const entry = parse(sealer.open(raw, name))
+      const entry = openCookie(ctx, raw, name)
+      peeked.delete(ctx)
       if (entry === undefined || !safeEqual(entry.token, token)) return { status: 'unknown' }
       if (used.has(id)) return { status: 'unknown' }
       forget(now)
