@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import type { ClientResponse, OAuth1Client, RequestOptions } from '../http/client.js'
 import { ErrorCodes, OAuth1Error, invalidOption } from '../errors.js'
 import { rejectUnknownOptions } from '../options.js'
 import { createFlow, type Flow, flowOptionKeys, type FlowOptions } from '../flow/flow.js'
@@ -10,9 +9,11 @@ import { createCookieFlowStore } from '../flow/state/cookie-store.js'
 import { createSessionFlowStore, type SessionState } from '../flow/state/session-store.js'
 import type { FlowStore } from '../flow/state/store.js'
 import { isCredentials } from '../flow/connect.js'
+import { createRequestClient, type OAuth1RequestClient } from '../flow/request-client.js'
 import { type PresetFields, presetFacts, userOf } from '../presets/presets.js'
 
 export type { OAuth1Credentials } from '../flow/connect.js'
+export type { OAuth1RequestClient } from '../flow/request-client.js'
 
 /** Where started flows wait for their callback: see the README's "Flow state". */
 export type FlowStateOption = 'cookie' | 'session' | FlowStore
@@ -79,25 +80,6 @@ export interface FastifyOAuth1Options extends Omit<FlowOptions, 'authorizeParams
    * from it to replace them.
    */
   onFailure?: ((request: FastifyRequest, reply: FastifyReply, error: OAuth1Error) => Promise<void> | void) | undefined
-}
-
-/** The signed client of the current user, decorated on each request. */
-export interface OAuth1RequestClient {
-  /** True when the user has connected an account. */
-  isConnected (): Promise<boolean>
-  /** The user's credentials, or `undefined`. */
-  getCredentials (): Promise<OAuth1Credentials | undefined>
-  /** A client signing as this user. @throws {OAuth1Error} `OAUTH1_NOT_CONNECTED` (401). */
-  client (): Promise<OAuth1Client>
-  /** Signed request as this user. @throws {OAuth1Error} `OAUTH1_NOT_CONNECTED` (401). */
-  request (url: string | URL, options?: RequestOptions): Promise<ClientResponse>
-  get (url: string | URL, options?: Omit<RequestOptions, 'method'>): Promise<ClientResponse>
-  post (url: string | URL, options?: Omit<RequestOptions, 'method'>): Promise<ClientResponse>
-  put (url: string | URL, options?: Omit<RequestOptions, 'method'>): Promise<ClientResponse>
-  patch (url: string | URL, options?: Omit<RequestOptions, 'method'>): Promise<ClientResponse>
-  delete (url: string | URL, options?: Omit<RequestOptions, 'method'>): Promise<ClientResponse>
-  /** Drops the user's credentials. */
-  disconnect (): Promise<void>
 }
 
 /** Options of {@link OAuth1Instance.begin}: a return path, per-start authorize parameters, a callback URL. */
@@ -336,36 +318,8 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
   fastify.decorate(name, instance)
 
   const cache = Symbol(`oauth1:${name}:client`)
-  const makeRequestClient = (request: FastifyRequest): OAuth1RequestClient => {
-    let loaded: Promise<OAuth1Credentials | undefined> | undefined
-    const ctx = contextOf(request, undefined as unknown as FastifyReply, sessionName)
-    const getCredentials = (): Promise<OAuth1Credentials | undefined> => {
-      loaded ??= connect.loadCredentials(ctx)
-      return loaded
-    }
-    const client = async (): Promise<OAuth1Client> => {
-      const credentials = await getCredentials()
-      if (credentials === undefined) throw new OAuth1Error(ErrorCodes.NOT_CONNECTED, `No ${name} account is connected for this user`)
-      return flow.clientFor(credentials)
-    }
-    const verb = (method: string) => async (url: string | URL, requestOptions: Omit<RequestOptions, 'method'> = {}) =>
-      (await client()).request(url, { ...requestOptions, method })
-    return {
-      getCredentials,
-      client,
-      isConnected: async () => (await getCredentials()) !== undefined,
-      request: async (url, requestOptions) => (await client()).request(url, requestOptions),
-      get: verb('GET'),
-      post: verb('POST'),
-      put: verb('PUT'),
-      patch: verb('PATCH'),
-      delete: verb('DELETE'),
-      async disconnect () {
-        loaded = Promise.resolve(undefined)
-        await connect.deleteCredentials(ctx)
-      }
-    }
-  }
+  const makeRequestClient = (request: FastifyRequest): OAuth1RequestClient =>
+    createRequestClient({ connect, flow, ctx: contextOf(request, undefined as unknown as FastifyReply, sessionName), name })
   fastify.decorateRequest(name, {
     getter (this: FastifyRequest) {
       const holder = this as unknown as Record<symbol, OAuth1RequestClient | undefined>
