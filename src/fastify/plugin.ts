@@ -80,6 +80,13 @@ export interface FastifyOAuth1Options extends Omit<FlowOptions, 'authorizeParams
    * from it to replace them.
    */
   onFailure?: ((request: FastifyRequest, reply: FastifyReply, error: OAuth1Error) => Promise<void> | void) | undefined
+  /**
+   * Called when the provider refuses the user's token on a `request[name]` call (`token_expired`
+   * that could not be renewed, `token_revoked`, `token_rejected`, X's code 89), before the call
+   * rejects with that `OAUTH1_TOKEN_INVALID` (401): drop the credentials
+   * (`request[name].disconnect()`) and ask the user to connect again.
+   */
+  onTokenInvalid?: ((request: FastifyRequest, error: OAuth1Error) => Promise<void> | void) | undefined
 }
 
 /** Options of {@link OAuth1Instance.begin}: a return path, per-start authorize parameters, a callback URL. */
@@ -135,7 +142,7 @@ declare module 'fastify' {
 const pluginKeys = [
   'name', 'callbackUrl', 'authorizeParams', 'flowState', 'flowSecret', 'startPath', 'callbackPath', 'successRedirect',
   'failureRedirect', 'returnToParam', 'pendingTtl', 'maxPending', 'saveCredentials', 'loadCredentials',
-  'deleteCredentials', 'onConnect', 'onFailure'
+  'deleteCredentials', 'onConnect', 'onFailure', 'onTokenInvalid'
 ] as const satisfies ReadonlyArray<keyof FastifyOAuth1Options>
 type UnlistedKey = Exclude<keyof FastifyOAuth1Options, typeof pluginKeys[number] | keyof FlowOptions | keyof PresetFields>
 // Fails to compile when an option is added to the interface but not to the list above.
@@ -218,7 +225,7 @@ function checkPluginOptions (options: FastifyOAuth1Options): URL | undefined {
     checkPositive('maxPending', options.maxPending)
     if (!Number.isInteger(options.maxPending)) invalidOption('maxPending', 'a whole number')
   }
-  for (const hook of ['saveCredentials', 'loadCredentials', 'deleteCredentials', 'onConnect', 'onFailure'] as const) {
+  for (const hook of ['saveCredentials', 'loadCredentials', 'deleteCredentials', 'onConnect', 'onFailure', 'onTokenInvalid'] as const) {
     if (options[hook] !== undefined && typeof options[hook] !== 'function') invalidOption(hook, 'an async function')
   }
   if (options.saveCredentials !== undefined && options.loadCredentials === undefined) {
@@ -249,7 +256,7 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
   const failureRedirect = options.failureRedirect
   const returnToParam = options.returnToParam ?? 'returnTo'
   const limits = { ttl: options.pendingTtl ?? 10 * 60_000, max: options.maxPending ?? 5 }
-  const { saveCredentials, loadCredentials, deleteCredentials, onConnect, onFailure } = options
+  const { saveCredentials, loadCredentials, deleteCredentials, onConnect, onFailure, onTokenInvalid } = options
   if (fastify.hasDecorator(name) || fastify.hasRequestDecorator(name)) {
     invalidOption('name', `a name not decorated yet ("${name}" is taken; register each provider with its own name)`)
   }
@@ -319,7 +326,13 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
 
   const cache = Symbol(`oauth1:${name}:client`)
   const makeRequestClient = (request: FastifyRequest): OAuth1RequestClient =>
-    createRequestClient({ connect, flow, ctx: contextOf(request, undefined as unknown as FastifyReply, sessionName), name })
+    createRequestClient({
+      connect,
+      flow,
+      ctx: contextOf(request, undefined as unknown as FastifyReply, sessionName),
+      name,
+      onTokenInvalid: onTokenInvalid === undefined ? undefined : (ctx, error) => onTokenInvalid(ctx.request, error)
+    })
   fastify.decorateRequest(name, {
     getter (this: FastifyRequest) {
       const holder = this as unknown as Record<symbol, OAuth1RequestClient | undefined>

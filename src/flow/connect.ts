@@ -17,6 +17,12 @@ export interface OAuth1Credentials {
   connectedAt: number
   /** Who connected, read from `extra` with the provider preset's field names (default `user_id`, `screen_name`). */
   user?: { id?: string, name?: string }
+  /** Milliseconds since the epoch when the token stops working, when the provider said (see `tokenLifetime`). */
+  expiresAt?: number
+  /** Milliseconds since the epoch after which the session handle cannot renew the token. */
+  authorizationExpiresAt?: number
+  /** `oauth_session_handle` (OAuth Session 1.0): the request client renews an expired token with it. */
+  sessionHandle?: string
 }
 
 /** Options of {@link createConnect}; `C` is the adapter's request context. */
@@ -69,6 +75,16 @@ export interface Connect<C extends FlowContext = FlowContext> {
   loadCredentials (ctx: C): Promise<OAuth1Credentials | undefined>
   /** Forgets the current user's credentials. */
   deleteCredentials (ctx: C): Promise<void>
+  /** Replaces the current user's credentials where they live (`saveCredentials`, or the session): renewed tokens. */
+  storeCredentials (ctx: C, credentials: OAuth1Credentials): Promise<void>
+}
+
+/** Copies the token's lifetime (`expiresAt`, `sessionHandle`, ...) from an access-token answer onto credentials. */
+export function withLifetime (credentials: OAuth1Credentials, access: AccessToken): OAuth1Credentials {
+  if (access.expiresAt !== undefined) credentials.expiresAt = access.expiresAt
+  if (access.authorizationExpiresAt !== undefined) credentials.authorizationExpiresAt = access.authorizationExpiresAt
+  if (access.sessionHandle !== undefined) credentials.sessionHandle = access.sessionHandle
+  return credentials
 }
 
 /** First string of a query value (`?a=1&a=2` gives `'1'`). */
@@ -164,7 +180,7 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
       throw new OAuth1Error(ErrorCodes.MISSING_VERIFIER, 'The callback carried no oauth_verifier')
     }
     const access = await flow.getAccessToken({ token: taken.entry.token, tokenSecret: taken.entry.secret }, verifier, { signal: ctx.signal })
-    const credentials = toCredentials(access, Date.now())
+    const credentials = withLifetime(toCredentials(access, Date.now()), access)
     if (saveCredentials !== undefined) await saveCredentials(ctx, credentials)
     const session = ctx.session
     if (session !== undefined) {
@@ -199,6 +215,17 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
     async loadCredentials (ctx) {
       if (options.loadCredentials !== undefined) return (await options.loadCredentials(ctx)) ?? undefined
       return sessionState(ctx.session)?.credentials as OAuth1Credentials | undefined
+    },
+    async storeCredentials (ctx, credentials) {
+      if (saveCredentials !== undefined) {
+        await saveCredentials(ctx, credentials)
+        return
+      }
+      const session = ctx.session
+      if (session === undefined) return
+      const state = sessionState(session) ?? {}
+      state.credentials = credentials
+      session.set(sessionKey, state)
     },
     async deleteCredentials (ctx) {
       const session = ctx.session
