@@ -701,7 +701,11 @@ function dispatchOptions (core: ClientCore, call: Call): { dispatch: Dispatcher.
     const result = opaque === undefined
       ? core.signer.sign({ method: call.method, url, headers: call.headers, body: call.body as string | Uint8Array | undefined }, call.signOptions)
       : core.signer.sign({ method: call.method, url, headers: opaque.body === undefined ? call.headers : { ...call.headers, 'content-type': 'application/x-www-form-urlencoded' }, body: opaque.body }, call.signOptions)
-    if (opaque?.body !== undefined) delete result.headers['content-type']
+    if (opaque?.body !== undefined) {
+      const sentType = findHeader(call.headers, 'content-type')
+      if (sentType === undefined) delete result.headers['content-type']
+      else result.headers['content-type'] = String(sentType)
+    }
     dispatch.headers = result.headers
     if (opaque === undefined) dispatch.body = result.body ?? null
     if (core.signer.placement === 'query') dispatch.path = pathOf(result.url)
@@ -824,6 +828,17 @@ async function sendStreamed (core: ClientCore, call: Call): Promise<StreamedResp
 async function send (core: ClientCore, input: string | URL, options: RequestOptions, credentials: { token: string, tokenSecret: string } | undefined, methodName: string | undefined): Promise<ClientResponse | StreamedResponse> {
   const prepared = prepareCall(core, input, options, credentials, methodName)
   const call: Call = Object.assign(prepared, { deadline: new Deadline(prepared.timeout, prepared.url, options.signal) })
+  try {
+    if (call.body instanceof FormData) {
+      // Encoded once, by the platform (boundary, file names, types), so a retry or redirect resends the same bytes.
+      const encoded = new Response(call.body)
+      call.headers['content-type'] = encoded.headers.get('content-type') as string
+      call.body = new Uint8Array(await encoded.arrayBuffer())
+    }
+  } catch (error) {
+    call.deadline.clear()
+    throw error
+  }
   if (options.stream === true) return sendStreamed(core, call)
   try {
     for (;;) {
