@@ -9,6 +9,11 @@ import { fastifyOAuth1, type FastifyOAuth1Options, type OAuth1Credentials } from
 import { consumer, type SessionProvider, startSessionProvider } from './helpers/session-provider.js'
 import { expectSigned } from './helpers/signature-check.js'
 import { flowSecret } from './helpers/build-app.js'
+import { createConnect, isCredentials } from '../src/flow/connect.js'
+import { createFlow } from '../src/flow/flow.js'
+import { createRequestClient } from '../src/flow/request-client.js'
+import type { FlowContext, FlowSession } from '../src/flow/state/context.js'
+import { createSessionFlowStore } from '../src/flow/state/session-store.js'
 
 interface Harness {
   app: FastifyInstance
@@ -164,4 +169,43 @@ t.test('onTokenInvalid must be a function', async (t) => {
     onTokenInvalid: 'drop' as unknown as (request: FastifyRequest, error: OAuth1Error) => void
   })
   await t.rejects(async () => { await app.ready() }, { code: ErrorCodes.INVALID_OPTION, message: /onTokenInvalid/ })
+})
+
+t.test('without credential hooks, the renewed credentials replace the old ones in the session', async (t) => {
+  const provider = await startSessionProvider()
+  t.teardown(() => provider.close())
+  const flow = createFlow({
+    ...consumer,
+    requestTokenUrl: `${provider.origin}/oauth/request_token`,
+    authorizeUrl: `${provider.origin}/oauth/authorize`,
+    accessTokenUrl: `${provider.origin}/oauth/access_token`
+  })
+  t.teardown(() => flow.close())
+  const values = new Map<string, unknown>()
+  const session: FlowSession = { get: (key) => values.get(key), set: (key, value) => { values.set(key, value) } }
+  const ctx: FlowContext = {
+    getCookie: () => undefined,
+    cookieNames: () => [],
+    setCookie: () => {},
+    clearCookie: () => {},
+    session,
+    host: 'localhost',
+    protocol: 'http'
+  }
+  const connect = createConnect({
+    flow,
+    store: createSessionFlowStore({ key: 'oauth1:oauth1', ttl: 60_000, max: 5 }, isCredentials),
+    limits: { ttl: 60_000, max: 5 },
+    sessionKey: 'oauth1:oauth1',
+    callbackUrl: 'http://localhost/oauth/callback',
+    toCredentials: (access, now) => ({ token: access.token, tokenSecret: access.tokenSecret, extra: access.extra, connectedAt: now })
+  })
+  values.set('oauth1:oauth1', { credentials: credentialsOf(provider.issue('at-s')) })
+  provider.tokens.get('at-s')!.state = 'expired'
+  const user = createRequestClient({ connect, flow, ctx, name: 'oauth1' })
+  t.same((await user.get(`${provider.origin}/api/me`)).json(), { token: 'renewed-1' })
+  const stored = (values.get('oauth1:oauth1') as { credentials: OAuth1Credentials }).credentials
+  t.match(stored, { token: 'renewed-1', sessionHandle: 'handle-of-at-s', user: { name: 'ada' } }, 'in the session')
+  const next = createRequestClient({ connect, flow, ctx, name: 'oauth1' })
+  t.equal((await next.getCredentials())?.token, 'renewed-1', 'the next request loads the renewed token')
 })
