@@ -2,6 +2,10 @@
 // against a local provider with token lifecycles (test/helpers/session-provider.ts):
 // disconnect({ revoke }), OAUTH1_TOKEN_INVALID with onTokenInvalid, one automatic renewal.
 import fastifyCookie from '@fastify/cookie'
+import express from 'express'
+import { once } from 'node:events'
+import type { AddressInfo } from 'node:net'
+import { expressOAuth1 } from '../src/express/index.js'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import t, { type Test } from 'tap'
 import { ErrorCodes, type OAuth1Error } from '../src/errors.js'
@@ -208,4 +212,54 @@ t.test('without credential hooks, the renewed credentials replace the old ones i
   t.match(stored, { token: 'renewed-1', sessionHandle: 'handle-of-at-s', user: { name: 'ada' } }, 'in the session')
   const next = createRequestClient({ connect, flow, ctx, name: 'oauth1' })
   t.equal((await next.getCredentials())?.token, 'renewed-1', 'the next request loads the renewed token')
+})
+
+t.test('Express: the same request client, onTokenInvalid called with Express\'s req; renewal and revoke', async (t) => {
+  const provider = await startSessionProvider()
+  t.teardown(() => provider.close())
+  const store = new Map<string, OAuth1Credentials>()
+  const invalid: string[] = []
+  const userOf = (req: express.Request): string => String(req.headers['x-user'])
+  const oauth1 = expressOAuth1({
+    ...consumer,
+    requestTokenUrl: `${provider.origin}/oauth/request_token`,
+    authorizeUrl: `${provider.origin}/oauth/authorize`,
+    accessTokenUrl: `${provider.origin}/oauth/access_token`,
+    revokeUrl: `${provider.origin}/1.1/oauth/invalidate_token`,
+    callbackUrl: 'http://localhost/oauth/callback',
+    flowSecret,
+    saveCredentials: async (req, credentials) => { store.set(userOf(req), credentials) },
+    loadCredentials: async (req) => store.get(userOf(req)),
+    deleteCredentials: async (req) => { store.delete(userOf(req)) },
+    onTokenInvalid: async (req, error) => { invalid.push(`${userOf(req)}:${error.code}`) }
+  })
+  const app = express()
+  app.use(oauth1)
+  app.get('/me', (req, res, next) => { req.oauth1.get(`${provider.origin}/api/me`).then((response) => { res.json(response.json()) }, next) })
+  app.post('/disconnect', (req, res, next) => { req.oauth1.disconnect({ revoke: true }).then((result) => { res.json({ revoked: result.revoked }) }, next) })
+  const errors: express.ErrorRequestHandler = (error: { statusCode?: number, code?: string }, _req, res, _next) => { res.status(error.statusCode ?? 500).json({ code: error.code }) }
+  app.use(errors)
+  const server = app.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  t.teardown(async () => {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+    await oauth1.close()
+  })
+  const call = async (method: string, path: string, user: string): Promise<{ status: number, body: unknown }> => {
+    const response = await fetch(`${origin}${path}`, { method, headers: { 'x-user': user } })
+    return { status: response.status, body: await response.json() }
+  }
+  store.set('u1', credentialsOf(provider.issue('at-1')))
+  provider.tokens.get('at-1')!.state = 'expired'
+  t.same(await call('GET', '/me', 'u1'), { status: 200, body: { token: 'renewed-1' } }, 'renewed and retried')
+  t.equal(store.get('u1')?.token, 'renewed-1', 'saved through saveCredentials')
+  provider.tokens.get('renewed-1')!.state = 'revoked'
+  t.same(await call('GET', '/me', 'u1'), { status: 401, body: { code: ErrorCodes.TOKEN_INVALID } })
+  t.same(invalid, [`u1:${ErrorCodes.TOKEN_INVALID}`])
+  store.set('u2', credentialsOf(provider.issue('at-2')))
+  t.same(await call('POST', '/disconnect', 'u2'), { status: 200, body: { revoked: true } })
+  t.equal(provider.tokens.get('at-2')?.state, 'revoked')
+  t.notOk(store.has('u2'))
 })
