@@ -169,3 +169,13 @@ t.test('stream: true keeps the call deadline and the caller\'s signal on the bod
   setTimeout(() => controller.abort(new Error('user went away')), 50)
   await t.rejects(drain(aborted.body), { code: ErrorCodes.ABORTED }, 'the caller\'s signal ends the read')
 })
+
+t.test('stream: true with a signal already aborted rejects at once, nothing sent', async (t) => {
+  const server = await startServer(okJson)
+  t.teardown(() => server.close())
+  const client = createClient({ ...consumer, origins: [server.origin] })
+  const controller = new AbortController()
+  controller.abort(new Error('gone'))
+  await t.rejects(client.get(`${server.origin}/file`, { stream: true, signal: controller.signal }), { code: ErrorCodes.ABORTED })
+  t.equal(server.requests.length, 0)
+})

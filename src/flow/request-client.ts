@@ -144,9 +144,9 @@ export function createRequestClient<C extends FlowContext> ({ connect, flow, ctx
     patch: verb('PATCH'),
     delete: verb('DELETE'),
     async disconnect (options = {}) {
-      const credentials = options.revoke === true ? await getCredentials() : undefined
       const result: DisconnectResult = { revoked: false }
       try {
+        const credentials = options.revoke === true ? await getCredentials() : undefined
         if (credentials !== undefined) {
           if (!flow.canRevoke) {
             result.error = new OAuth1Error(ErrorCodes.INVALID_REQUEST, `The ${name} provider has no revokeUrl: the token was forgotten here but not revoked there`)

@@ -808,8 +808,14 @@ function correctClock (core: ClientCore, call: Call, outcome: Answer): boolean {
  * deadline and the caller's signal keep running until the body ends, and then destroy it.
  */
 async function sendStreamed (core: ClientCore, call: Call): Promise<StreamedResponse> {
-  const { dispatch } = dispatchOptions(core, call)
-  if (call.deadline.reason !== undefined) throw call.deadline.reason
+  let dispatch: Dispatcher.DispatchOptions
+  try {
+    dispatch = dispatchOptions(core, call).dispatch
+    if (call.deadline.reason !== undefined) throw call.deadline.reason
+  } catch (error) {
+    call.deadline.clear()
+    throw error
+  }
   const controller = new AbortController()
   call.deadline.active = { fail: (reason) => { controller.abort(reason) } }
   let data: Dispatcher.ResponseData
