@@ -133,6 +133,30 @@ export interface ProviderProblem {
   body?: string
 }
 
+/** Where our signature base string and the provider's part ways (see `diagnoseSignature`). */
+export interface BaseStringDifference {
+  /** Index of the first character that differs (the shorter length when one is a prefix of the other). */
+  index: number
+  /** The part that differs: the method, the base string URI, or the normalized parameters (RFC 5849 §3.4.1.1). */
+  part: 'method' | 'uri' | 'parameters'
+  /** For `parameters`: the first parameter name whose pair differs, decoded. */
+  parameter?: string
+  /** Up to 40 characters of each string around the difference. */
+  ours: string
+  theirs: string
+}
+
+/**
+ * What we know about a refused signature: the base string we signed (it holds no secret: RFC 5849
+ * §3.4.1 builds it from the request alone; `oauth_verifier`'s value is masked) and, when the
+ * provider sent its own (Flickr's `debug_sbs`), that one and the first difference.
+ */
+export interface SignatureDiagnosis {
+  baseString: string
+  providerBaseString?: string
+  difference?: BaseStringDifference
+}
+
 const brand = Symbol.for('fastify-oauth1.error')
 
 /** Options for {@link OAuth1Error}. */
@@ -141,6 +165,8 @@ export interface OAuth1ErrorOptions extends ProviderProblem {
   statusCode?: number
   /** The underlying error. */
   cause?: unknown
+  /** For a refused signature (`signature_invalid`): our base string, the provider's, their first difference. */
+  diagnosis?: SignatureDiagnosis | undefined
 }
 
 const defaultStatus: Record<ErrorCode, number> = {
@@ -179,6 +205,8 @@ export class OAuth1Error extends Error {
   declare readonly advice?: string
   declare readonly details?: Record<string, string>
   declare readonly body?: string
+  /** Set when the provider refused the signature: see {@link SignatureDiagnosis}. */
+  declare readonly diagnosis?: SignatureDiagnosis
 
   constructor (code: ErrorCode, message: string, options: OAuth1ErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
@@ -190,6 +218,7 @@ export class OAuth1Error extends Error {
     if (options.advice !== undefined) this.advice = options.advice
     if (options.details !== undefined) this.details = options.details
     if (options.body !== undefined) this.body = options.body
+    if (options.diagnosis !== undefined) this.diagnosis = options.diagnosis
   }
 
   get [brand] (): true {

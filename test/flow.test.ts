@@ -15,7 +15,8 @@ function response (status: number, body: string, headers: Record<string, string>
     body: buffer,
     text: () => buffer.toString('utf8'),
     json: () => JSON.parse(buffer.toString('utf8')),
-    problem: () => parseProblem(status, buffer.toString('utf8'), headers['www-authenticate'])
+    problem: () => parseProblem(status, buffer.toString('utf8'), headers['www-authenticate']),
+    diagnosis: () => undefined
   }
 }
 

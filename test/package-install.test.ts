@@ -1,7 +1,8 @@
 // A new user's view: the packed tarball installed into a fresh project, then the consumer
 // fixtures (test/fixtures/consumer/) type-checked against the shipped declarations, without
 // skipLibCheck, and run: fastify-oauth1/core with fastify not installed (NodeNext), then the
-// plugin from ESM (NodeNext and Bundler) and from CommonJS (node16, import = require()).
+// plugin from ESM (NodeNext and Bundler) and from CommonJS (node16, import = require()), then
+// the Express middleware with express and @types/express installed.
 // npm installs from its cache (filled by `npm ci`), so no registry is needed.
 import { execFileSync } from 'node:child_process'
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -70,4 +71,10 @@ t.test('with Fastify installed: ESM (NodeNext, Bundler) and CommonJS (node16) ap
   t.same(JSON.parse(run(process.execPath, ['out/bundler/app.mjs'])), expected, 'Bundler build runs')
   typecheck(t, tsconfig('tsconfig.node16.json', { module: 'Node16', moduleResolution: 'Node16', outDir: 'out/cjs' }, ['app.cts']))
   t.same(JSON.parse(run(process.execPath, ['out/cjs/app.cjs'])), { ...expected, same: true }, 'CommonJS build runs (require)')
+})
+
+t.test('with Express installed: the middleware type-checks (req.oauth1 on Express\'s Request) and runs', async (t) => {
+  npm('install', `express@${version('express')}`, `@types/express@${version('@types/express')}`)
+  typecheck(t, tsconfig('tsconfig.express.json', { module: 'NodeNext', moduleResolution: 'NodeNext', outDir: 'out/express' }, ['express-app.mts']))
+  t.same(JSON.parse(run(process.execPath, ['out/express/express-app.mjs'])), { status: 401, code: 'OAUTH1_NOT_CONNECTED', name: 'oauth1' })
 })

@@ -27,13 +27,15 @@ const coreExports = [
   'tokenLifetime', 'renewToken', 'revokeToken', 'tokenInvalidError', 'diagnoseSignature',
   'asFlowSession', 'createConnect', 'createCookieFlowStore', 'createSealer', 'createSessionFlowStore'
 ].sort()
+/** The Express adapter's entry: the middleware factory (named and default). */
+const expressExports = ['default', 'expressOAuth1']
 /** The root adds the Fastify plugin (named and default). */
 const rootExports = [...coreExports, 'default', 'fastifyOAuth1'].sort()
 
 const entries = Object.entries(pkg.exports).filter((entry): entry is [string, Conditions] => typeof entry[1] !== 'string')
 
 t.test('every entry has import and require conditions, types first, and files in dist', async (t) => {
-  t.same(entries.map(([name]) => name), ['.', './core', './testing'])
+  t.same(entries.map(([name]) => name), ['.', './core', './express', './testing'])
   t.equal(pkg.exports['./package.json'], './package.json')
   for (const [name, conditions] of entries) {
     t.same(Object.keys(conditions), ['import', 'require'], name)
@@ -53,6 +55,8 @@ t.test('peers: Fastify 5, the session and cookie plugins optional; undici a depe
     t.equal(pkg.peerDependenciesMeta[name]?.optional, true, `${name} optional`)
   }
   t.equal(pkg.peerDependenciesMeta.fastify, undefined, 'fastify is not optional')
+  t.equal(pkg.peerDependencies.express, '^4.21.0 || ^5.0.0', 'Express 4 and 5')
+  for (const name of ['express', 'express-session']) t.equal(pkg.peerDependenciesMeta[name]?.optional, true, `${name} optional`)
   t.ok(pkg.dependencies.undici)
   t.same(pkg.files.sort(), ['LICENSE', 'README.md', 'dist'])
 })
@@ -68,6 +72,7 @@ t.test('the public exports are the deliberate list, from import and from require
   for (const kind of ['import', 'require'] as const) {
     t.same(runtimeExports('fastify-oauth1', kind), rootExports, `fastify-oauth1 (${kind})`)
     t.same(runtimeExports('fastify-oauth1/core', kind), coreExports, `fastify-oauth1/core (${kind})`)
+    t.same(runtimeExports('fastify-oauth1/express', kind), expressExports, `fastify-oauth1/express (${kind})`)
   }
 })
 
@@ -101,4 +106,13 @@ t.test('the declarations of ./core never mention fastify (ESM and CommonJS)', as
   }
   const plugin = readFileSync(join(root, 'dist/esm/fastify/plugin.d.ts'), 'utf8')
   t.match(plugin, /from ['"]fastify['"]/, 'the check would see an import of fastify')
+})
+
+t.test('the declarations of ./express never mention fastify, and declare req.oauth1 for Express', async (t) => {
+  for (const kind of ['import', 'require'] as const) {
+    const files = declarationsReachable((pkg.exports['./express'] as Conditions)[kind].types)
+    t.ok(files.length > 5, `${kind}: ${files.length} declaration files reached`)
+    for (const file of files) t.notMatch(readFileSync(file, 'utf8'), /['"](?:fastify|fastify-plugin|@fastify\/[^'"]*)['"]/, file.slice(root.length))
+    t.match(readFileSync(files[0] as string, 'utf8'), /namespace Express[\s\S]*interface Request[\s\S]*oauth1: OAuth1RequestClient/)
+  }
 })

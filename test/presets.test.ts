@@ -644,10 +644,11 @@ t.test('caller options override the preset\'s', async (t) => {
     apiOrigins: ['https://api.x.com', 'https://upload.x.com'],
     requestTokenUrl: x.requestTokenUrl,
     authorizeUrl: 'https://api.x.com/oauth/authenticate',
-    accessTokenUrl: x.accessTokenUrl
+    accessTokenUrl: x.accessTokenUrl,
+    revokeUrl: x.revokeUrl
   }, 'the caller wins, undefined leaves the preset\'s value, descriptive fields are dropped, apiOrigins kept')
   const spread = applyPreset(undefined, { ...flickr, consumerKey })
-  t.strictSame(Object.keys(spread).sort(), ['accessTokenUrl', 'apiOrigins', 'authorizeParams', 'authorizeUrl', 'baseUrl', 'consumerKey', 'requestTokenUrl', 'signatureMethod'],
+  t.strictSame(Object.keys(spread).sort(), ['accessTokenUrl', 'apiOrigins', 'authorizeParams', 'authorizeUrl', 'baseUrl', 'consumerKey', 'requestTokenUrl', 'signMultipartFields', 'signatureMethod'],
     'a spread preset loses its descriptive fields the same way')
   t.strictSame(applyPreset('flickr', { consumerKey }), spread, 'named and spread merge to the same options')
   t.equal(applyPreset(undefined, { a: 1 }).a, 1, 'no preset: the options as they are')

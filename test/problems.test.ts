@@ -110,3 +110,11 @@ t.test('parseProblem reads every Problem Reporting detail', async (t) => {
   t.same(parseProblem(401, '', 'OAuth realm="r", oauth_problem="additional_authorization_required", oauth_acceptable_permissions="write"').details,
     { oauth_acceptable_permissions: 'write' })
 })
+
+t.test('parseProblem keeps only well-formed oauth_* field names (an echoed base string carries no value out)', async (t) => {
+  const body = 'oauth_problem=signature_invalid&debug_sbs=POST&https%3A%2F%2Fa%2F&oauth_token%3Drt%26oauth_verifier%3Dv-123456'
+  const problem = parseProblem(401, body, undefined, ['v-123456'])
+  t.equal(problem.problem, 'signature_invalid')
+  t.equal(problem.details, undefined, 'the decoded base string is no field')
+  t.notMatch(JSON.stringify(problem), /v-123456/)
+})

@@ -664,3 +664,26 @@ t.test('createSigner (the public one) refuses unknown option names, suggesting t
   const core = await import('../src/core.js')
   t.equal(core.createSigner, createSigner, 'the entries export this one')
 })
+
+t.test('returnBaseString: X\'s documented base string, only when asked', async (t) => {
+  const signer = createSigner({ consumerKey: x.consumerKey, consumerSecret: x.consumerSecret, token: x.token, tokenSecret: x.tokenSecret })
+  const request = { method: 'POST', url: x.url, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: x.body }
+  const signed = signer.sign(request, { nonce: x.nonce, timestamp: x.timestamp, returnBaseString: true })
+  t.equal(signed.baseString, x.baseString, 'the base string X documents')
+  t.equal(signatureOf(signed), x.signature, 'and the signature over it')
+  const plain = signer.sign(request, { nonce: x.nonce, timestamp: x.timestamp })
+  t.notOk('baseString' in plain, 'not asked: no baseString property')
+  t.equal(signatureOf(plain), x.signature)
+  const plaintext = createSigner({ ...fixed, signatureMethod: 'PLAINTEXT' }).sign({ method: 'GET', url: 'https://a.example/' }, { returnBaseString: true })
+  t.equal(plaintext.baseString, '', 'PLAINTEXT signs no base string')
+})
+
+t.test('bodyHash per call: the caller\'s oauth_body_hash for a body the signer does not read', async (t) => {
+  const signer = createSigner(fixed)
+  const hash = createHash('sha1').update('streamed bytes').digest('base64')
+  const signed = signer.sign({ method: 'PUT', url: 'https://a.example/upload', headers: { 'content-type': 'application/octet-stream' } }, { bodyHash: hash, returnBaseString: true })
+  t.equal(signed.oauthParams.oauth_body_hash, hash)
+  t.match(signed.baseString, `oauth_body_hash%3D${encodeURIComponent(encodeURIComponent(hash))}`, 'signed into the base string')
+  t.throws(() => signer.sign({ method: 'PUT', url: 'https://a.example/', body: 'text' }, { bodyHash: hash }), { code: 'OAUTH1_INVALID_REQUEST', message: /leave body out/ })
+  t.throws(() => signer.sign({ method: 'PUT', url: 'https://a.example/' }, { bodyHash: 'a b' }), { code: 'OAUTH1_INVALID_REQUEST', message: /base64/ })
+})

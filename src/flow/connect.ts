@@ -18,6 +18,12 @@ export interface OAuth1Credentials {
   connectedAt: number
   /** Who connected, read from `extra` with the provider preset's field names (default `user_id`, `screen_name`). */
   user?: { id?: string, name?: string }
+  /** Milliseconds since the epoch when the token stops working, when the provider said (see `tokenLifetime`). */
+  expiresAt?: number
+  /** Milliseconds since the epoch after which the session handle cannot renew the token. */
+  authorizationExpiresAt?: number
+  /** `oauth_session_handle` (OAuth Session 1.0): the request client renews an expired token with it. */
+  sessionHandle?: string
 }
 
 /** Options of {@link createConnect}; `C` is the adapter's request context. */
@@ -81,6 +87,16 @@ export interface Connect<C extends FlowContext = FlowContext> {
   loadCredentials (ctx: C): Promise<OAuth1Credentials | undefined>
   /** Forgets the current user's credentials. */
   deleteCredentials (ctx: C): Promise<void>
+  /** Replaces the current user's credentials where they live (`saveCredentials`, or the session): renewed tokens. */
+  storeCredentials (ctx: C, credentials: OAuth1Credentials): Promise<void>
+}
+
+/** Copies the token's lifetime (`expiresAt`, `sessionHandle`, ...) from an access-token answer onto credentials. */
+export function withLifetime (credentials: OAuth1Credentials, access: AccessToken): OAuth1Credentials {
+  if (access.expiresAt !== undefined) credentials.expiresAt = access.expiresAt
+  if (access.authorizationExpiresAt !== undefined) credentials.authorizationExpiresAt = access.authorizationExpiresAt
+  if (access.sessionHandle !== undefined) credentials.sessionHandle = access.sessionHandle
+  return credentials
 }
 
 /** First string of a query value (`?a=1&a=2` gives `'1'`). */
@@ -156,6 +172,16 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
   }
   const inFlight = new Set<string>()
   const sealer = options.credentialsSealer
+  /** Puts the credentials in the session state: sealed when a credentials secret is set, never both forms. */
+  const writeCredentials = (state: SessionState, credentials: OAuth1Credentials): void => {
+    if (sealer === undefined) {
+      state.credentials = credentials
+      delete state.sealed
+    } else {
+      state.sealed = sealer.seal(JSON.stringify(credentials), sessionKey)
+      delete state.credentials
+    }
+  }
   const maxStarts = options.maxConcurrentStarts ?? Infinity
   let starting = 0
   let mismatch: { request: string, callback: string } | undefined
@@ -249,16 +275,13 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
       throw new OAuth1Error(ErrorCodes.MISSING_VERIFIER, 'The callback carried no oauth_verifier')
     }
     const access = await flow.getAccessToken({ token: taken.entry.token, tokenSecret: taken.entry.secret }, verifier, { signal: ctx.signal })
-    const credentials = toCredentials(access, Date.now())
+    const credentials = withLifetime(toCredentials(access, Date.now()), access)
     if (saveCredentials !== undefined) await saveCredentials(ctx, credentials)
     if (!renewed) await renew(ctx)
     const session = ctx.session
     if (session !== undefined) {
       const state = sessionState(session) ?? {}
-      if (saveCredentials === undefined) {
-        if (sealer === undefined) state.credentials = credentials
-        else state.sealed = sealer.seal(JSON.stringify(credentials), sessionKey)
-      }
+      if (saveCredentials === undefined) writeCredentials(state, credentials)
       session.set(sessionKey, state)
     }
     return { credentials, returnTo: taken.entry.returnTo }
@@ -285,6 +308,17 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
     async loadCredentials (ctx) {
       if (options.loadCredentials !== undefined) return (await options.loadCredentials(ctx)) ?? undefined
       return readCredentials(sessionState(ctx.session))
+    },
+    async storeCredentials (ctx, credentials) {
+      if (saveCredentials !== undefined) {
+        await saveCredentials(ctx, credentials)
+        return
+      }
+      const session = ctx.session
+      if (session === undefined) return
+      const state = sessionState(session) ?? {}
+      writeCredentials(state, credentials)
+      session.set(sessionKey, state)
     },
     async deleteCredentials (ctx) {
       const session = ctx.session

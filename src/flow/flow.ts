@@ -6,6 +6,7 @@ import { ErrorCodes, OAuth1Error, invalidOption } from '../errors.js'
 import { isPositiveNumber } from '../http/urls.js'
 import { rejectUnknownOptions } from '../options.js'
 import { defaultMaxTokenResponseBytes, parseTokenResponse } from './token-response.js'
+import { renewToken, revokeToken, tokenLifetime } from './lifecycle.js'
 
 export { parseTokenResponse, maxExtraFields, maxExtraFieldLength, defaultMaxTokenResponseBytes } from './token-response.js'
 
@@ -23,6 +24,19 @@ export interface AccessToken {
   tokenSecret: string
   /** Other fields of the provider's response, e.g. X's `user_id` and `screen_name` (at most 64, each at most 1 KiB; the rest dropped). */
   extra: Record<string, string>
+  /** Milliseconds since the epoch when the token stops working, when the provider said (`oauth_expires_in`, Evernote's `edam_expires`). */
+  expiresAt?: number
+  /** Milliseconds since the epoch after which {@link Flow.renew} cannot renew it (`oauth_authorization_expires_in`). */
+  authorizationExpiresAt?: number
+  /** `oauth_session_handle` (OAuth Session 1.0): lets {@link Flow.renew} exchange the token for a fresh one. */
+  sessionHandle?: string
+}
+
+/** Credentials {@link Flow.renew} renews: the token, its secret and the session handle. */
+export interface RenewableToken {
+  token: string
+  tokenSecret: string
+  sessionHandle?: string | undefined
 }
 
 /** The three endpoints of RFC 5849 §2. */
@@ -41,6 +55,11 @@ export interface FlowOptions extends ClientOptions, Partial<ProviderEndpoints> {
   requestTokenParams?: Record<string, string> | undefined
   /** Extra parameters for the authorize URL (Trello `name`/`scope`/`expiration`, Flickr `perms`). */
   authorizeParams?: Record<string, string> | undefined
+  /**
+   * The provider's token revocation endpoint, called signed with the user's token
+   * ({@link Flow.revoke}); X's preset sets `https://api.x.com/1.1/oauth/invalidate_token`.
+   */
+  revokeUrl?: string | undefined
   /** HTTP method of the two token calls. Default `POST`. */
   tokenMethod?: 'POST' | 'GET' | undefined
   /** Refuse a request token without `oauth_callback_confirmed=true` (§2.1). Default `true`. */
@@ -64,7 +83,7 @@ export interface FlowCallOptions {
 
 /** The option keys {@link createFlow} reads itself, besides the client's, signer's and preset's. */
 export const flowOwnOptionKeys: ReadonlySet<string> = new Set(['requestTokenUrl', 'authorizeUrl', 'accessTokenUrl', 'requestTokenParams', 'authorizeParams',
-  'tokenMethod', 'requireCallbackConfirmed', 'maxTokenResponseBytes'])
+  'revokeUrl', 'tokenMethod', 'requireCallbackConfirmed', 'maxTokenResponseBytes'])
 
 /**
  * Every option key {@link createFlow} accepts (flow, client, signer and preset keys). An adapter
@@ -81,6 +100,21 @@ export interface Flow {
   authorizeUrl (requestToken: string, params?: Record<string, string>): string
   /** Step 3: exchanges the verifier, signed with the temporary credentials (§2.3). */
   getAccessToken (requestToken: { token: string, tokenSecret: string }, verifier: string, options?: FlowCallOptions): Promise<AccessToken>
+  /**
+   * Renews a token with its session handle (OAuth Session 1.0 §4): the fresh token, its
+   * lifetime, and the handle (the old one when the provider sends none).
+   * @throws {OAuth1Error} `OAUTH1_TOKEN_INVALID` without a session handle or when the provider refuses.
+   */
+  renew (credentials: RenewableToken, options?: FlowCallOptions): Promise<AccessToken>
+  /**
+   * Invalidates the token at the provider's `revokeUrl` (X `invalidate_token`); a token that is
+   * already invalid counts as revoked.
+   * @throws {OAuth1Error} `OAUTH1_REVOKE_FAILED` (502) when the provider does not confirm;
+   *   `OAUTH1_INVALID_REQUEST` when no `revokeUrl` is configured (see {@link Flow.canRevoke}).
+   */
+  revoke (credentials: { token: string, tokenSecret: string }, options?: FlowCallOptions): Promise<void>
+  /** True when a `revokeUrl` is configured. */
+  readonly canRevoke: boolean
   /** A two-legged client with the consumer credentials only. */
   readonly client: OAuth1Client
   /** A client signing as the user with these token credentials. */
@@ -113,6 +147,7 @@ function checkParams (options: Record<string, unknown>, name: string): void {
 export function checkFlowOptions (options: FlowOptions): void {
   if (typeof options !== 'object' || options === null) invalidOption('options', 'an object')
   for (const name of ['requestTokenUrl', 'authorizeUrl', 'accessTokenUrl']) checkUrl(options as unknown as Record<string, unknown>, name)
+  if (options.revokeUrl !== undefined) checkUrl(options as unknown as Record<string, unknown>, 'revokeUrl')
   for (const name of ['requestTokenParams', 'authorizeParams']) checkParams(options as unknown as Record<string, unknown>, name)
   if (options.tokenMethod !== undefined && options.tokenMethod !== 'POST' && options.tokenMethod !== 'GET') invalidOption('tokenMethod', "'POST' or 'GET'")
   if (options.requireCallbackConfirmed !== undefined && typeof options.requireCallbackConfirmed !== 'boolean') invalidOption('requireCallbackConfirmed', 'true or false')
@@ -148,7 +183,7 @@ export function createFlow (flowOptions: FlowOptions): Flow {
   rejectUnknownOptions(flowOptions, flowOptionKeys, 'createFlow')
   const options = applyPreset(flowOptions.provider, flowOptions)
   checkFlowOptions(options)
-  const { requestTokenUrl, authorizeUrl, accessTokenUrl, requestTokenParams = {}, authorizeParams = {} } = options as FlowOptions & ProviderEndpoints
+  const { requestTokenUrl, authorizeUrl, accessTokenUrl, revokeUrl, requestTokenParams = {}, authorizeParams = {} } = options as FlowOptions & ProviderEndpoints
   const method = options.tokenMethod ?? 'POST'
   const requireConfirmed = options.requireCallbackConfirmed ?? true
   const clientOptions: Record<string, unknown> = {}
@@ -164,8 +199,21 @@ export function createFlow (flowOptions: FlowOptions): Flow {
   // The authorize URL up to the request token, built once: its own query and authorizeParams are fixed.
   const [authorizePrefix, authorizeHash] = authorizeHrefAround(authorizeBase, authorizeParams)
 
+  const withLifetime = (access: AccessToken, now: number): AccessToken => Object.assign(access, tokenLifetime(access.extra, now))
+
   return {
     client: apiClient,
+    canRevoke: revokeUrl !== undefined,
+    async renew (credentials, callOptions) {
+      const now = Date.now()
+      const renewed = withLifetime(await renewToken(client, accessTokenUrl, credentials, { method, signal: callOptions?.signal }), now)
+      if (renewed.sessionHandle === undefined && credentials.sessionHandle !== undefined) renewed.sessionHandle = credentials.sessionHandle
+      return renewed
+    },
+    async revoke (credentials, callOptions) {
+      if (revokeUrl === undefined) throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, 'This provider has no revokeUrl: its tokens cannot be revoked from here (revoke access in the provider\'s settings)')
+      await revokeToken(client, revokeUrl, credentials, { signal: callOptions?.signal })
+    },
     clientFor: (credentials) => apiClient.withToken(credentials),
     close: async () => { if (ownsDispatcher) await dispatcher.close() },
     async getRequestToken (callbackUrl, params, callOptions) {
@@ -197,7 +245,7 @@ export function createFlow (flowOptions: FlowOptions): Flow {
         oauth: { token: requestToken.token, tokenSecret: requestToken.tokenSecret, verifier },
         signal: callOptions?.signal
       })
-      return parseTokenResponse(response, 'access-token', [requestToken.token, requestToken.tokenSecret, verifier, consumerSecret])
+      return withLifetime(parseTokenResponse(response, 'access-token', [requestToken.token, requestToken.tokenSecret, verifier, consumerSecret]), Date.now())
     }
   }
 }

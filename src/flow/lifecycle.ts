@@ -1,6 +1,7 @@
 import { ErrorCodes, OAuth1Error, OAuthProblems } from '../errors.js'
 import type { ClientResponse, OAuth1Client } from '../http/client.js'
-import { type AccessToken, parseTokenResponse } from './flow.js'
+import type { AccessToken } from './flow.js'
+import { parseTokenResponse } from './token-response.js'
 
 /**
  * How long a token lasts, read from the fields of an access-token response.

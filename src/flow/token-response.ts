@@ -30,6 +30,10 @@ export const maxExtraFieldLength = 1024
  * Extra fields (`user_id`, `screen_name`, ...) are kept up to {@link maxExtraFields}, each name
  * and value up to {@link maxExtraFieldLength} characters; the others are dropped.
  *
+ * A refused signature (`signature_invalid`) also carries `error.diagnosis` (see
+ * `ClientResponse.diagnosis`): the base string we signed, with `oauth_verifier` masked and the
+ * token kept (it is sent in clear anyway), and the provider's own with the first difference.
+ *
  * @throws {OAuth1Error} `OAUTH1_PROVIDER_ERROR` (non-2xx) or `OAUTH1_PROVIDER_BAD_RESPONSE`.
  * @see https://www.rfc-editor.org/rfc/rfc5849#section-2.1
  */
@@ -38,7 +42,9 @@ export function parseTokenResponse (response: ClientResponse, step: string, know
   if (!response.ok) {
     const problem = parseProblem(response.status, text, findHeader(response.headers as Record<string, string>, 'www-authenticate'), known)
     const reason = problem.problem === undefined ? '' : ` (oauth_problem=${problem.problem})`
-    throw new OAuth1Error(ErrorCodes.PROVIDER_ERROR, `The provider refused the ${step} request with HTTP ${response.status}${reason}`, problem)
+    const diagnosis = response.diagnosis()
+    throw new OAuth1Error(ErrorCodes.PROVIDER_ERROR, `The provider refused the ${step} request with HTTP ${response.status}${reason}`,
+      diagnosis === undefined ? problem : { ...problem, diagnosis })
   }
   let fields: Iterable<readonly [string, string]>
   const body = text.trim()

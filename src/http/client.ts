@@ -1,12 +1,14 @@
 import { Agent, type Dispatcher } from 'undici'
+import type { Readable } from 'node:stream'
 import { clockSkewCorrection } from './clock-skew.js'
 import { rejectUnknownOptions } from '../options.js'
 import { formatForm } from '../protocol/encoding.js'
-import { ErrorCodes, OAuth1Error, invalidOption, isOAuth1Error, type ProviderProblem } from '../errors.js'
+import { ErrorCodes, OAuth1Error, OAuthProblems, invalidOption, isOAuth1Error, type ProviderProblem, type SignatureDiagnosis } from '../errors.js'
+import { diagnoseSignature } from '../protocol/diagnosis.js'
 import { checkHeaders, hasUserInfo, isPositiveNumber, pathOf } from './urls.js'
 import { applyPreset, presetOptionKeys, type PresetName, type ProviderPreset } from '../presets/presets.js'
 import { parseProblem } from '../protocol/problems.js'
-import { findHeader, type HeaderRecord } from '../protocol/headers.js'
+import { findHeader, type HeaderRecord, isFormContentType } from '../protocol/headers.js'
 import { createSigner, type SignOptions, type Signer, type SignerOptions, signerOptionNames } from '../signer/signer.js'
 
 /** Query values accepted by {@link RequestOptions.query}. */
@@ -21,8 +23,25 @@ export interface RequestOptions {
   headers?: HeaderRecord | undefined
   /** Added to the URL's query; signed into the base string (RFC 5849 §3.4.1.3.1). */
   query?: QueryInput | undefined
-  /** A raw body. A form body (`application/x-www-form-urlencoded`) is signed; others are not (or get `oauth_body_hash`). */
-  body?: string | Uint8Array | URLSearchParams | undefined
+  /**
+   * A raw body. A form body (`application/x-www-form-urlencoded`) is signed; others are not (or
+   * get `oauth_body_hash`). A `FormData` is sent as `multipart/form-data`, its parts not signed
+   * (RFC 5849 §3.4.1.3.1), except the non-file fields when the preset sets `signMultipartFields`
+   * (Flickr uploads). A stream (`Readable`, async iterable) needs {@link RequestOptions.bodyHash}.
+   */
+  body?: string | Uint8Array | URLSearchParams | FormData | Readable | AsyncIterable<Uint8Array> | undefined
+  /**
+   * The `oauth_body_hash` of a stream body, computed by you (base64 of its SHA-1, or the
+   * signature method's hash): a stream cannot be read twice, so the client does not hash it.
+   * A stream body is sent once (no retry, redirect or clock-skew retry).
+   */
+  bodyHash?: string | undefined
+  /**
+   * `true`: resolve at the response headers with the undici body stream (downloads), not read
+   * into memory and not capped by `maxResponseBytes`; the call's `timeout` and `signal` still end
+   * the read. No redirects, retries or clock-skew retry are made.
+   */
+  stream?: boolean | undefined
   /** A form body, signed into the base string. */
   form?: Record<string, QueryValue | readonly QueryValue[] | undefined> | URLSearchParams | undefined
   /** A JSON body (`content-type: application/json`). */
@@ -52,12 +71,35 @@ export interface ClientResponse {
   json<T = unknown> (): T
   /** What the provider reported about a failure (`oauth_problem`, advice, ...), read from the body and `WWW-Authenticate`. */
   problem (): ProviderProblem
+  /**
+   * When the provider refused the signature (`oauth_problem=signature_invalid`, or a 401 naming
+   * the signature): the base string we signed, the provider's own when it sent one (Flickr's
+   * `debug_sbs`) and their first difference. `undefined` for any other answer.
+   */
+  diagnosis (): SignatureDiagnosis | undefined
 }
 
-type Method = (url: string | URL, options?: Omit<RequestOptions, 'method'>) => Promise<ClientResponse>
+/** A response whose body is not read: the undici body stream (`stream: true`). */
+export interface StreamedResponse {
+  status: number
+  ok: boolean
+  headers: Record<string, string | string[] | undefined>
+  url: string
+  /** The undici body: read it or destroy it. The call's deadline and signal still end it. */
+  body: Readable
+}
+
+/** Options of a streamed call. */
+export type StreamOptions = RequestOptions & { stream: true }
+
+interface Method {
+  (url: string | URL, options: Omit<StreamOptions, 'method'>): Promise<StreamedResponse>
+  (url: string | URL, options?: Omit<RequestOptions, 'method'>): Promise<ClientResponse>
+}
 
 /** A client that signs every request with one set of credentials. */
 export interface OAuth1Client {
+  request (url: string | URL, options: StreamOptions): Promise<StreamedResponse>
   request (url: string | URL, options?: RequestOptions): Promise<ClientResponse>
   get: Method
   post: Method
@@ -118,10 +160,12 @@ export interface ClientOptions extends SignerOptions {
   correctClockSkew?: boolean | undefined
   /** A provider preset (object or name) whose values fill the options you leave out. */
   provider?: ProviderPreset | PresetName | undefined
+  /** Sign the non-file fields of `FormData` bodies (Flickr's upload API); set by the Flickr preset. Default `false`. */
+  signMultipartFields?: boolean | undefined
 }
 
 /** The option keys {@link createClient} itself reads, besides the signer's. */
-export const clientOwnOptionKeys: ReadonlySet<string> = new Set(['baseUrl', 'origins', 'apiOrigins', 'dispatcher', 'timeout', 'maxRedirections', 'retries', 'maxResponseBytes', 'userAgent', 'correctClockSkew', 'provider'])
+export const clientOwnOptionKeys: ReadonlySet<string> = new Set(['baseUrl', 'origins', 'apiOrigins', 'dispatcher', 'timeout', 'maxRedirections', 'retries', 'maxResponseBytes', 'userAgent', 'correctClockSkew', 'provider', 'signMultipartFields'])
 
 /** Every option key {@link createClient} accepts: the signer's, the client's and a preset's. */
 export const clientOptionKeys: ReadonlySet<string> = new Set([...signerOptionNames, ...clientOwnOptionKeys, ...presetOptionKeys])
@@ -180,10 +224,24 @@ function appendQuery (url: URL, query: QueryInput): void {
   url.search = url.search.length > 1 ? url.search.slice(1) + '&' + extra : extra
 }
 
+/** True for a refusal of the signature: `signature_invalid`, or a 401 whose problem or challenge names the signature. */
+function refusesSignature (status: number, problem: ProviderProblem, challenge: string | undefined): boolean {
+  if (problem.problem === OAuthProblems.SIGNATURE_INVALID) return true
+  if (status !== 401 || problem.problem !== undefined) return false
+  return /signature/i.test(challenge ?? '') || /signature/i.test(problem.body ?? '')
+}
+
 class FullResponse implements ClientResponse {
   readonly ok: boolean
-  constructor (readonly status: number, readonly headers: ClientResponse['headers'], readonly url: string, readonly body: Buffer) {
+  constructor (readonly status: number, readonly headers: ClientResponse['headers'], readonly url: string, readonly body: Buffer,
+    private readonly baseString: string | undefined = undefined, private readonly secrets: ReadonlyArray<string | undefined> = []) {
     this.ok = status >= 200 && status < 300
+  }
+
+  diagnosis (): SignatureDiagnosis | undefined {
+    if (this.ok || this.baseString === undefined) return undefined
+    if (!refusesSignature(this.status, this.problem(), findHeader(this.headers as HeaderRecord, 'www-authenticate'))) return undefined
+    return diagnoseSignature(this.baseString, this.text(), this.secrets)
   }
 
   text (): string {
@@ -301,6 +359,9 @@ interface ClientCore {
   userAgent: string | undefined
   correctClockSkew: boolean
   crossOriginRedirects: CrossOriginRedirects
+  signMultipartFields: boolean
+  /** Cut out of a provider's echoed base string (see {@link ClientResponse.diagnosis}). */
+  consumerSecret: string | undefined
 }
 
 /** Settings of clients built inside the library (the flow's token-endpoint client), not options. */
@@ -363,6 +424,7 @@ export function buildClient (clientOptions: ClientOptions, internals: ClientInte
   if (dispatcher !== undefined && (typeof dispatcher !== 'object' || dispatcher === null || typeof (dispatcher as Dispatcher).request !== 'function')) invalidOption('dispatcher', 'an undici Dispatcher')
   const raw = options as unknown as Record<string, unknown>
   checkBoolean(raw, 'correctClockSkew')
+  checkBoolean(raw, 'signMultipartFields')
   let base: URL | undefined
   const allowed = new Set<string>()
   if (baseUrl !== undefined) {
@@ -390,16 +452,18 @@ export function buildClient (clientOptions: ClientOptions, internals: ClientInte
     maxResponseBytes,
     userAgent,
     correctClockSkew: options.correctClockSkew ?? true,
-    crossOriginRedirects: internals.crossOriginRedirects ?? 'unsigned'
+    crossOriginRedirects: internals.crossOriginRedirects ?? 'unsigned',
+    signMultipartFields: options.signMultipartFields === true,
+    consumerSecret: options.consumerSecret
   }
   return bindClient(core, undefined)
 }
 
 /** Builds a client over shared state with an optional default per-call token. */
 export function bindClient (core: ClientCore, credentials: { token: string, tokenSecret: string } | undefined): OAuth1Client {
-  const request = (url: string | URL, options: RequestOptions = {}): Promise<ClientResponse> =>
-    send(core, url, options, credentials, options.method)
-  const method = (name: string): Method => (url, options = {}) => send(core, url, options, credentials, name)
+  const request = ((url: string | URL, options: RequestOptions = {}) =>
+    send(core, url, options, credentials, options.method)) as OAuth1Client['request']
+  const method = (name: string): Method => ((url: string | URL, options: RequestOptions = {}) => send(core, url, options, credentials, name)) as Method
   return {
     request,
     get: method('GET'),
@@ -505,8 +569,10 @@ interface Call {
   url: URL
   method: string
   headers: HeaderRecord
-  body: string | Uint8Array | undefined
-  readonly signOptions: SignOptions | undefined
+  body: SendableBody | undefined
+  /** What the signer reads of a multipart or stream body: the signed fields (a form string), or nothing. */
+  readonly signBody: { body: string | undefined } | undefined
+  readonly signOptions: SignOptions
   readonly firstOrigin: string
   readonly timeout: number
   readonly deadline: Deadline
@@ -521,10 +587,51 @@ interface Answer extends Received {
   /** The signer's clock offset this attempt was signed with. */
   offsetAtSend: number
   signed: boolean
+  baseString: string | undefined
 }
 
-function prepareBody (options: RequestOptions, headers: HeaderRecord): string | Uint8Array | undefined {
-  let body: string | Uint8Array | undefined
+/** A body undici sends as it is. */
+type SendableBody = string | Uint8Array | FormData | Readable | AsyncIterable<Uint8Array>
+
+function isStreamBody (body: unknown): body is Readable | AsyncIterable<Uint8Array> {
+  return typeof body === 'object' && body !== null && !(body instanceof Uint8Array) &&
+    (typeof (body as Readable).pipe === 'function' || typeof (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function')
+}
+
+function refuse (reason: string): OAuth1Error {
+  return new OAuth1Error(ErrorCodes.INVALID_REQUEST, `Invalid request: ${reason}`)
+}
+
+/** The signed part of a `FormData`: its string fields, in order, as a form (Flickr uploads); files are never signed. */
+function multipartFields (form: FormData): string {
+  const pairs: Array<[string, string]> = []
+  for (const [name, value] of form) if (typeof value === 'string') pairs.push([name, value])
+  return formatForm(pairs)
+}
+
+/** Multipart and stream bodies: what the signer reads of them (RFC 5849 §3.4.1.3.1), checked. */
+function prepareOpaqueBody (core: ClientCore, options: RequestOptions, headers: HeaderRecord): Call['signBody'] {
+  const { body } = options
+  if (body instanceof FormData) {
+    if (findHeader(headers, 'content-type') !== undefined) throw refuse('leave content-type out with a FormData body: undici sets multipart/form-data with its boundary')
+    if (core.signer.placement === 'body') throw refuse('body placement cannot carry the protocol parameters in a multipart body; use header placement')
+    if (options.bodyHash !== undefined) throw refuse('bodyHash is for stream bodies; multipart bodies carry no oauth_body_hash')
+    return { body: core.signMultipartFields ? multipartFields(body) : '' }
+  }
+  if (isStreamBody(body)) {
+    if (typeof options.bodyHash !== 'string') {
+      throw refuse('a stream body cannot be read twice, so it cannot be hashed for oauth_body_hash: compute the hash yourself and pass it as bodyHash, or send a Buffer')
+    }
+    if (isFormContentType(findHeader(headers, 'content-type'))) throw refuse('a form body must be a string, URLSearchParams or form, not a stream: its parameters are signed')
+    if (core.signer.placement === 'body') throw refuse('body placement needs a form body, not a stream')
+    return { body: undefined }
+  }
+  if (options.bodyHash !== undefined) throw refuse('bodyHash is only for stream bodies (the client hashes other bodies itself when bodyHash is on)')
+  return undefined
+}
+
+function prepareBody (options: RequestOptions, headers: HeaderRecord): SendableBody | undefined {
+  let body: SendableBody | undefined
   let contentType: string | undefined
   if (options.form !== undefined) {
     body = encodeParams(options.form)
@@ -536,7 +643,7 @@ function prepareBody (options: RequestOptions, headers: HeaderRecord): string | 
     body = encodeParams(options.body)
     contentType = 'application/x-www-form-urlencoded'
   } else {
-    body = options.body
+    body = options.body as SendableBody | undefined
   }
   if (contentType !== undefined && findHeader(headers, 'content-type') === undefined) headers['content-type'] = contentType
   return body
@@ -549,8 +656,11 @@ function prepareCall (core: ClientCore, input: string | URL, options: RequestOpt
   const headers: HeaderRecord = { ...options.headers }
   checkHeaders(headers)
   if (core.userAgent !== undefined && findHeader(headers, 'user-agent') === undefined) headers['user-agent'] = core.userAgent
+  const signBody = prepareOpaqueBody(core, options, headers)
   const body = prepareBody(options, headers)
-  const signOptions: SignOptions | undefined = credentials === undefined ? options.oauth : options.oauth === undefined ? credentials : { ...credentials, ...options.oauth }
+  const signOptions: SignOptions = { ...credentials, ...options.oauth, returnBaseString: true }
+  if (options.bodyHash !== undefined) signOptions.bodyHash = options.bodyHash
+  const once = signBody !== undefined && signBody.body === undefined
   const timeout = options.timeout ?? core.timeout
   if (!isPositiveNumber(timeout)) throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, 'Invalid request option "timeout": expected a positive number of milliseconds')
   const signal = options.signal
@@ -562,17 +672,18 @@ function prepareCall (core: ClientCore, input: string | URL, options: RequestOpt
     method,
     headers,
     body,
+    signBody,
     signOptions,
     firstOrigin: url.origin,
     timeout,
-    retriesLeft: idempotentMethods.has(method) ? core.retries : 0,
-    redirectsLeft: core.maxRedirections,
-    mayCorrectClock: core.correctClockSkew && signOptions?.timestamp === undefined
+    retriesLeft: idempotentMethods.has(method) && !once && options.stream !== true ? core.retries : 0,
+    redirectsLeft: once || options.stream === true ? 0 : core.maxRedirections,
+    mayCorrectClock: core.correctClockSkew && !once && options.stream !== true && signOptions.timestamp === undefined
   }
 }
 
-/** Sends one hop, signed when it goes to the call's first origin, and reads the body within the limit. */
-async function attempt (core: ClientCore, call: Call): Promise<Outcome> {
+/** The options of one hop, signed when it goes to the call's first origin. */
+function dispatchOptions (core: ClientCore, call: Call): { dispatch: Dispatcher.DispatchOptions, signed: boolean, baseString: string | undefined } {
   const { url } = call
   const signed = url.origin === call.firstOrigin
   const dispatch: Dispatcher.DispatchOptions = {
@@ -580,18 +691,35 @@ async function attempt (core: ClientCore, call: Call): Promise<Outcome> {
     path: url.pathname + url.search,
     method: call.method as Dispatcher.HttpMethod,
     headers: call.headers as Record<string, string>,
-    body: call.body ?? null,
+    body: (call.body ?? null) as Dispatcher.DispatchOptions['body'],
     headersTimeout: call.timeout,
     bodyTimeout: call.timeout,
   }
+  let baseString: string | undefined
+  if (signed) {
+    const opaque = call.signBody
+    const result = opaque === undefined
+      ? core.signer.sign({ method: call.method, url, headers: call.headers, body: call.body as string | Uint8Array | undefined }, call.signOptions)
+      : core.signer.sign({ method: call.method, url, headers: opaque.body === undefined ? call.headers : { ...call.headers, 'content-type': 'application/x-www-form-urlencoded' }, body: opaque.body }, call.signOptions)
+    if (opaque?.body !== undefined) {
+      const sentType = findHeader(call.headers, 'content-type')
+      if (sentType === undefined) delete result.headers['content-type']
+      else result.headers['content-type'] = String(sentType)
+    }
+    dispatch.headers = result.headers
+    if (opaque === undefined) dispatch.body = result.body ?? null
+    if (core.signer.placement === 'query') dispatch.path = pathOf(result.url)
+    baseString = result.baseString
+  }
+  return { dispatch, signed, baseString }
+}
+
+/** Sends one hop, signed when it goes to the call's first origin, and reads the body within the limit. */
+async function attempt (core: ClientCore, call: Call): Promise<Outcome> {
+  const { url } = call
   // The offset this request is signed with: a concurrent request may learn a new one meanwhile.
   const offsetAtSend = core.signer.clockOffset
-  if (signed) {
-    const result = core.signer.sign({ method: call.method, url, headers: call.headers, body: call.body }, call.signOptions)
-    dispatch.headers = result.headers as Record<string, string>
-    dispatch.body = result.body ?? null
-    if (core.signer.placement === 'query') dispatch.path = pathOf(result.url)
-  }
+  const { dispatch, signed, baseString } = dispatchOptions(core, call)
   if (call.deadline.reason !== undefined) return { failure: call.deadline.reason }
   const collector = new Collector(core.maxResponseBytes, url)
   call.deadline.active = collector
@@ -600,6 +728,7 @@ async function attempt (core: ClientCore, call: Call): Promise<Outcome> {
     const received = await collector.promise as Answer
     received.offsetAtSend = offsetAtSend
     received.signed = signed
+    received.baseString = baseString
     return received
   } catch (error) {
     return { failure: call.deadline.reason ?? toTransportError(error, url, call.timeout) }
@@ -674,9 +803,49 @@ function correctClock (core: ClientCore, call: Call, outcome: Answer): boolean {
   return true
 }
 
-async function send (core: ClientCore, input: string | URL, options: RequestOptions, credentials: { token: string, tokenSecret: string } | undefined, methodName: string | undefined): Promise<ClientResponse> {
+/**
+ * Sends a `stream: true` call: resolves at the response headers with undici's body stream; the
+ * deadline and the caller's signal keep running until the body ends, and then destroy it.
+ */
+async function sendStreamed (core: ClientCore, call: Call): Promise<StreamedResponse> {
+  let dispatch: Dispatcher.DispatchOptions
+  try {
+    dispatch = dispatchOptions(core, call).dispatch
+    if (call.deadline.reason !== undefined) throw call.deadline.reason
+  } catch (error) {
+    call.deadline.clear()
+    throw error
+  }
+  const controller = new AbortController()
+  call.deadline.active = { fail: (reason) => { controller.abort(reason) } }
+  let data: Dispatcher.ResponseData
+  try {
+    data = await core.dispatcher.request({ ...dispatch, signal: controller.signal } as Dispatcher.RequestOptions)
+  } catch (error) {
+    call.deadline.clear()
+    throw call.deadline.reason ?? toTransportError(error, call.url, call.timeout)
+  }
+  const body = data.body as unknown as Readable
+  body.once('close', () => { call.deadline.clear() })
+  const { statusCode } = data
+  return { status: statusCode, ok: statusCode >= 200 && statusCode < 300, headers: data.headers, url: call.url.href, body }
+}
+
+async function send (core: ClientCore, input: string | URL, options: RequestOptions, credentials: { token: string, tokenSecret: string } | undefined, methodName: string | undefined): Promise<ClientResponse | StreamedResponse> {
   const prepared = prepareCall(core, input, options, credentials, methodName)
   const call: Call = Object.assign(prepared, { deadline: new Deadline(prepared.timeout, prepared.url, options.signal) })
+  try {
+    if (call.body instanceof FormData) {
+      // Encoded once, by the platform (boundary, file names, types), so a retry or redirect resends the same bytes.
+      const encoded = new Response(call.body)
+      call.headers['content-type'] = encoded.headers.get('content-type') as string
+      call.body = new Uint8Array(await encoded.arrayBuffer())
+    }
+  } catch (error) {
+    call.deadline.clear()
+    throw error
+  }
+  if (options.stream === true) return sendStreamed(core, call)
   try {
     for (;;) {
       const outcome = await attempt(core, call)
@@ -687,7 +856,7 @@ async function send (core: ClientCore, input: string | URL, options: RequestOpti
       if (await retryAfterStatus(core, call, outcome)) continue
       if (followRedirect(core, call, outcome)) continue
       if (correctClock(core, call, outcome)) continue
-      return new FullResponse(outcome.statusCode, outcome.headers, call.url.href, outcome.data)
+      return new FullResponse(outcome.statusCode, outcome.headers, call.url.href, outcome.data, outcome.baseString, [core.consumerSecret, call.signOptions.tokenSecret])
     }
   } catch (error) {
     throw call.deadline.reason ?? error

@@ -53,6 +53,13 @@ export interface ProviderPreset {
   requestTokenUrl?: string
   authorizeUrl?: string
   accessTokenUrl?: string
+  /**
+   * The provider's token revocation endpoint, called signed with the user's token (X
+   * `POST /1.1/oauth/invalidate_token`): `flow.revoke()` and `disconnect({ revoke: true })`.
+   */
+  revokeUrl?: string
+  /** The provider signs the non-file fields of multipart uploads (Flickr's upload API); see `ClientOptions.signMultipartFields`. */
+  signMultipartFields?: boolean
   tokenMethod?: 'POST' | 'GET'
   requestTokenParams?: Record<string, string>
   authorizeParams?: Record<string, string>
@@ -108,6 +115,7 @@ export const x = preset({
   requestTokenUrl: 'https://api.x.com/oauth/request_token',
   authorizeUrl: 'https://api.x.com/oauth/authorize',
   accessTokenUrl: 'https://api.x.com/oauth/access_token',
+  revokeUrl: 'https://api.x.com/1.1/oauth/invalidate_token',
   denial: ['denied-param'],
   userFields: { id: 'user_id', name: 'screen_name' },
   quirks: [
@@ -146,9 +154,10 @@ export const flickr = preset({
   authorizeUrl: 'https://www.flickr.com/services/oauth/authorize',
   accessTokenUrl: 'https://www.flickr.com/services/oauth/access_token',
   authorizeParams: { perms: 'read' },
+  signMultipartFields: true,
   denial: ['missing-verifier'],
   userFields: { id: 'user_nsid', name: 'username' },
-  quirks: ['authorizeParams.perms: read|write|delete']
+  quirks: ['authorizeParams.perms: read|write|delete', 'uploads (https://up.flickr.com/services/upload/) sign the non-file multipart fields']
 })
 
 /** Tumblr. */
@@ -387,7 +396,7 @@ const descriptiveKeys = new Set(['id', 'label', 'flow', 'denial', 'userFields', 
  */
 export const presetOptionKeys: ReadonlySet<string> = new Set([
   'id', 'label', 'flow', 'signatureMethod', 'placement', 'bodyHash', 'realm', 'baseUrl', 'apiOrigins',
-  'requestTokenUrl', 'authorizeUrl', 'accessTokenUrl', 'tokenMethod', 'requestTokenParams', 'authorizeParams',
+  'requestTokenUrl', 'authorizeUrl', 'accessTokenUrl', 'revokeUrl', 'signMultipartFields', 'tokenMethod', 'requestTokenParams', 'authorizeParams',
   'denial', 'userFields', 'token', 'requiresUserAgent', 'quirks'
 ])
 

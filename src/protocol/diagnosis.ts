@@ -1,28 +1,7 @@
+import type { BaseStringDifference, SignatureDiagnosis } from '../errors.js'
 import { parseForm } from './encoding.js'
 
-/** Where our signature base string and the provider's part ways. */
-export interface BaseStringDifference {
-  /** Index of the first character that differs (the shorter length when one is a prefix of the other). */
-  index: number
-  /** The part that differs: the method, the base string URI, or the normalized parameters (RFC 5849 §3.4.1.1). */
-  part: 'method' | 'uri' | 'parameters'
-  /** For `parameters`: the first parameter name whose pair differs, decoded. */
-  parameter?: string
-  /** Up to 40 characters of each string around the difference. */
-  ours: string
-  theirs: string
-}
-
-/**
- * What we know about a refused signature: the base string we signed (it holds no secret: RFC 5849
- * §3.4.1 builds it from the request alone) and, when the provider sent its own (Flickr's
- * `debug_sbs`), that one and the first difference.
- */
-export interface SignatureDiagnosis {
-  baseString: string
-  providerBaseString?: string
-  difference?: BaseStringDifference
-}
+export type { BaseStringDifference, SignatureDiagnosis } from '../errors.js'
 
 const providerFields = ['debug_sbs', 'oauth_signature_base_string', 'base_string']
 
@@ -82,11 +61,26 @@ export function baseStringDifference (ours: string, theirs: string): BaseStringD
   return difference
 }
 
-/** Builds the {@link SignatureDiagnosis} of a refusal from our base string and the provider's body. */
-export function diagnoseSignature (baseString: string, providerBody: string): SignatureDiagnosis {
-  const diagnosis: SignatureDiagnosis = { baseString }
-  const theirs = providerBaseString(providerBody)
+const verifierPair = /(oauth_verifier%(?:25)?3D)(.*?)(?=%(?:25)?26|$)/g
+
+/** Masks the value of `oauth_verifier` in a base string (it proves the user's approval until used). */
+export function maskVerifier (baseString: string): string {
+  return baseString.replace(verifierPair, (_match, name: string) => `${name}%5Bverifier%5D`)
+}
+
+/**
+ * Builds the {@link SignatureDiagnosis} of a refusal from our base string and the provider's body.
+ * The `oauth_verifier` value is masked in both strings (the token, which the request sends in
+ * clear anyway, is kept); `secrets` (the consumer and token secrets) are cut out of the provider's
+ * string, should it echo them.
+ */
+export function diagnoseSignature (baseString: string, providerBody: string, secrets: ReadonlyArray<string | undefined> = []): SignatureDiagnosis {
+  const diagnosis: SignatureDiagnosis = { baseString: maskVerifier(baseString) }
+  let theirs = providerBaseString(providerBody)
   if (theirs !== undefined) {
+    for (const secret of secrets) if (secret !== undefined && secret.length >= 4) theirs = theirs.split(secret).join('[redacted]')
+    theirs = maskVerifier(theirs)
+    baseString = diagnosis.baseString
     diagnosis.providerBaseString = theirs
     const difference = baseStringDifference(baseString, theirs)
     if (difference !== undefined) diagnosis.difference = difference

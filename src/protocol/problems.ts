@@ -26,6 +26,7 @@ export function redactSecrets (text: string, known: ReadonlyArray<string | undef
 export function isSecretName (name: string): boolean {
   return secretName.test(name)
 }
+const problemFieldName = /^oauth_[A-Za-z0-9_]{1,64}$/
 const authParam = /([A-Za-z_][\w-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/g
 
 /**
@@ -63,7 +64,9 @@ export function parseProblem (status: number, body: string, wwwAuthenticate: str
   if (body.includes('oauth_problem=')) {
     try {
       const record = parseFormToRecord(body.slice(body.indexOf('oauth_problem=')))
-      for (const name in record) if (name.startsWith('oauth_')) fields[name] = record[name] as string
+      // Only well-formed names: a provider's echoed base string (Flickr's debug_sbs) decodes into
+      // "names" like `oauth_consumer_key=...&oauth_verifier=...` that would carry values out.
+      for (const name in record) if (problemFieldName.test(name)) fields[name] = record[name] as string
     } catch {}
   }
   const shown = redactSecrets(body.length > maxBody * 2 ? body.slice(0, maxBody * 2) : body, known)

@@ -65,6 +65,18 @@ export interface SignOptions {
   timestamp?: number | string | undefined
   /** More protocol parameters, each named `oauth_*` (e.g. `oauth_session_handle`). */
   extraParams?: Record<string, string> | undefined
+  /**
+   * Also return the signature base string signed (RFC 5849 §3.4.1) as {@link SignedRequest.baseString},
+   * for logs and support tickets. It holds no secret, but it does hold `oauth_token` and, on the
+   * token request, `oauth_verifier`. Default `false`.
+   */
+  returnBaseString?: boolean | undefined
+  /**
+   * The `oauth_body_hash` value of a body the signer cannot read (a stream), computed by the
+   * caller (base64 of the body's digest, OAuth Request Body Hash §3.1). The request's `body`
+   * must then be absent. It replaces the signer's own `bodyHash` for this request.
+   */
+  bodyHash?: string | undefined
 }
 
 export type { HeaderRecord }
@@ -89,6 +101,11 @@ export interface SignedRequest {
   body: string | Uint8Array | undefined
   /** The protocol parameters sent, `oauth_signature` included. */
   oauthParams: Record<string, string>
+  /**
+   * The signature base string (RFC 5849 §3.4.1), only when asked with `returnBaseString: true`
+   * (`''` for PLAINTEXT, which signs no base string).
+   */
+  baseString?: string
 }
 
 /** Signs requests with one set of client credentials. Create once, sign many times. */
@@ -267,7 +284,7 @@ function requestParams (config: SignerConfig, callOptions: SignOptions, timestam
 }
 
 /** Step 3: which body parameters are signed (§3.4.1.3.1), and `oauth_body_hash` for other bodies. */
-function readBody (config: SignerConfig, request: SignableRequest, method: string, oauth: Array<[string, string]>): BodyParts {
+function readBody (config: SignerConfig, request: SignableRequest, method: string, oauth: Array<[string, string]>, givenHash: string | undefined): BodyParts {
   const contentType = findHeader(request.headers, 'content-type')
   let body = request.body
   let formBody: string | undefined
@@ -281,6 +298,10 @@ function readBody (config: SignerConfig, request: SignableRequest, method: strin
     throw invalidRequest('the body must be a string, a Buffer/Uint8Array or URLSearchParams (streams cannot be signed)')
   } else if (isFormContentType(contentType)) {
     formBody = body === undefined ? '' : isString(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')
+  } else if (givenHash !== undefined) {
+    if (!isString(givenHash) || !/^[A-Za-z0-9+/]+={0,2}$/.test(givenHash)) throw invalidRequest('bodyHash must be the base64 oauth_body_hash value')
+    if (body !== undefined) throw invalidRequest('bodyHash is for a body the signer does not read: leave body out')
+    oauth.push(['oauth_body_hash', givenHash])
   } else if (config.bodyHash !== undefined && config.placement !== 'body') {
     oauth.push(['oauth_body_hash', computeBodyHash(config.bodyHash, body)])
   }
@@ -296,11 +317,11 @@ function readBody (config: SignerConfig, request: SignableRequest, method: strin
 }
 
 /**
- * Step 4: the signature (§3.4) over the base string of {@link encodedBaseString}, from the
- * encoded protocol pairs plus the query and form parameters. Sorts nothing it is given.
+ * Step 4: the base string of {@link encodedBaseString} (§3.4.1), from the encoded protocol pairs
+ * plus the query and form parameters, which the signature (§3.4) signs. Sorts nothing it is given.
  */
-function computeSignature (config: SignerConfig, method: string, target: Target, encodedOauth: ReadonlyArray<[string, string]>, formBody: string | undefined, tokenSecret: string): string {
-  if (!config.signature.usesBaseString) return config.signature('', tokenSecret)
+function signatureBaseString (config: SignerConfig, method: string, target: Target, encodedOauth: ReadonlyArray<[string, string]>, formBody: string | undefined): string {
+  if (!config.signature.usesBaseString) return ''
   const pairs: Array<[string, string]> = config.constantPairs.concat(encodedOauth, queryPairsOf(target))
   if (formBody !== undefined && formBody.length > 0) {
     const form: ParamList = parseForm(formBody)
@@ -309,7 +330,7 @@ function computeSignature (config: SignerConfig, method: string, target: Target,
       pairs.push([percentEncode(name), percentEncode(value)])
     }
   }
-  return config.signature(encodedBaseString(method, target.encodedBaseUri, encodeJoinedParameters(pairs)), tokenSecret)
+  return encodedBaseString(method, target.encodedBaseUri, encodeJoinedParameters(pairs))
 }
 
 /** Step 5: the protocol parameters in the header (§3.5.1), the query (§3.5.3) or the form body (§3.5.2). */
@@ -349,14 +370,15 @@ function buildSigner (options: SignerOptions): Signer {
       const { method, target } = readTarget(config, request)
       const tokenSecret = callOptions.tokenSecret !== undefined ? callOptions.tokenSecret : callOptions.token !== undefined ? '' : config.defaultTokenSecret
       const oauth = requestParams(config, callOptions, signer.timestamp)
-      const parts = readBody(config, request, method, oauth)
+      const parts = readBody(config, request, method, oauth, callOptions.bodyHash)
       // Encoded once, for both the base string and the placement.
       const encodedOauth: Array<[string, string]> = new Array(oauth.length)
       for (let i = 0; i < oauth.length; i++) {
         const [name, value] = oauth[i] as [string, string]
         encodedOauth[i] = [name, name === 'oauth_token' && value === config.defaultToken ? config.encodedDefaultToken as string : percentEncode(value)]
       }
-      const oauthSignature = computeSignature(config, method, target, encodedOauth, parts.formBody, tokenSecret)
+      const baseString = signatureBaseString(config, method, target, encodedOauth, parts.formBody)
+      const oauthSignature = config.signature(baseString, tokenSecret)
       oauth.push(['oauth_signature', oauthSignature], ...config.constantParams)
       sortPairs(oauth, byName)
       const oauthParams: Record<string, string> = {}
@@ -365,6 +387,7 @@ function buildSigner (options: SignerOptions): Signer {
       sortPairs(encodedOauth, byName)
       const signed = place(config, request, target.url, parts, encodedOauth) as SignedRequest
       signed.oauthParams = oauthParams
+      if (callOptions.returnBaseString === true) signed.baseString = baseString
       return signed
     }
   }

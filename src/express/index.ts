@@ -1,0 +1,242 @@
+/**
+ * `fastify-oauth1/express`: the "connect your account" flow of RFC 5849 §2 for Express 4 and 5,
+ * over the same framework-free connect core as the Fastify plugin: one middleware that answers
+ * the start and callback routes and puts the user's signed client on `req.oauth1` (or `req[name]`).
+ *
+ * @packageDocumentation
+ */
+import type { NextFunction, Request, Response } from 'express'
+import { ErrorCodes, OAuth1Error } from '../errors.js'
+import { type AdapterOptions, closedSignal, failureLocation, onceEach, retryableCallback, retryableStart, setupAdapter } from '../flow/adapter.js'
+import { type BeginOptions, type Completed, firstString } from '../flow/connect.js'
+import type { Flow } from '../flow/flow.js'
+import { createRequestClient, type OAuth1RequestClient } from '../flow/request-client.js'
+import type { FlowContext, FlowSession } from '../flow/state/context.js'
+
+export type { OAuth1Credentials, BeginOptions, Completed } from '../flow/connect.js'
+export type { OAuth1RequestClient } from '../flow/request-client.js'
+export type { FlowStateOption } from '../flow/adapter.js'
+
+/**
+ * Options of {@link expressOAuth1}: the same as the Fastify plugin's (the provider, `callbackUrl`,
+ * `flowState` with `flowSecret`, the credential hooks, `failureRedirect`, ...), with Express's
+ * `req` and `res` in the functions. `flowState: 'session'` and credentials kept in the session
+ * need `express-session` mounted before this middleware; `saveCredentials`/`loadCredentials`
+ * and the default cookie store need no session at all.
+ */
+export interface ExpressOAuth1Options extends AdapterOptions<Request, Response> {}
+
+/** The middleware returned by {@link expressOAuth1}, with the flow's steps for apps that want their own routes. */
+export interface ExpressOAuth1 {
+  (req: Request, res: Response, next: NextFunction): void
+  /** The provider's name (`req[name]`). */
+  readonly name: string
+  /** The session key holding this provider's state in `req.session`. */
+  readonly sessionKey: string
+  /** The three RFC 5849 §2 steps and `clientFor`, for scripts and custom routes. */
+  readonly flow: Flow
+  /** Starts a flow for this request (a flow cookie on `res`, or the session); returns the authorize URL. */
+  begin (req: Request, res: Response, options?: string | BeginOptions): Promise<string>
+  /** Completes a callback for this request (every check, one exchange, session renewed); returns the credentials and return path. */
+  complete (req: Request, res: Response): Promise<Completed>
+  /** Closes the provider connections (at shutdown). */
+  close (): Promise<void>
+}
+
+/**
+ * The request decorations of named providers, for a declaration merge:
+ * `declare global { namespace Express { interface Request extends OAuth1ExpressDecorations<'trello'> {} } }`.
+ */
+export type OAuth1ExpressDecorations<Name extends string> = { [K in Name]: OAuth1RequestClient }
+
+declare global {
+  namespace Express {
+    interface Request {
+      /**
+       * The current user's signed client of the provider set up without a `name` (put there
+       * by the `fastify-oauth1/express` middleware). Other names: {@link OAuth1ExpressDecorations}.
+       */
+      oauth1: OAuth1RequestClient
+    }
+  }
+}
+
+/** The request context of the connect core for Express. */
+interface ExpressFlowContext extends FlowContext {
+  readonly request: Request
+  readonly response: Response
+}
+
+/** The cookies of a `Cookie` header (RFC 6265 §5.4); the first of a repeated name wins, undecodable values are kept as sent. */
+function parseCookies (header: string | undefined): Map<string, string> {
+  const cookies = new Map<string, string>()
+  if (header === undefined) return cookies
+  for (const pair of header.split(';')) {
+    const index = pair.indexOf('=')
+    if (index < 0) continue
+    const name = pair.slice(0, index).trim()
+    if (name === '' || cookies.has(name)) continue
+    let value = pair.slice(index + 1).trim()
+    if (value.startsWith('"') && value.endsWith('"') && value.length > 1) value = value.slice(1, -1)
+    try {
+      value = decodeURIComponent(value)
+    } catch {}
+    cookies.set(name, value)
+  }
+  return cookies
+}
+
+type ExpressSession = Record<string, unknown> & { regenerate?: (done: (error?: unknown) => void) => void }
+
+/**
+ * express-session's `req.session` as a {@link FlowSession}: plain properties, and a callback
+ * `regenerate` that replaces `req.session` (so it is always read through `req`).
+ */
+function sessionOf (req: Request): FlowSession | undefined {
+  const holder = req as unknown as { session?: ExpressSession }
+  const first = holder.session
+  if (typeof first !== 'object' || first === null) return undefined
+  const current = (): ExpressSession => holder.session ?? first
+  return {
+    get: (key) => current()[key],
+    set: (key, value) => { current()[key] = value },
+    data: () => Object.fromEntries(Object.entries(current()).filter(([key]) => key !== 'cookie')),
+    regenerate: typeof first.regenerate !== 'function'
+      ? undefined
+      : (keep: string[] = []) => new Promise<void>((resolve, reject) => {
+          const old = current()
+          const kept = keep.map((key) => [key, old[key]] as const)
+          old.regenerate?.((error) => {
+            if (error !== undefined && error !== null) {
+              reject(new OAuth1Error(ErrorCodes.INVALID_REQUEST, 'The session could not be renewed', { cause: error }))
+              return
+            }
+            Object.assign(current(), Object.fromEntries(kept))
+            resolve()
+          })
+        })
+  }
+}
+
+function contextOf (req: Request, res: Response): ExpressFlowContext {
+  let cookies: Map<string, string> | undefined
+  const jar = (): Map<string, string> => (cookies ??= parseCookies(req.headers.cookie))
+  let signal: AbortSignal | undefined
+  return {
+    request: req,
+    response: res,
+    getCookie: (name) => jar().get(name),
+    cookieNames: () => jar().keys(),
+    setCookie: (name, value, { path, maxAge, httpOnly, secure, sameSite }) => { res.cookie(name, value, { path, maxAge: maxAge * 1000, httpOnly, secure, sameSite }) },
+    clearCookie: (name, { path, httpOnly, secure, sameSite }) => { res.clearCookie(name, { path, httpOnly, secure, sameSite }) },
+    get session () { return sessionOf(req) },
+    host: req.hostname ?? '',
+    protocol: req.protocol === 'https' ? 'https' : 'http',
+    get signal () { return (signal ??= closedSignal(res)) }
+  }
+}
+
+/**
+ * Creates the Express middleware of the three-legged flow (RFC 5849 §2): mount it before your
+ * routes with `app.use(...)`. It answers `GET startPath` (a request token, a flow cookie or
+ * session entry, a redirect to the provider) and `GET callbackPath` (every check, exactly one
+ * token exchange, the session renewed, a redirect to the same-site return path), and puts the
+ * user's signed client on `req[name]` for every request. Refusals are coded {@link OAuth1Error}s
+ * handed to Express's error handling with `next(err)`, or sent to `failureRedirect`.
+ *
+ * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` for invalid or unknown options.
+ * @see https://www.rfc-editor.org/rfc/rfc5849#section-2
+ */
+export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
+  const warnOnce = onceEach((message: string) => { process.emitWarning(message, 'FastifyOAuth1Warning') })
+  const setup = setupAdapter<Request, Response, ExpressFlowContext>(options, {
+    hasSession: undefined,
+    sessionNeeded: "'session' only with express-session mounted before the fastify-oauth1 middleware",
+    credentialsNeeded: 'saveCredentials/loadCredentials hooks, or express-session mounted before the fastify-oauth1 middleware',
+    warn: (_ctx, key, message) => warnOnce(key, message)
+  })
+  const { name, sessionKey, startPath, callbackPath, successRedirect, failureRedirect, returnToParam, flow, connect, needsSession } = setup
+  const { onConnect, onFailure, onTokenInvalid } = options
+  const sessionMissing = (): OAuth1Error => new OAuth1Error(ErrorCodes.INVALID_OPTION, options.flowState === 'session'
+    ? "flowState 'session' needs express-session mounted before the fastify-oauth1 middleware"
+    : 'Keeping the credentials needs express-session mounted before the fastify-oauth1 middleware, or saveCredentials/loadCredentials hooks')
+
+  const begin = async (req: Request, res: Response, beginOptions?: string | BeginOptions): Promise<string> => {
+    if (needsSession && sessionOf(req) === undefined) throw sessionMissing()
+    return connect.begin(contextOf(req, res), typeof beginOptions === 'string' ? { returnTo: beginOptions } : beginOptions)
+  }
+  const complete = async (req: Request, res: Response): Promise<Completed> => {
+    if (needsSession && sessionOf(req) === undefined) throw sessionMissing()
+    return connect.complete(contextOf(req, res), (req.query ?? {}) as Record<string, unknown>)
+  }
+
+  const fail = async (req: Request, res: Response, next: NextFunction, error: unknown, retryable: (error: OAuth1Error) => boolean): Promise<void> => {
+    if (onFailure !== undefined && error instanceof OAuth1Error) {
+      await onFailure(req, res, error)
+      if (res.headersSent) return
+    }
+    const location = failureLocation(failureRedirect, error, retryable)
+    if (location === undefined) next(error)
+    else res.redirect(location)
+  }
+  const start = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    let location: string
+    try {
+      location = await begin(req, res, { returnTo: firstString((req.query as Record<string, unknown> | undefined)?.[returnToParam]) })
+    } catch (error) {
+      return fail(req, res, next, error, retryableStart)
+    }
+    res.redirect(location)
+  }
+  const callback = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    let result: Completed
+    try {
+      result = await complete(req, res)
+    } catch (error) {
+      return fail(req, res, next, error, retryableCallback)
+    }
+    if (onConnect !== undefined) {
+      await onConnect(req, res, result.credentials)
+      if (res.headersSent) return
+    }
+    res.redirect(result.returnTo ?? successRedirect)
+  }
+
+  const cache = Symbol(`oauth1:${name}:client`)
+  const descriptor: PropertyDescriptor = {
+    configurable: true,
+    enumerable: false,
+    get (this: Request & Record<symbol, OAuth1RequestClient | undefined>) {
+      return (this[cache] ??= createRequestClient({
+        connect,
+        flow,
+        ctx: contextOf(this, this.res as Response),
+        name,
+        onTokenInvalid: onTokenInvalid === undefined ? undefined : (ctx, error) => onTokenInvalid(ctx.request, error)
+      }))
+    }
+  }
+  const middleware = (req: Request, res: Response, next: NextFunction): void => {
+    Object.defineProperty(req, name, descriptor)
+    if (req.method !== 'GET') {
+      next()
+      return
+    }
+    const path = pathOf(req.originalUrl ?? req.url)
+    const route = path === callbackPath ? callback : startPath !== false && path === startPath ? start : undefined
+    if (route === undefined) {
+      next()
+      return
+    }
+    route(req, res, next).catch(next)
+  }
+  Object.defineProperty(middleware, 'name', { value: name })
+  return Object.assign(middleware, { sessionKey, flow, begin, complete, close: () => flow.close() }) as ExpressOAuth1
+}
+
+function pathOf (url: string): string {
+  const end = url.search(/[?#]/)
+  return end < 0 ? url : url.slice(0, end)
+}
+
+export default expressOAuth1
