@@ -222,12 +222,9 @@ async function registerSession (app: FastifyInstance, sessions: Map<string, unkn
   })
 }
 
-async function startOurs (provider: ProviderUrls): Promise<App> {
-  const { server, origin } = await listenLoopback()
-  const app = fastifyOn(server)
-  const sessions = new Map<string, unknown>()
-  await registerSession(app, sessions)
-  await app.register(fastifyOAuth1, {
+/** The options of our two contestants (Fastify plugin, Express middleware): the same provider and flow store. */
+function ourOptions (provider: ProviderUrls, origin: string) {
+  return {
     ...consumer,
     requestTokenUrl: provider.requestTokenUrl,
     authorizeUrl: provider.authorizeUrl,
@@ -235,7 +232,15 @@ async function startOurs (provider: ProviderUrls): Promise<App> {
     callbackUrl: origin + '/oauth/callback',
     flowSecret: benchFlowSecret,
     successRedirect: '/done'
-  })
+  }
+}
+
+async function startOurs (provider: ProviderUrls): Promise<App> {
+  const { server, origin } = await listenLoopback()
+  const app = fastifyOn(server)
+  const sessions = new Map<string, unknown>()
+  await registerSession(app, sessions)
+  await app.register(fastifyOAuth1, ourOptions(provider, origin))
   app.get('/done', async (request, reply) => {
     const credentials = await request.oauth1.getCredentials()
     if (credentials === undefined) return reply.code(401).send('not connected')
@@ -340,21 +345,26 @@ async function startPassport (provider: ProviderUrls): Promise<App> {
   app.use(passport.session())
   app.get('/auth', passport.authenticate('bench'))
   app.get('/auth/callback', passport.authenticate('bench', { successRedirect: '/done', failureRedirect: '/failed' }))
-  app.get('/done', (req, res) => {
-    const token = req.user?.token
-    if (token === undefined) res.status(401).send('not connected')
-    else res.type('text/plain').send(token)
-  })
+  app.get('/done', (req, res) => { sendToken(res, req.user?.token) })
   server.on('request', app)
-  return {
+  return expressEntry(server, store, {
     name: 'passport',
     note: 'Express 4 + express-session (MemoryStore, JSON) + passport + passport-oauth1; token calls via `oauth` over node:http with Connection: close',
     origin,
     startPath: '/auth',
-    callbackPath: '/auth/callback',
-    clearSessions: () => store.clear(),
-    close: () => closeServer(server)
-  }
+    callbackPath: '/auth/callback'
+  })
+}
+
+/** The success page of the Express apps: the access token the session holds, or 401. */
+function sendToken (res: ExpressResponse, token: string | undefined): void {
+  if (token === undefined) res.status(401).send('not connected')
+  else res.type('text/plain').send(token)
+}
+
+/** The driver's view of an Express app served on `server` with its sessions in `store`. */
+function expressEntry (server: http.Server, store: MemoryStoreLike, info: AppInfo): App {
+  return { ...info, clearSessions: () => store.clear(), close: () => closeServer(server) }
 }
 
 async function startOursExpress (provider: ProviderUrls): Promise<App> {
@@ -364,31 +374,19 @@ async function startOursExpress (provider: ProviderUrls): Promise<App> {
   const store = new session.MemoryStore()
   const app = express()
   app.use(session({ secret: sessionSecret, resave: false, saveUninitialized: false, cookie: { secure: false }, store }))
-  app.use(expressOAuth1({
-    ...consumer,
-    requestTokenUrl: provider.requestTokenUrl,
-    authorizeUrl: provider.authorizeUrl,
-    accessTokenUrl: provider.accessTokenUrl,
-    callbackUrl: origin + '/oauth/callback',
-    flowSecret: benchFlowSecret,
-    successRedirect: '/done'
-  }) as unknown as Handler)
+  app.use(expressOAuth1(ourOptions(provider, origin)) as unknown as Handler)
   app.get('/done', (req, res, next) => {
-    (req as unknown as { oauth1: { getCredentials (): Promise<{ token: string } | undefined> } }).oauth1.getCredentials().then((credentials) => {
-      if (credentials === undefined) res.status(401).send('not connected')
-      else res.type('text/plain').send(credentials.token)
-    }, next)
+    (req as unknown as { oauth1: { getCredentials (): Promise<{ token: string } | undefined> } }).oauth1.getCredentials()
+      .then((credentials) => { sendToken(res, credentials?.token) }, next)
   })
   server.on('request', app)
-  return {
+  return expressEntry(server, store, {
     name: 'ours-express',
     note: 'Express 4 + express-session (MemoryStore) + fastify-oauth1/express (encrypted flow cookie); token calls over undici keep-alive',
     origin,
     startPath: '/oauth/start',
-    callbackPath: '/oauth/callback',
-    clearSessions: () => store.clear(),
-    close: () => closeServer(server)
-  }
+    callbackPath: '/oauth/callback'
+  })
 }
 
 // ---------------------------------------------------------------------------------------------
