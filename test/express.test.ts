@@ -2,38 +2,22 @@
 // test/adapter-express.test.ts): options refused at creation, a missing express-session as a
 // coded error, the Cookie header parsed by hand, the browser's abort as ctx.signal, the hooks
 // replacing the redirects, named providers.
-import express, { type ErrorRequestHandler, type Express } from 'express'
-import session from 'express-session'
-import { once } from 'node:events'
-import type { AddressInfo } from 'node:net'
+import type { Express } from 'express'
 import t, { type Test } from 'tap'
 import { ErrorCodes, OAuth1Error } from '../src/errors.js'
 import { expressOAuth1, type ExpressOAuth1Options } from '../src/express/index.js'
+import { serveExpress } from './helpers/express-app.js'
 import type { FlowContext } from '../src/flow/state/context.js'
 import type { FlowStore } from '../src/flow/state/store.js'
-import { Browser, flowSecret, sessionSecret } from './helpers/adapter-suite.js'
+import { Browser, flowSecret } from './helpers/adapter-suite.js'
 import { type FakeProvider, flowOptions, startFakeProvider } from './helpers/fake-provider.js'
 
 const callbackUrl = (req: { headers: Record<string, unknown> }): string => `http://${String(req.headers.host)}/oauth/callback`
 
-async function serve (t: Test, options: ExpressOAuth1Options, withSession: boolean, routes?: (app: Express) => void): Promise<string> {
-  const app = express()
-  if (withSession) app.use(session({ secret: sessionSecret, resave: false, saveUninitialized: false }))
-  const oauth1 = expressOAuth1(options)
-  app.use(oauth1)
-  routes?.(app)
-  const errors: ErrorRequestHandler = (error: { statusCode?: number, code?: string, message?: string }, _req, res, _next) => {
-    res.status(error.statusCode ?? 500).json({ code: error.code, message: error.message })
-  }
-  app.use(errors)
-  const server = app.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  t.teardown(async () => {
-    server.closeAllConnections()
-    await new Promise((resolve) => server.close(resolve))
-    await oauth1.close()
-  })
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+async function serve (t: Test, options: ExpressOAuth1Options, session: boolean, routes?: (app: Express) => void): Promise<string> {
+  const app = await serveExpress(options, { session, routes })
+  t.teardown(() => app.close())
+  return app.origin
 }
 
 /** Waits up to a second for a condition. */
