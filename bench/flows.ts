@@ -5,7 +5,9 @@
  * - ours: Fastify 5 + @fastify/cookie + @fastify/session + this package's plugin;
  * - grant: Fastify 5 + @fastify/cookie + @fastify/session + grant's Fastify handler (custom
  *   `oauth: 1` provider, session transport);
- * - passport: Express 4 + express-session + passport + passport-oauth1 (OAuth1Strategy).
+ * - passport: Express 4 + express-session + passport + passport-oauth1 (OAuth1Strategy);
+ * - ours-express: Express 4 + express-session + this package's Express middleware, beside
+ *   passport on the same framework and session (the ratio that matters to a passport user).
  *
  * All three talk to the same fast local provider (a plain node:http server that answers
  * request_token / authorize / access_token at once; it does not verify signatures, but maps the
@@ -18,7 +20,7 @@
  * timing too. Contestants are interleaved in rounds (A, B, C, B, C, A, ...) after a warm-up;
  * the figure is the median of the per-round flows/s.
  *
- * The three apps run in a worker thread (one server each; only one is under load at a time),
+ * The four apps run in a worker thread (one server each; only one is under load at a time),
  * so an app has a core to itself as it would in production; the load driver and the provider
  * share the main thread. Per slice, both threads' event-loop utilisation is recorded: an app
  * thread near 100% means the app is the bottleneck; a driver thread near 100% means the
@@ -38,6 +40,7 @@ import fastifySession from '@fastify/session'
 import Fastify, { type FastifyInstance } from 'fastify'
 import grantModule from 'grant'
 import { Pool, type Dispatcher } from 'undici'
+import { expressOAuth1 } from '../dist/esm/express/index.js'
 import { fastifyOAuth1 } from '../dist/esm/fastify/plugin.js'
 import { type CaseResult, type HarnessOptions, formatOps, median, pairedRatio, runOrAbort, table } from './harness.js'
 
@@ -48,6 +51,7 @@ const grant = grantModule as unknown as typeof grantModule.default
 
 export const consumer = { consumerKey: 'bench-consumer-key', consumerSecret: 'bench-consumer-secret' } as const
 const sessionSecret = 'a-session-secret-of-at-least-32-characters!'
+const benchFlowSecret = 'a-bench-flow-cookie-secret-of-32-chars-plus'
 const formType = 'application/x-www-form-urlencoded'
 
 // ---------------------------------------------------------------------------------------------
@@ -178,7 +182,7 @@ export interface ProviderUrls {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The three apps. Each: a start URL, a callback, and GET /done answering the access token the
+// The four apps. Each: a start URL, a callback, and GET /done answering the access token the
 // session holds (401 when none).
 // ---------------------------------------------------------------------------------------------
 
@@ -218,19 +222,25 @@ async function registerSession (app: FastifyInstance, sessions: Map<string, unkn
   })
 }
 
-async function startOurs (provider: ProviderUrls): Promise<App> {
-  const { server, origin } = await listenLoopback()
-  const app = fastifyOn(server)
-  const sessions = new Map<string, unknown>()
-  await registerSession(app, sessions)
-  await app.register(fastifyOAuth1, {
+/** The options of our two contestants (Fastify plugin, Express middleware): the same provider and flow store. */
+function ourOptions (provider: ProviderUrls, origin: string) {
+  return {
     ...consumer,
     requestTokenUrl: provider.requestTokenUrl,
     authorizeUrl: provider.authorizeUrl,
     accessTokenUrl: provider.accessTokenUrl,
     callbackUrl: origin + '/oauth/callback',
+    flowSecret: benchFlowSecret,
     successRedirect: '/done'
-  })
+  }
+}
+
+async function startOurs (provider: ProviderUrls): Promise<App> {
+  const { server, origin } = await listenLoopback()
+  const app = fastifyOn(server)
+  const sessions = new Map<string, unknown>()
+  await registerSession(app, sessions)
+  await app.register(fastifyOAuth1, ourOptions(provider, origin))
   app.get('/done', async (request, reply) => {
     const credentials = await request.oauth1.getCredentials()
     if (credentials === undefined) return reply.code(401).send('not connected')
@@ -239,7 +249,7 @@ async function startOurs (provider: ProviderUrls): Promise<App> {
   await app.ready()
   return {
     name: 'ours',
-    note: 'Fastify + @fastify/session (MemoryStore) + fastify-oauth1; token calls over undici keep-alive',
+    note: 'Fastify + @fastify/session (MemoryStore) + fastify-oauth1 (encrypted flow cookie); token calls over undici keep-alive',
     origin,
     startPath: '/oauth/start',
     callbackPath: '/oauth/callback',
@@ -335,21 +345,48 @@ async function startPassport (provider: ProviderUrls): Promise<App> {
   app.use(passport.session())
   app.get('/auth', passport.authenticate('bench'))
   app.get('/auth/callback', passport.authenticate('bench', { successRedirect: '/done', failureRedirect: '/failed' }))
-  app.get('/done', (req, res) => {
-    const token = req.user?.token
-    if (token === undefined) res.status(401).send('not connected')
-    else res.type('text/plain').send(token)
-  })
+  app.get('/done', (req, res) => { sendToken(res, req.user?.token) })
   server.on('request', app)
-  return {
+  return expressEntry(server, store, {
     name: 'passport',
     note: 'Express 4 + express-session (MemoryStore, JSON) + passport + passport-oauth1; token calls via `oauth` over node:http with Connection: close',
     origin,
     startPath: '/auth',
-    callbackPath: '/auth/callback',
-    clearSessions: () => store.clear(),
-    close: () => closeServer(server)
-  }
+    callbackPath: '/auth/callback'
+  })
+}
+
+/** The success page of the Express apps: the access token the session holds, or 401. */
+function sendToken (res: ExpressResponse, token: string | undefined): void {
+  if (token === undefined) res.status(401).send('not connected')
+  else res.type('text/plain').send(token)
+}
+
+/** The driver's view of an Express app served on `server` with its sessions in `store`. */
+function expressEntry (server: http.Server, store: MemoryStoreLike, info: AppInfo): App {
+  return { ...info, clearSessions: () => store.clear(), close: () => closeServer(server) }
+}
+
+async function startOursExpress (provider: ProviderUrls): Promise<App> {
+  const express = require('express') as () => ExpressApp
+  const session = require('express-session') as SessionModule
+  const { server, origin } = await listenLoopback()
+  const store = new session.MemoryStore()
+  const app = express()
+  app.use(session({ secret: sessionSecret, resave: false, saveUninitialized: false, cookie: { secure: false }, store }))
+  app.use(expressOAuth1(ourOptions(provider, origin)) as unknown as Handler)
+  app.get('/done', (req, res, next) => {
+    (req as unknown as { oauth1: { getCredentials (): Promise<{ token: string } | undefined> } }).oauth1.getCredentials()
+      .then((credentials) => { sendToken(res, credentials?.token) }, next)
+  })
+  server.on('request', app)
+  return expressEntry(server, store, {
+    name: 'ours-express',
+    note: 'Express 4 + express-session (MemoryStore) + fastify-oauth1/express (encrypted flow cookie); token calls over undici keep-alive',
+    origin,
+    startPath: '/oauth/start',
+    callbackPath: '/oauth/callback'
+  })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -537,7 +574,7 @@ function threadCpuNs (): number | undefined {
   }
 }
 
-/** The worker thread serving the three apps; `call` sends a command and waits for its answer. */
+/** The worker thread serving the four apps; `call` sends a command and waits for its answer. */
 interface AppThread {
   worker: Worker
   apps: AppInfo[]
@@ -588,7 +625,7 @@ async function startAppThread (provider: ProviderUrls): Promise<AppThread> {
 async function serveApps (port: NonNullable<typeof parentPort>, provider: ProviderUrls): Promise<void> {
   let apps: App[] = []
   try {
-    for (const start of [startOurs, startGrant, startPassport]) apps.push(await start(provider))
+    for (const start of [startOurs, startGrant, startPassport, startOursExpress]) apps.push(await start(provider))
   } catch (error) {
     port.postMessage({ type: 'failed', message: error instanceof Error ? error.stack ?? error.message : String(error) } satisfies FromWorker)
     return
@@ -619,7 +656,7 @@ if (!isMainThread && parentPort !== null && (workerData as { role?: string } | n
 }
 
 /**
- * Starts the provider and the three apps, verifies every contestant completes flows, then
+ * Starts the provider and the four apps, verifies every contestant completes flows, then
  * measures them interleaved. Defaults: 16 rounds of 500 ms slices, 1.5 s warm-up per contestant.
  * @throws Error when a contestant fails a flow (before or during timing).
  */
@@ -675,15 +712,15 @@ export async function runFlowBench (options: HarnessOptions = {}): Promise<FlowB
         appCpuUs: own.every((s) => s.appCpuUs !== undefined) ? median(own.map((s) => s.appCpuUs as number)) : undefined
       }
     })
-    const [ours, grantResult, passportResult] = results as [FlowCaseResult, FlowCaseResult, FlowCaseResult]
-    const compare = (label: string, other: FlowCaseResult, target: number): FlowComparison => {
-      const ratio = ours.median / other.median
-      const cpuRatio = ours.appCpuUs === undefined || other.appCpuUs === undefined ? undefined : other.appCpuUs / ours.appCpuUs
-      return { label, ratio, pairedRatio: pairedRatio(ours, other), cpuRatio, target, pass: ratio >= target }
+    const [ours, grantResult, passportResult, oursExpress] = results as [FlowCaseResult, FlowCaseResult, FlowCaseResult, FlowCaseResult]
+    const compare = (label: string, other: FlowCaseResult, target: number, mine = ours): FlowComparison => {
+      const ratio = mine.median / other.median
+      const cpuRatio = mine.appCpuUs === undefined || other.appCpuUs === undefined ? undefined : other.appCpuUs / mine.appCpuUs
+      return { label, ratio, pairedRatio: pairedRatio(mine, other), cpuRatio, target, pass: ratio >= target }
     }
     return {
       results,
-      comparisons: [compare('ours / grant', grantResult, 1.5), compare('ours / passport', passportResult, 2)],
+      comparisons: [compare('ours / grant', grantResult, 1.5), compare('ours / passport', passportResult, 2), compare('ours-express / passport', passportResult, 1.1, oursExpress)],
       notes: contestants.map((c) => `${c.app.name}: ${c.app.note}`),
       concurrency,
       sliceMs,

@@ -7,15 +7,12 @@
  * Needs /usr/bin/python3 with python3-oauthlib python3-jwt python3-cryptography (Debian):
  * without them this test fails, it does not skip.
  */
-import express4, { type ErrorRequestHandler, type Express } from 'express'
-import express5 from 'express5'
-import session from 'express-session'
-import { once } from 'node:events'
-import type { AddressInfo } from 'node:net'
+import type { Request } from 'express'
 import t from 'tap'
 import { request } from 'undici'
-import { expressOAuth1, type ExpressOAuth1Options, type OAuth1Credentials } from '../src/express/index.js'
+import type { ExpressOAuth1Options, OAuth1Credentials } from '../src/express/index.js'
 import { Browser } from '../test/helpers/adapter-suite.js'
+import { expressVersions, serveExpress } from '../test/helpers/express-app.js'
 import { type OauthlibProvider, startOauthlibProvider } from './helpers/oauthlib-provider.js'
 import { debianPackages } from './helpers/python.js'
 
@@ -46,11 +43,11 @@ t.test('the Express middleware against the oauthlib provider', async (t) => {
   }
 
   const setups = ['cookie', 'session', 'stateless'] as const
-  for (const [label, express] of [['express 4', express4], ['express 5', express5]] as const) {
+  for (const [label, express] of expressVersions) {
     for (const mode of setups) {
       t.test(`${label}, ${mode}`, async (t) => {
         const db = new Map<string, OAuth1Credentials>()
-        const user = (req: express4.Request): string => String(req.headers['x-user'])
+        const user = (req: Request): string => String(req.headers['x-user'])
         const options: ExpressOAuth1Options = {
           consumerKey,
           consumerSecret,
@@ -66,26 +63,18 @@ t.test('the Express middleware against the oauthlib provider', async (t) => {
               }
             : {})
         }
-        const app: Express = express()
-        if (mode !== 'stateless') app.use(session({ secret: 'a-session-secret-of-at-least-32-characters!', resave: false, saveUninitialized: false }))
-        const oauth1 = expressOAuth1(options)
-        app.use(oauth1)
-        app.get('/me', (req, res, next) => {
-          req.oauth1.get(`${origin}/api/me`, { query: { fields: 'id,screen_name', q: 'café 😀 a+b' } })
-            .then((response) => { res.status(response.status).json(response.json()) }, next)
+        const served = await serveExpress(options, {
+          express,
+          session: mode !== 'stateless',
+          routes (app) {
+            app.get('/me', (req, res, next) => {
+              req.oauth1.get(`${origin}/api/me`, { query: { fields: 'id,screen_name', q: 'café 😀 a+b' } })
+                .then((response) => { res.status(response.status).json(response.json()) }, next)
+            })
+          }
         })
-        const errors: ErrorRequestHandler = (error: { statusCode?: number, code?: string }, _req, res, _next) => {
-          res.status(error.statusCode ?? 500).json({ code: error.code })
-        }
-        app.use(errors)
-        const server = app.listen(0, '127.0.0.1')
-        await once(server, 'listening')
-        t.teardown(async () => {
-          server.closeAllConnections()
-          await new Promise((resolve) => server.close(resolve))
-          await oauth1.close()
-        })
-        const appOrigin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+        t.teardown(() => served.close())
+        const appOrigin = served.origin
 
         const before = await exchanges()
         const browser = new Browser(appOrigin)

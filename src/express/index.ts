@@ -108,7 +108,7 @@ function sessionOf (req: Request): FlowSession | undefined {
           const kept = keep.map((key) => [key, old[key]] as const)
           old.regenerate?.((error) => {
             if (error !== undefined && error !== null) {
-              reject(new OAuth1Error(ErrorCodes.INVALID_REQUEST, 'The session could not be renewed', { cause: error }))
+              reject(error)
               return
             }
             Object.assign(current(), Object.fromEntries(kept))

@@ -2,12 +2,11 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import fp from 'fastify-plugin'
 import { ErrorCodes, invalidOption, OAuth1Error } from '../errors.js'
 import { type AdapterOptions, closedSignal, failureLocation, onceEach, retryableCallback, retryableStart, setupAdapter } from '../flow/adapter.js'
-import { type BeginOptions, type Completed, firstString, storeUnavailable } from '../flow/connect.js'
+import { type BeginOptions, type Completed, firstString, type OAuth1Credentials, storeUnavailable } from '../flow/connect.js'
 import type { Flow } from '../flow/flow.js'
 import { asFlowSession, type FlowContext, type FlowCookieOptions } from '../flow/state/context.js'
 import type { SessionState } from '../flow/state/session-store.js'
 import { createRequestClient, type OAuth1RequestClient } from '../flow/request-client.js'
-import type { OAuth1Credentials } from '../flow/connect.js'
 
 export type { OAuth1Credentials } from '../flow/connect.js'
 export type { FlowStateOption } from '../flow/adapter.js'
