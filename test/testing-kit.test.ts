@@ -239,6 +239,10 @@ async function appWith (provider: MockProvider, overrides: Partial<FastifyOAuth1
   await app.register(fastifySession, { secret: 'a-session-secret-of-at-least-32-characters!', cookie: { secure: false } })
   await app.register(fastifyOAuth1, { ...provider.options(), callbackUrl: 'http://localhost/oauth/callback', flowSecret: 'a-flow-secret-of-at-least-32-characters!!', ...overrides })
   app.get('/me', async (request) => (await request.oauth1.get(`${provider.url}/1.1/account/verify_credentials.json`)).json())
+  app.post('/disconnect', async (request) => {
+    const result = await request.oauth1.disconnect({ revoke: true })
+    return { revoked: result.revoked, error: result.error?.code ?? null }
+  })
   await app.ready()
   return app
 }
@@ -333,4 +337,154 @@ t.test('connect() is cookie-agnostic: per-flow cookies, in-app hops, a cookie cl
   t.equal(result.headers.cookie, 'who=99')
   t.equal(result.response.headers.location, '/', 'the self-redirect of the callback was followed, the success redirect was not')
   t.equal(provider.requests.filter((r) => r.endpoint === 'access_token').length, 1)
+})
+
+t.test('lifecycle endpoints: renewal with the session handle and invalidate_token, signed by oauth-sign', async (t) => {
+  let clock = Date.now()
+  const provider = createMockProvider({ consumerKey: 'ck', consumerSecret: 'cs', accessTokenTtl: 60_000, now: () => clock })
+  t.teardown(() => provider.close())
+  const flow = createFlow(provider.options())
+  t.teardown(() => flow.close())
+  const requestToken = await flow.getRequestToken('http://app.test/cb')
+  const verifier = new URL(await provider.authorize(flow.authorizeUrl(requestToken.token))).searchParams.get('oauth_verifier') as string
+  const asked = Date.now()
+  const access = await flow.getAccessToken(requestToken, verifier)
+  t.equal(access.extra.oauth_expires_in, '60', 'oauth_expires_in in the access-token answer')
+  t.ok((access.expiresAt ?? 0) >= asked + 60_000 && (access.expiresAt ?? 0) <= Date.now() + 60_000, 'read by the flow (on its own clock) as expiresAt')
+  const handle = access.sessionHandle as string
+  t.ok(handle, 'an oauth_session_handle')
+
+  const { revokeUrl, accessTokenUrl } = provider.options()
+  t.equal(revokeUrl, `${provider.url}/1.1/oauth/invalidate_token`, 'options() carries the X-style revokeUrl')
+  const me = `${provider.url}/1.1/account/verify_credentials.json`
+  const signed = (method: string, url: string, token: string, tokenSecret: string, extra: Record<string, string> = {}) =>
+    independentHeader(method, url, { signatureMethod: 'HMAC-SHA1', consumerKey: 'ck', consumerSecret: 'cs', token, tokenSecret, extra, timestamp: Math.floor(clock / 1000) })
+
+  t.equal((await call(provider, 'GET', me, signed('GET', me, access.token, access.tokenSecret)))?.status, 200, 'a live token works')
+  clock += 61_000
+  const expired = await call(provider, 'GET', me, signed('GET', me, access.token, access.tokenSecret))
+  t.equal(expired?.status, 401, 'after oauth_expires_in: 401')
+  t.equal(problemOf(expired?.body ?? ''), 'token_expired')
+  t.match(expired?.headers['www-authenticate'], /oauth_problem="token_expired"/)
+
+  const wrongHandle = await call(provider, 'POST', accessTokenUrl, signed('POST', accessTokenUrl, access.token, access.tokenSecret, { oauth_session_handle: 'guess' }))
+  t.equal(problemOf(wrongHandle?.body ?? ''), 'token_rejected', 'another session handle is refused')
+  const noHandle = await call(provider, 'POST', accessTokenUrl, signed('POST', accessTokenUrl, access.token, access.tokenSecret))
+  t.equal(problemOf(noHandle?.body ?? ''), 'parameter_absent', 'an access token at the access-token endpoint needs its handle')
+  const forgedRenewal = await call(provider, 'POST', accessTokenUrl, signed('POST', accessTokenUrl, access.token, 'not-the-secret', { oauth_session_handle: handle }))
+  t.equal(problemOf(forgedRenewal?.body ?? ''), 'signature_invalid', 'the renewal signature is checked with the old token secret')
+  const renewal = await call(provider, 'POST', accessTokenUrl, signed('POST', accessTokenUrl, access.token, access.tokenSecret, { oauth_session_handle: handle }))
+  t.equal(renewal?.status, 200, 'renewed with oauth_session_handle', { body: renewal?.body })
+  const fresh = new URLSearchParams(renewal?.body)
+  const token = fresh.get('oauth_token') as string
+  const tokenSecret = fresh.get('oauth_token_secret') as string
+  t.not(token, access.token, 'a new token')
+  t.equal(fresh.get('oauth_expires_in'), '60')
+  t.equal(fresh.get('oauth_session_handle'), handle, 'the same session handle')
+  t.equal(problemOf((await call(provider, 'GET', me, signed('GET', me, access.token, access.tokenSecret)))?.body ?? ''), 'token_rejected', 'the old token is gone')
+  t.equal((await call(provider, 'GET', me, signed('GET', me, token, tokenSecret)))?.status, 200, 'the new one works')
+
+  const forged = await call(provider, 'POST', revokeUrl, signed('POST', revokeUrl, token, 'not-the-secret'))
+  t.equal(problemOf(forged?.body ?? ''), 'signature_invalid', 'invalidate_token checks the token signature')
+  t.equal(provider.revoked.size, 0, 'nothing revoked by a forged request')
+  t.equal((await call(provider, 'GET', revokeUrl, signed('GET', revokeUrl, token, tokenSecret)))?.status, 405, 'invalidate_token is POST only')
+  const revoked = await call(provider, 'POST', revokeUrl, signed('POST', revokeUrl, token, tokenSecret))
+  t.equal(revoked?.status, 200, 'invalidate_token signed by oauth-sign')
+  t.same(JSON.parse(revoked?.body ?? '{}'), { access_token: token }, 'answered as X does')
+  t.ok(provider.revoked.has(token), 'recorded in provider.revoked')
+  t.equal(provider.requests.at(-1)?.endpoint, 'invalidate_token')
+  const refused = await call(provider, 'GET', me, signed('GET', me, token, tokenSecret))
+  t.equal(refused?.status, 401)
+  t.equal(problemOf(refused?.body ?? ''), 'token_revoked', 'a revoked token is refused')
+  t.equal(problemOf((await call(provider, 'POST', revokeUrl, signed('POST', revokeUrl, token, tokenSecret)))?.body ?? ''), 'token_revoked', 'revoking twice')
+  t.equal(problemOf((await call(provider, 'POST', accessTokenUrl, signed('POST', accessTokenUrl, token, tokenSecret, { oauth_session_handle: handle })))?.body ?? ''), 'token_revoked', 'a revoked token cannot be renewed')
+})
+
+t.test('X style: revoked tokens answer 401 with code 89; no expiry unless asked', async (t) => {
+  const provider = createMockProvider({ invalidTokenStyle: 'x' })
+  t.teardown(() => provider.close())
+  const flow = createFlow(provider.options())
+  t.teardown(() => flow.close())
+  const requestToken = await flow.getRequestToken('http://app.test/cb')
+  const verifier = new URL(await provider.authorize(flow.authorizeUrl(requestToken.token))).searchParams.get('oauth_verifier') as string
+  const access = await flow.getAccessToken(requestToken, verifier)
+  t.equal(access.expiresAt, undefined, 'no accessTokenTtl: no oauth_expires_in')
+  t.equal(access.sessionHandle, undefined, 'and no session handle')
+  provider.revokeTokens()
+  t.ok(provider.revoked.has(access.token), 'revokeTokens() revokes the live tokens')
+  const response = await flow.clientFor(access).get(`${provider.url}/1.1/account/verify_credentials.json`)
+  t.equal(response.status, 401)
+  t.same(response.json(), { errors: [{ code: 89, message: 'Invalid or expired token.' }] })
+  t.equal(provider.requests.at(-1)?.problem, 'token_revoked', 'recorded with the problem')
+  await flow.revoke(access)
+  t.equal(provider.requests.at(-1)?.status, 401, 'flow.revoke() of a revoked token: refused with code 89, which counts as revoked')
+})
+
+t.test('the plugin against the kit: disconnect({ revoke: true }) revokes at the mock', async (t) => {
+  const provider = createMockProvider()
+  const app = await appWith(provider)
+  t.teardown(async () => { await app.close(); await provider.close() })
+  const { headers } = await connect(app, provider)
+  t.equal((await app.inject({ url: '/me', headers })).statusCode, 200)
+  const disconnected = await app.inject({ method: 'POST', url: '/disconnect', headers })
+  t.same(disconnected.json(), { revoked: true, error: null }, 'the provider confirmed the revocation')
+  const revocation = provider.requests.at(-1)
+  t.equal(revocation?.endpoint, 'invalidate_token')
+  t.equal(revocation?.status, 200)
+  t.ok(provider.revoked.has(revocation?.oauth?.oauth_token as string), 'the user\'s token is revoked at the provider')
+  t.equal((await app.inject({ url: '/me', headers })).statusCode, 401, 'and forgotten by the app')
+  t.same((await app.inject({ method: 'POST', url: '/disconnect', headers })).json(), { revoked: false, error: null }, 'nothing left to revoke')
+})
+
+t.test('the plugin against the kit: an expired token is renewed once, automatically', async (t) => {
+  const provider = createMockProvider({ accessTokenTtl: 3_600_000 })
+  const app = await appWith(provider)
+  t.teardown(async () => { await app.close(); await provider.close() })
+  const { headers } = await connect(app, provider, { user: { id: '5', name: 'ken' } })
+  t.equal((await app.inject({ url: '/me', headers })).json().id, '5')
+  const before = provider.requests.length
+  provider.expireTokens()
+  const response = await app.inject({ url: '/me', headers })
+  t.equal(response.statusCode, 200, 'the call succeeds', { body: response.body })
+  t.equal(response.json().id, '5')
+  const steps = provider.requests.slice(before)
+  t.same(steps.map((r) => [r.endpoint, r.status, r.problem ?? null]), [['resource', 401, 'token_expired'], ['access_token', 200, null], ['resource', 200, null]],
+    'refused as expired, renewed with the session handle, retried')
+  t.ok(steps[1]?.oauth?.oauth_session_handle, 'the renewal carried oauth_session_handle')
+  t.not(steps[2]?.oauth?.oauth_token, steps[0]?.oauth?.oauth_token, 'retried with the new token')
+  t.equal((await app.inject({ url: '/me', headers })).statusCode, 200)
+  t.same(provider.requests.slice(before + 3).map((r) => r.endpoint), ['resource'], 'the renewed token was saved: no second renewal')
+  t.equal(provider.requests.at(-1)?.oauth?.oauth_token, steps[2]?.oauth?.oauth_token)
+})
+
+t.test('the plugin against the kit: a revoked token gives OAUTH1_TOKEN_INVALID and onTokenInvalid runs', async (t) => {
+  for (const invalidTokenStyle of ['problem', 'x'] as const) {
+    const provider = createMockProvider({ invalidTokenStyle })
+    const seen: Array<{ code: string, problem: string | undefined }> = []
+    const app = await appWith(provider, {
+      onTokenInvalid: async (request, error) => {
+        seen.push({ code: error.code, problem: error.problem })
+        await request.oauth1.disconnect()
+      }
+    })
+    t.teardown(async () => { await app.close(); await provider.close() })
+    const { headers } = await connect(app, provider)
+    provider.revokeTokens()
+    const response = await app.inject({ url: '/me', headers })
+    t.equal(response.statusCode, 401, `${invalidTokenStyle}: 401`)
+    t.equal(response.json().code, 'OAUTH1_TOKEN_INVALID', `${invalidTokenStyle}: coded`)
+    t.same(seen, [{ code: 'OAUTH1_TOKEN_INVALID', problem: invalidTokenStyle === 'problem' ? 'token_revoked' : undefined }], `${invalidTokenStyle}: onTokenInvalid ran once`)
+    t.equal(provider.requests.filter((r) => r.endpoint === 'access_token').length, 1, `${invalidTokenStyle}: no renewal of a revoked token`)
+    t.equal((await app.inject({ url: '/me', headers })).json().code, 'OAUTH1_NOT_CONNECTED', `${invalidTokenStyle}: the hook dropped the credentials`)
+  }
+
+  const provider = createMockProvider()
+  const seen: string[] = []
+  const app = await appWith(provider, { onTokenInvalid: (_request, error) => { seen.push(error.problem ?? '') } })
+  t.teardown(async () => { await app.close(); await provider.close() })
+  const { headers } = await connect(app, provider)
+  provider.expireTokens()
+  t.equal((await app.inject({ url: '/me', headers })).json().code, 'OAUTH1_TOKEN_INVALID', 'expired without a session handle: not renewable')
+  t.same(seen, ['token_expired'])
+  t.equal(provider.requests.filter((r) => r.endpoint === 'access_token').length, 1, 'no renewal attempted')
 })

@@ -9,7 +9,7 @@ export { createMockProvider } from './mock-provider.js'
 export type {
   MockProvider, MockProviderOptions, MockUser, MockDenialStyle, MockEndpoint, MockMisbehaviour,
   MockRouteContext, MockRouteResult, MockRouteHandler, MockRouteOptions, MockRecordedRequest,
-  MockProviderClientOptions, MockDecision, MockListening
+  MockProviderClientOptions, MockDecision, MockListening, MockInvalidTokenStyle
 } from './mock-provider.js'
 export { connect } from './connect.js'
 export type { ConnectOptions, ConnectResult, Injectable, InjectedResponse } from './connect.js'

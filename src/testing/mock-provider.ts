@@ -23,7 +23,14 @@ export interface MockUser {
 export type MockDenialStyle = 'denied' | 'user_refused' | 'verifier_denied' | 'no_verifier'
 
 /** The endpoints of the mock provider, for misbehaviour and recorded requests. */
-export type MockEndpoint = 'request_token' | 'authorize' | 'access_token' | 'resource' | 'unknown'
+export type MockEndpoint = 'request_token' | 'authorize' | 'access_token' | 'invalidate_token' | 'resource' | 'unknown'
+
+/**
+ * How a protected resource refuses a revoked or expired token: `'problem'` (default) answers
+ * 401 with `oauth_problem=token_revoked` / `token_expired` (OAuth Problem Reporting); `'x'` answers
+ * as X does, 401 with `{"errors":[{"code":89,"message":"Invalid or expired token."}]}`.
+ */
+export type MockInvalidTokenStyle = 'problem' | 'x'
 
 /**
  * Misbehaviour on purpose: an HTTP 500, a body that is not a token response, no answer until
@@ -47,13 +54,21 @@ export interface MockProviderOptions {
   /** Origin the {@link MockProvider.dispatcher} answers for. Default `http://provider.test`. */
   origin?: string | undefined
   /** Paths of the three endpoints of RFC 5849 §2 and of the default "who am I" resource. */
-  paths?: Partial<Record<'requestToken' | 'authorize' | 'accessToken' | 'verifyCredentials', string>> | undefined
+  paths?: Partial<Record<'requestToken' | 'authorize' | 'accessToken' | 'verifyCredentials' | 'invalidateToken', string>> | undefined
   /** Realm in `WWW-Authenticate` on refusals. Default `'mock'`. */
   realm?: string | undefined
   /** Seconds a timestamp may be off, either way. Default 300. */
   timestampWindow?: number | undefined
   /** Milliseconds a request token stays usable. Default 10 minutes. */
   requestTokenTtl?: number | undefined
+  /**
+   * Milliseconds an access token stays usable. When set, the access-token answer carries
+   * `oauth_expires_in` and an `oauth_session_handle` that renews the token at the access-token
+   * endpoint (OAuth Session 1.0). Default: tokens do not expire (but see {@link MockProvider.expireTokens}).
+   */
+  accessTokenTtl?: number | undefined
+  /** How revoked and expired tokens are refused. Default `'problem'`. */
+  invalidTokenStyle?: MockInvalidTokenStyle | undefined
   /** Requests kept in {@link MockProvider.requests} (oldest dropped). Default 1000. */
   maxRecorded?: number | undefined
   /** Clock in milliseconds. Default `Date.now`. */
@@ -111,6 +126,8 @@ export interface MockProviderClientOptions {
   requestTokenUrl: string
   authorizeUrl: string
   accessTokenUrl: string
+  /** X-style `POST /1.1/oauth/invalidate_token`, for `disconnect({ revoke: true })`. */
+  revokeUrl: string
   /** Present while the provider is not listening on a port: routes the calls in-process. */
   dispatcher?: Dispatcher
 }
@@ -140,6 +157,12 @@ export interface MockProvider {
   readonly requests: MockRecordedRequest[]
   /** An undici dispatcher that answers calls to the provider in-process (no port). */
   readonly dispatcher: Dispatcher
+  /** The access tokens revoked so far (at the invalidate-token endpoint or by {@link MockProvider.revokeTokens}). */
+  readonly revoked: ReadonlySet<string>
+  /** Every live access token expires now (or only `token`): resources answer `token_expired`. */
+  expireTokens (token?: string): void
+  /** Every live access token is revoked now (or only `token`), as when the user revokes the app in the provider's settings. */
+  revokeTokens (token?: string): void
   /** Endpoint URLs and consumer credentials (and the dispatcher while not listening), for plugin options. */
   options (): MockProviderClientOptions
   /** The next authorization is approved by this user (default the provider's user), with extra access-token fields. */
@@ -177,7 +200,7 @@ interface RequestTokenEntry {
   extra?: Record<string, string>
 }
 
-interface AccessTokenEntry { secret: string, user: MockUser }
+interface AccessTokenEntry { secret: string, user: MockUser, expires: number | undefined, sessionHandle: string | undefined }
 type Decision = { approve: true, user?: MockUser | undefined, extra?: Record<string, string> | undefined } | { approve: false, style?: MockDenialStyle | undefined }
 interface Planned { kind: MockMisbehaviour, endpoint: MockEndpoint | undefined, times: number }
 interface Route { method: string, path: string, handler: MockRouteHandler, twoLegged: boolean }
@@ -217,7 +240,11 @@ function readBody (request: IncomingMessage): Promise<Buffer> {
  * An in-process OAuth 1.0a provider for testing apps (RFC 5849 §2 and §3). It really verifies
  * what a provider verifies: signatures (HMAC-SHA1/256/512, PLAINTEXT, RSA-SHA1/256 with a public
  * key), the timestamp window, nonce replay, single-use request tokens and verifiers, and
- * access-token signatures on protected resources. Approval is programmatic
+ * access-token signatures on protected resources. The token lifecycle too: X-style revocation
+ * (`POST /1.1/oauth/invalidate_token`, signed with the token; {@link MockProvider.revoked}), and
+ * with `accessTokenTtl` expiring tokens renewed by `oauth_session_handle` (OAuth Session 1.0);
+ * {@link MockProvider.expireTokens} and {@link MockProvider.revokeTokens} do it on demand.
+ * Approval is programmatic
  * ({@link MockProvider.approveNext}, {@link MockProvider.denyNext}), misbehaviour on purpose
  * ({@link MockProvider.misbehaveNext}), and every request is recorded.
  *
@@ -240,8 +267,11 @@ export function createMockProvider (options: MockProviderOptions = {}): MockProv
     requestToken: options.paths?.requestToken ?? '/oauth/request_token',
     authorize: options.paths?.authorize ?? '/oauth/authorize',
     accessToken: options.paths?.accessToken ?? '/oauth/access_token',
-    verifyCredentials: options.paths?.verifyCredentials ?? '/1.1/account/verify_credentials.json'
+    verifyCredentials: options.paths?.verifyCredentials ?? '/1.1/account/verify_credentials.json',
+    invalidateToken: options.paths?.invalidateToken ?? '/1.1/oauth/invalidate_token'
   }
+  const accessTokenTtl = options.accessTokenTtl
+  const invalidTokenStyle = options.invalidTokenStyle ?? 'problem'
   const verify = createRequestVerifier({
     consumers: new Map([[consumerKey, { secret: consumerSecret, publicKey: options.rsaPublicKey }]]),
     window: options.timestampWindow,
@@ -249,6 +279,7 @@ export function createMockProvider (options: MockProviderOptions = {}): MockProv
   })
   const requestTokens = new Map<string, RequestTokenEntry>()
   const accessTokens = new Map<string, AccessTokenEntry>()
+  const revoked = new Set<string>()
   const decisions: Decision[] = []
   const planned: Planned[] = []
   const routes: Route[] = []
@@ -287,6 +318,7 @@ export function createMockProvider (options: MockProviderOptions = {}): MockProv
     if (path === paths.requestToken) return 'request_token'
     if (path === paths.authorize) return 'authorize'
     if (path === paths.accessToken) return 'access_token'
+    if (path === paths.invalidateToken) return 'invalidate_token'
     if (routes.some((route) => route.path === path && route.method === method) || (path === paths.verifyCredentials && method === 'GET')) return 'resource'
     return 'unknown'
   }
@@ -318,6 +350,25 @@ export function createMockProvider (options: MockProviderOptions = {}): MockProv
     if (decision.extra !== undefined) entry.extra = decision.extra
     const location = entry.callback === 'oob' ? undefined : withParams(entry.callback, { oauth_token: token, oauth_verifier: entry.verifier })
     return { location, verifier: entry.verifier }
+  }
+
+  const issueAccessToken = (user: MockUser, sessionHandle?: string): Array<[string, string]> => {
+    const accessToken = `${user.id}-${randomToken(18)}`
+    const secret = randomToken(24)
+    const handle = accessTokenTtl === undefined ? undefined : sessionHandle ?? randomToken(18)
+    accessTokens.set(accessToken, { secret, user, expires: accessTokenTtl === undefined ? undefined : now() + accessTokenTtl, sessionHandle: handle })
+    const fields: Array<[string, string]> = [['oauth_token', accessToken], ['oauth_token_secret', secret]]
+    if (accessTokenTtl !== undefined) fields.push(['oauth_expires_in', String(Math.ceil(accessTokenTtl / 1000))], ['oauth_session_handle', handle as string])
+    return fields
+  }
+
+  const isExpired = (entry: AccessTokenEntry): boolean => entry.expires !== undefined && entry.expires <= now()
+
+  /** The refusal of a revoked or expired token on a resource, in the configured style. */
+  const tokenRefusal = (problem: 'token_revoked' | 'token_expired', record: MockRecordedRequest): MockResponse => {
+    if (invalidTokenStyle === 'problem') throw new ProviderRefusal(401, problem)
+    record.problem = problem
+    return text(401, JSON.stringify({ errors: [{ code: 89, message: 'Invalid or expired token.' }] }), 'application/json')
   }
 
   const answer = async (request: MockRequest, url: URL, endpoint: MockEndpoint, record: MockRecordedRequest): Promise<MockResponse> => {
@@ -354,7 +405,18 @@ export function createMockProvider (options: MockProviderOptions = {}): MockProv
     }
 
     if (endpoint === 'access_token') {
-      const { oauth, token } = verified((candidate) => liveRequestToken(candidate)?.secret)
+      const { oauth, token } = verified((candidate) => liveRequestToken(candidate)?.secret ?? accessTokens.get(candidate)?.secret)
+      const handle = oauth.oauth_session_handle
+      const access = accessTokens.get(token as string)
+      if (access !== undefined) {
+        // OAuth Session 1.0 §4: renewal, signed with the (expired) access token and its handle.
+        if (handle === undefined) throw new ProviderRefusal(400, 'parameter_absent', { oauth_parameters_absent: 'oauth_session_handle' })
+        if (revoked.has(token as string)) throw new ProviderRefusal(401, 'token_revoked')
+        if (access.sessionHandle === undefined || !sameString(handle, access.sessionHandle)) throw new ProviderRefusal(401, 'token_rejected')
+        accessTokens.delete(token as string)
+        return text(200, formatForm(issueAccessToken(access.user, access.sessionHandle)), formType)
+      }
+      if (handle !== undefined) throw new ProviderRefusal(400, 'parameter_rejected', { oauth_parameters_rejected: 'oauth_session_handle' })
       const entry = requestTokens.get(token as string) as RequestTokenEntry
       // Single use: once a correctly signed exchange is attempted, the request token is gone,
       // whether or not the verifier matches.
@@ -364,13 +426,19 @@ export function createMockProvider (options: MockProviderOptions = {}): MockProv
       if (entry.verifier === undefined || entry.user === undefined) throw new ProviderRefusal(401, 'permission_unknown')
       if (!sameString(verifier, entry.verifier)) throw new ProviderRefusal(401, 'verifier_invalid')
       const user = entry.user
-      const accessToken = `${user.id}-${randomToken(18)}`
-      const secret = randomToken(24)
-      accessTokens.set(accessToken, { secret, user })
       return text(200, formatForm([
-        ['oauth_token', accessToken], ['oauth_token_secret', secret], ['user_id', user.id], ['screen_name', user.screen_name ?? user.name],
+        ...issueAccessToken(user), ['user_id', user.id], ['screen_name', user.screen_name ?? user.name],
         ...Object.entries(entry.extra ?? {})
       ]), formType)
+    }
+
+    if (endpoint === 'invalidate_token') {
+      if (request.method !== 'POST') return text(405, 'Method Not Allowed')
+      const { token } = verified((candidate) => accessTokens.get(candidate)?.secret)
+      if (revoked.has(token as string)) return tokenRefusal('token_revoked', record)
+      revoked.add(token as string)
+      // X answers with the token it invalidated.
+      return { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: JSON.stringify({ access_token: token }) }
     }
 
     if (endpoint === 'resource') {
@@ -378,7 +446,10 @@ export function createMockProvider (options: MockProviderOptions = {}): MockProv
       const twoLegged = route?.twoLegged ?? false
       const hasToken = /(?:^|[\s,])oauth_token\s*=/.test(request.headers.authorization ?? '') || url.searchParams.has('oauth_token') || new URLSearchParams(form ?? '').has('oauth_token')
       const { oauth, token } = verified(twoLegged && !hasToken ? null : (candidate) => accessTokens.get(candidate)?.secret)
-      const user = token === undefined ? undefined : accessTokens.get(token)?.user
+      const access = token === undefined ? undefined : accessTokens.get(token)
+      if (access !== undefined && revoked.has(token as string)) return tokenRefusal('token_revoked', record)
+      if (access !== undefined && isExpired(access)) return tokenRefusal('token_expired', record)
+      const user = access?.user
       if (route === undefined) {
         const who = user as MockUser
         return { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: JSON.stringify({ id: who.id, name: who.name, screen_name: who.screen_name ?? who.name }) }
@@ -403,6 +474,14 @@ export function createMockProvider (options: MockProviderOptions = {}): MockProv
     get url () { return listenedUrl ?? origin },
     requests,
     dispatcher,
+    revoked,
+    expireTokens (token) {
+      const at = now()
+      for (const [each, entry] of accessTokens) if (token === undefined || each === token) entry.expires = Math.min(entry.expires ?? at, at)
+    },
+    revokeTokens (token) {
+      for (const each of accessTokens.keys()) if (token === undefined || each === token) revoked.add(each)
+    },
     options () {
       const base = listenedUrl ?? origin
       const result: MockProviderClientOptions = {
@@ -410,7 +489,8 @@ export function createMockProvider (options: MockProviderOptions = {}): MockProv
         consumerSecret,
         requestTokenUrl: base + paths.requestToken,
         authorizeUrl: base + paths.authorize,
-        accessTokenUrl: base + paths.accessToken
+        accessTokenUrl: base + paths.accessToken,
+        revokeUrl: base + paths.invalidateToken
       }
       if (listenedUrl === undefined) result.dispatcher = dispatcher
       return result
