@@ -8,8 +8,9 @@ import { loadConfig, type ResolvedConfig } from '../example-app/src/config.js'
 import { buildDemoProvider, startDemoProvider, type StartedDemoProvider } from '../example-app/src/demo-provider.js'
 import { redactUrl } from '../example-app/src/logging.js'
 import { createSealer } from '../src/flow/state/seal.js'
-import { connectedErrorMessage, errorMessage, escapeHtml, homePage, html, isKnownErrorCode } from '../example-app/src/pages.js'
+import { connectedErrorMessage, disconnectedMessage, errorMessage, escapeHtml, homePage, html, isKnownErrorCode } from '../example-app/src/pages.js'
 import { isSessionStoreError, RedisSessionStore, sessionTtl, type RedisLike } from '../example-app/src/redis-session-store.js'
+import { connect, type ConnectResult } from '../src/testing/index.js'
 import { rfc3986 } from './helpers/signature-check.js'
 
 const callbackBase = 'http://127.0.0.1:3000'
@@ -65,9 +66,10 @@ interface Setup {
   config: ResolvedConfig
 }
 
-async function setup (options: { redis?: RedisLike, demo?: StartedDemoProvider } = {}): Promise<Setup> {
+async function setup (options: { redis?: RedisLike, demo?: StartedDemoProvider, withoutRevokeUrl?: boolean } = {}): Promise<Setup> {
   const demo = options.demo ?? await startDemoProvider({ host: '127.0.0.1', port: 0 })
-  const config: ResolvedConfig = { ...loadConfig({ SESSION_SECRET: 'test-session-secret-of-32-chars-or-more' }), provider: demo.provider, providerName: 'demo' }
+  const provider = options.withoutRevokeUrl === true ? { ...demo.provider, revokeUrl: undefined } : demo.provider
+  const config: ResolvedConfig = { ...loadConfig({ SESSION_SECRET: 'test-session-secret-of-32-chars-or-more' }), provider, providerName: 'demo' }
   const logs: string[] = []
   const logStream = new Writable({
     write (chunk: Buffer, _encoding, callback) {
@@ -99,6 +101,16 @@ async function answerAtProvider (authorizeUrl: string, decision: 'approve' | 'de
   const answer = await fetch(new URL('/oauth/authorize', authorizeUrl), { method: 'POST', body: form, redirect: 'manual' })
   if (answer.status !== 303) throw new Error(`authorize answer: HTTP ${answer.status}`)
   return { page, callback: location(answer) }
+}
+
+/**
+ * Connects the browser with the test kit's connect(): start, approval by the demo provider's kit
+ * (not its page), callback; the cookies it got are the browser's from then on.
+ */
+async function connectBrowser (browser: Browser, demo: StartedDemoProvider): Promise<ConnectResult> {
+  const result = await connect(browser.app, demo.kit, { providerUrl: demo.url })
+  for (const [name, value] of Object.entries(result.cookies)) browser.cookies.set(name, value)
+  return result
 }
 
 function pathOf (url: string): string {
@@ -169,7 +181,10 @@ t.test('the full flow: start, approve at the demo provider, callback, profile, /
   const disconnect = await browser.request('POST', '/disconnect', '')
   t.equal(disconnect.statusCode, 303)
   t.equal(location(disconnect), '/')
-  t.match((await browser.request('GET', '/')).body, 'Not connected')
+  const disconnectedHome = await browser.request('GET', '/')
+  t.match(disconnectedHome.body, 'Not connected')
+  t.match(disconnectedHome.body, 'Disconnected: the demo provider confirmed that this app&#39;s access to your account is revoked.', 'the demo provider revoked the token')
+  t.equal(demo.kit.revoked.size, 1, 'revoked at the provider')
   const after = await browser.request('GET', '/me')
   t.equal(after.statusCode, 401)
   t.equal(after.json().error, 'not_connected')
@@ -401,8 +416,8 @@ t.test('credentials at rest: the session holds them sealed by the plugin (creden
   const { demo, app, config } = await setup({ redis })
   t.teardown(() => close(app, demo))
   const browser = new Browser(app)
-  const { callback } = await answerAtProvider(location(await browser.request('GET', '/oauth/start')), 'approve')
-  t.equal(location(await browser.request('GET', pathOf(callback))), '/')
+  const { response } = await connectBrowser(browser, demo)
+  t.equal(response.headers.location, '/')
   t.match((await browser.request('GET', '/')).body, 'Dana Demo', 'the profile is read with the sealed credentials')
 
   const stored = [...redis.data.values()].map((entry) => entry.value)
@@ -432,6 +447,56 @@ t.test('credentials at rest: the session holds them sealed by the plugin (creden
   t.equal((await browser.request('POST', '/disconnect', '')).statusCode, 303)
   const after = JSON.parse([...redis.data.values()][0]?.value ?? '{}') as Record<string, { sealed?: unknown }>
   t.equal(after['oauth1:oauth1']?.sealed, undefined, 'disconnect removes them')
+})
+
+t.test('Disconnect revokes at the provider and the home page says what happened', async (t) => {
+  const { demo, app, logs } = await setup()
+  t.teardown(() => close(app, demo))
+  const browser = new Browser(app)
+  await connectBrowser(browser, demo)
+  t.match((await browser.request('GET', '/')).body, 'Dana Demo', 'connected through the kit')
+  const token = demo.kit.requests.filter((r) => r.endpoint === 'resource').at(-1)?.oauth?.oauth_token as string
+  t.ok(token, 'the profile was read with the user\'s token')
+
+  t.equal(location(await browser.request('POST', '/disconnect', '')), '/')
+  const revocation = demo.kit.requests.at(-1)
+  t.equal(revocation?.endpoint, 'invalidate_token', 'Disconnect called the revocation endpoint')
+  t.equal(revocation?.oauth?.oauth_token, token, 'signed with the user\'s token')
+  t.ok(demo.kit.revoked.has(token), 'the demo provider revoked it')
+  const home = await browser.request('GET', '/')
+  t.match(home.body, 'Not connected')
+  t.match(home.body, /id="disconnected">Disconnected: the demo provider confirmed/)
+  t.notMatch(home.body, 'role="alert"', 'a confirmation, not an alert')
+  t.notMatch((await browser.request('GET', '/')).body, 'id="disconnected"', 'shown once')
+  t.notMatch((await browser.request('GET', '/?disconnected=revoked')).body, 'id="disconnected"', 'a link cannot fake it')
+
+  await connectBrowser(browser, demo)
+  demo.kit.misbehaveNext('http_500', { endpoint: 'invalidate_token' })
+  t.equal((await browser.request('POST', '/disconnect', '')).statusCode, 303)
+  const unconfirmed = await browser.request('GET', '/')
+  t.match(unconfirmed.body, 'Not connected', 'forgotten here even though the provider failed')
+  t.match(unconfirmed.body, 'Disconnected here, but the demo provider did not confirm', 'not confirmed by the provider')
+  t.match(unconfirmed.body, /class="notice" role="alert" id="disconnected"/)
+  t.equal(demo.kit.revoked.size, 1, 'nothing more revoked')
+  t.match(logs.join(''), /"code":"OAUTH1_REVOKE_FAILED".*the provider did not confirm the revocation/, 'logged with its code')
+  t.equal((await browser.request('GET', '/me')).statusCode, 401)
+
+  const disconnectedAlready = await browser.request('POST', '/disconnect', '')
+  t.equal(disconnectedAlready.statusCode, 303, 'disconnecting twice is harmless')
+  t.notMatch((await browser.request('GET', '/')).body, 'id="disconnected"', 'and says nothing')
+})
+
+t.test('Disconnect with a provider without a revocation endpoint: forgotten here, and the page says so', async (t) => {
+  const { demo, app } = await setup({ withoutRevokeUrl: true })
+  t.teardown(() => close(app, demo))
+  const browser = new Browser(app)
+  await connectBrowser(browser, demo)
+  t.equal((await browser.request('POST', '/disconnect', '')).statusCode, 303)
+  const home = await browser.request('GET', '/')
+  t.match(home.body, 'Not connected')
+  t.match(home.body, 'Disconnected here. This app cannot revoke its access at the demo provider')
+  t.equal(demo.kit.requests.filter((r) => r.endpoint === 'invalidate_token').length, 0, 'no revocation call')
+  t.equal(demo.kit.revoked.size, 0)
 })
 
 t.test('a 404 under the callback path logs no verifier', async (t) => {
@@ -643,6 +708,12 @@ t.test('pages escape every interpolated value', async (t) => {
   t.equal(escapeHtml('&<>"\''), '&amp;&lt;&gt;&quot;&#39;')
   t.equal(html`<p>${html`<i>${'<'}</i>`}${['a', '&']}${undefined}</p>`.value, '<p><i>&lt;</i>a&amp;</p>', 'nested templates are not escaped twice')
   t.match(homePage({ providerName: 'p', connected: true, profile: { ok: false, status: 401 } }), 'HTTP 401')
+  for (const disconnected of ['revoked', 'unconfirmed', 'local'] as const) {
+    const notice = homePage({ providerName: '<b>x</b>', connected: false, disconnected })
+    t.notMatch(notice, /<b>x/, `${disconnected}: the provider name is escaped`)
+    t.match(notice, `id="disconnected">${escapeHtml(disconnectedMessage(disconnected, '<b>x</b>'))}</p>`, `${disconnected}: the notice is shown`)
+  }
+  t.notMatch(homePage({ providerName: 'p', connected: true, disconnected: 'revoked' }), 'id="disconnected"', 'never beside "Connected"')
 })
 
 t.test('redactUrl keeps paths and harmless parameters, hides token values', async (t) => {

@@ -41,7 +41,7 @@ t.test('the typed API is the runtime API', async (t) => {
   const app = Fastify()
   t.teardown(async () => { await app.close(); await provider.close() })
   await app.ready()
-  const result: Promise<ConnectResult> = connect(app, provider, { user: { id: '1', name: 'a' } })
+  const result: Promise<ConnectResult> = connect(app, provider, { user: { id: '1', name: 'a' }, providerUrl: provider.url })
   await t.rejects(result, /GET \/oauth\/start answered 404/, 'an app without the plugin: connect says so')
   t.equal(pluginOptions.dispatcher, provider.dispatcher)
   t.equal(problem, undefined)

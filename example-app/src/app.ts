@@ -6,8 +6,15 @@ import { Redis } from 'ioredis'
 import { ErrorCodes, fastifyOAuth1, isOAuth1Error, OAuth1Error } from '../../src/index.js'
 import type { ResolvedConfig } from './config.js'
 import { loggerOptions, redactUrl } from './logging.js'
-import { errorPage, homePage, storeUnavailablePage, type HostMismatch, type ProfileResult } from './pages.js'
+import { errorPage, homePage, storeUnavailablePage, type DisconnectOutcome, type HostMismatch, type ProfileResult } from './pages.js'
 import { isSessionStoreError, RedisSessionStore, type RedisLike } from './redis-session-store.js'
+
+declare module 'fastify' {
+  interface Session {
+    /** Set by `POST /disconnect`, shown once by the home page. */
+    disconnected?: DisconnectOutcome
+  }
+}
 
 /** What {@link buildApp} can be given besides the configuration (tests, `main.ts`). */
 export interface AppDependencies {
@@ -200,6 +207,7 @@ export async function buildApp (config: ResolvedConfig, deps: AppDependencies = 
     requestTokenUrl: provider.requestTokenUrl,
     authorizeUrl: provider.authorizeUrl,
     accessTokenUrl: provider.accessTokenUrl,
+    revokeUrl: provider.revokeUrl,
     callbackUrl: config.callbackUrl,
     failureRedirect: '/',
     // The connected user's credentials are sealed (AES-256-GCM) in the session, so Redis never
@@ -210,6 +218,8 @@ export async function buildApp (config: ResolvedConfig, deps: AppDependencies = 
   app.get('/', async (request, reply) => {
     const code = (request.query as Record<string, unknown>).oauth1_error
     const credentials = await request.oauth1.getCredentials()
+    const disconnected = request.session.get('disconnected')
+    if (disconnected !== undefined) request.session.set('disconnected', undefined)
     const profile = credentials === undefined ? undefined : await fetchProfile(request, provider.resourceUrl)
     return sendPage(reply, 200, homePage({
       providerName: providerName(config),
@@ -219,7 +229,8 @@ export async function buildApp (config: ResolvedConfig, deps: AppDependencies = 
       error: typeof code === 'string' && code !== '' ? code : undefined,
       demo: deps.demo === true,
       callbackHost: new URL(config.callbackUrl).host,
-      hostMismatch: hostMismatch(request, config)
+      hostMismatch: hostMismatch(request, config),
+      disconnected
     }))
   })
 
@@ -238,8 +249,18 @@ export async function buildApp (config: ResolvedConfig, deps: AppDependencies = 
     return reply.code(response.status).type('application/json; charset=utf-8').send(text)
   })
 
+  // Revokes the token at the provider where it has a revocation endpoint, then forgets it; the
+  // outcome waits in the session (not the URL, where a link could fake it) for the home page.
   app.post('/disconnect', async (request, reply) => {
-    await request.oauth1.disconnect()
+    const result = await request.oauth1.disconnect({ revoke: true })
+    let outcome: DisconnectOutcome | undefined
+    if (result.revoked) outcome = 'revoked'
+    else if (result.error?.code === ErrorCodes.INVALID_REQUEST) outcome = 'local'
+    else if (result.error !== undefined) {
+      outcome = 'unconfirmed'
+      request.log.warn({ code: result.error.code, problem: result.error.problem }, 'the provider did not confirm the revocation')
+    }
+    if (outcome !== undefined) request.session.set('disconnected', outcome)
     return reply.redirect('/', 303)
   })
 

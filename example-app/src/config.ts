@@ -16,6 +16,11 @@ export interface ProviderConfig {
   accessTokenUrl: string
   /** The provider API that `/me` and the home page call (a JSON profile). */
   resourceUrl: string
+  /**
+   * The provider's token revocation endpoint (X `POST /1.1/oauth/invalidate_token`), where it has
+   * one: "Disconnect" revokes the token there first. Unset: the token is only forgotten here.
+   */
+  revokeUrl?: string | undefined
 }
 
 /** Everything the example app reads from the environment, validated. */

@@ -1,7 +1,7 @@
 import { randomBytes, type KeyObject } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
-import { createMockProvider } from '../../src/testing/index.js'
+import { createMockProvider, type MockProvider } from '../../src/testing/index.js'
 import type { ProviderConfig } from './config.js'
 import { authorizePage, demoMessagePage } from './pages.js'
 
@@ -33,6 +33,7 @@ export interface DemoProviderOptions {
   appUrl?: string | undefined
 }
 
+const kits = new WeakMap<FastifyInstance, MockProvider>()
 const defaultUser: DemoUser = { id: '1001', screen_name: 'demo_user', name: 'Dana Demo' }
 const formType = 'application/x-www-form-urlencoded'
 
@@ -63,7 +64,7 @@ function sendHtml (reply: FastifyReply, status: number, body: string): FastifyRe
  * pages a person sees: the authorize page with Approve and Deny.
  *
  * Routes: `POST /oauth/request_token`, `GET|POST /oauth/authorize`, `POST /oauth/access_token`,
- * `GET /api/me`.
+ * `GET /api/me`, and X's `POST /1.1/oauth/invalidate_token` (revocation, signed with the token).
  */
 export function buildDemoProvider (options: DemoProviderOptions): FastifyInstance {
   const user = options.user ?? defaultUser
@@ -79,6 +80,7 @@ export function buildDemoProvider (options: DemoProviderOptions): FastifyInstanc
     maxRecorded: 100
   })
   const app = Fastify({ logger: options.logger ?? false })
+  kits.set(app, kit)
   app.addContentTypeParser(formType, { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => done(null, body))
   app.addHook('onClose', async () => { await kit.close() })
   let lastCallbackOrigin: string | undefined
@@ -105,6 +107,7 @@ export function buildDemoProvider (options: DemoProviderOptions): FastifyInstanc
   app.post('/oauth/request_token', protocol)
   app.post('/oauth/access_token', protocol)
   app.get('/api/me', protocol)
+  app.post('/1.1/oauth/invalidate_token', protocol)
 
   app.get('/oauth/authorize', async (request, reply) => {
     const token = (request.query as Record<string, unknown>).oauth_token
@@ -147,6 +150,11 @@ export interface StartedDemoProvider {
   /** Its base URL, e.g. `http://localhost:3001`. */
   url: string
   provider: ProviderConfig
+  /**
+   * The test kit's mock provider behind it, for tests: `connect(app, kit, { providerUrl: url })`,
+   * `kit.revoked`, `kit.expireTokens()`, `kit.misbehaveNext()`.
+   */
+  kit: MockProvider
 }
 
 /**
@@ -164,6 +172,7 @@ export async function startDemoProvider (options: { host: string, port: number, 
   return {
     app,
     url,
+    kit: kits.get(app) as MockProvider,
     provider: {
       consumerKey,
       consumerSecret,
@@ -172,7 +181,8 @@ export async function startDemoProvider (options: { host: string, port: number, 
       requestTokenUrl: `${url}/oauth/request_token`,
       authorizeUrl: `${url}/oauth/authorize`,
       accessTokenUrl: `${url}/oauth/access_token`,
-      resourceUrl: `${url}/api/me`
+      resourceUrl: `${url}/api/me`,
+      revokeUrl: `${url}/1.1/oauth/invalidate_token`
     }
   }
 }

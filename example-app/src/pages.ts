@@ -126,6 +126,19 @@ export interface HostMismatch {
   url: string
 }
 
+/**
+ * What "Disconnect" did at the provider: `revoked` (the provider confirmed it), `unconfirmed`
+ * (it has a revocation endpoint that did not confirm), `local` (it has none: forgotten here only).
+ */
+export type DisconnectOutcome = 'revoked' | 'unconfirmed' | 'local'
+
+/** The home page's sentence after a disconnect. */
+export function disconnectedMessage (outcome: DisconnectOutcome, provider: string): string {
+  if (outcome === 'revoked') return `Disconnected: ${provider} confirmed that this app's access to your account is revoked.`
+  if (outcome === 'unconfirmed') return `Disconnected here, but ${provider} did not confirm that this app's access is revoked. To be sure, revoke it in your account settings there.`
+  return `Disconnected here. This app cannot revoke its access at ${provider}: revoke it in your account settings there if you want to.`
+}
+
 /** What the home page shows. */
 export interface HomeView {
   providerName: string
@@ -140,6 +153,8 @@ export interface HomeView {
   /** Host of the configured callback URL, named by the notices. Default: "the host of its callback URL". */
   callbackHost?: string | undefined
   hostMismatch?: HostMismatch | undefined
+  /** Just disconnected: what the provider said about the revocation. */
+  disconnected?: DisconnectOutcome | undefined
 }
 
 function profileFields (data: unknown): Array<[string, string]> {
@@ -162,6 +177,12 @@ function profileBlock (profile: ProfileResult | undefined): SafeHtml {
 }
 
 function noticeBlock (view: HomeView): SafeHtml {
+  if (view.disconnected !== undefined && !view.connected) {
+    const provider = view.demo === true ? 'the demo provider' : view.providerName
+    const message = disconnectedMessage(view.disconnected, provider)
+    if (view.disconnected === 'unconfirmed') return html`<p class="notice" role="alert" id="disconnected">${message}</p>`
+    return html`<p class="info" role="status" id="disconnected">${message}</p>`
+  }
   if (view.error === undefined) return html``
   const context = { callbackHost: view.callbackHost ?? 'the host of its callback URL' }
   if (view.connected) return html`<p class="info" role="status">${connectedErrorMessage(view.error, context)}</p>`

@@ -28,6 +28,11 @@ export interface ConnectOptions {
   throwOnError?: boolean | undefined
   /** Most redirects followed inside the app. Default 10. */
   maxRedirects?: number | undefined
+  /**
+   * The provider's base URL as the app knows it, when another server answers for the provider
+   * through {@link MockProvider.handle} (a Fastify app around the kit). Default `provider.url`.
+   */
+  providerUrl?: string | undefined
 }
 
 /** The outcome of {@link connect}. */
@@ -114,13 +119,14 @@ export async function connect (app: Injectable, provider: MockProvider, options:
   let response = await get(options.startPath ?? '/oauth/start')
   let location = locationOf(response)
   // Inside the app until it sends the browser to the provider.
-  while (location !== undefined && !location.startsWith(provider.url + '/')) {
+  const providerUrl = options.providerUrl ?? provider.url
+  while (location !== undefined && !location.startsWith(providerUrl + '/')) {
     if (redirectsLeft-- <= 0) throw new Error('connect(): too many redirects before reaching the provider')
     response = await get(appPath(location))
     location = locationOf(response)
   }
   if (location === undefined) {
-    throw new Error(`connect(): the start route answered ${response.statusCode} without sending the browser to the provider at ${provider.url}: ${response.body.slice(0, 300)}`)
+    throw new Error(`connect(): the start route answered ${response.statusCode} without sending the browser to the provider at ${providerUrl}: ${response.body.slice(0, 300)}`)
   }
   // Leaving the saved `location` pristine: the pending flow's callback address is the provider's.
   const callback = await provider.authorize(location)
