@@ -143,6 +143,7 @@ t.test('every page of the example app, in Chromium', async (t) => {
     await page.waitForURL(`${origin}/`)
     await page.getByRole('link', { name: 'Connect your account' }).waitFor()
     t.equal(await homeStatus(page), 'Not connected', 'disconnected')
+    t.match(await text('#disconnected'), /^Disconnected: the demo provider confirmed/, 'revoked at the demo provider, and said so')
 
     // Connect again and deny.
     await page.getByRole('link', { name: 'Connect your account' }).click()
