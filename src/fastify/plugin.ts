@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { ErrorCodes, invalidOption, OAuth1Error } from '../errors.js'
-import { type AdapterOptions, closedSignal, failureLocation, onceEach, retryableCallback, retryableStart, setupAdapter } from '../flow/adapter.js'
-import { type BeginOptions, type Completed, firstString, type OAuth1Credentials, storeUnavailable } from '../flow/connect.js'
+import { type AdapterOptions, closedSignal, failureLocation, onceEach, retryAfterOf, retryableCallback, retryableStart, sessionStoreError, setupAdapter } from '../flow/adapter.js'
+import { type BeginOptions, type Completed, firstString, type OAuth1Credentials } from '../flow/connect.js'
 import type { Flow } from '../flow/flow.js'
 import { asFlowSession, type FlowContext, type FlowCookieOptions } from '../flow/state/context.js'
 import type { SessionState } from '../flow/state/session-store.js'
@@ -160,14 +160,11 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
   // Recognised by where it happened: a non-coded 5xx (or status-less) error while the session is
   // not loaded, or after the handler finished (onSend); other hooks' errors with a status pass as they are.
   const handled = Symbol('oauth1 handler done')
-  const storeErrors = (error: Error & { statusCode?: number }, request: FastifyRequest): Error => {
-    let coded: Error = error
-    if (!(error instanceof OAuth1Error) && hasSession && (error.statusCode === undefined || error.statusCode >= 500)) {
-      const holder = request as unknown as Record<string | symbol, unknown>
-      if (asFlowSession(holder[sessionName]) === undefined) coded = storeUnavailable(error, 'The session store is unavailable (the session could not be loaded); try again in a minute')
-      else if (holder[handled] === true) coded = storeUnavailable(error, 'The session store is unavailable (the session could not be saved); try again in a minute')
-    }
-    return coded
+  const storeErrors = (error: Error, request: FastifyRequest): unknown => {
+    if (!hasSession) return error
+    const holder = request as unknown as Record<string | symbol, unknown>
+    if (asFlowSession(holder[sessionName]) === undefined) return sessionStoreError(error, 'load')
+    return holder[handled] === true ? sessionStoreError(error, 'save') : error
   }
   // Throwing from a route's error handler hands the error to the app's own (the parent).
   const routeErrorHandler = (error: Error & { statusCode?: number }, request: FastifyRequest, reply: FastifyReply): never => {
@@ -175,11 +172,10 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
     if (coded instanceof OAuth1Error && coded.code === ErrorCodes.STORE_UNAVAILABLE) {
       reply.removeHeader('location')
       reply.removeHeader('set-cookie')
-      reply.header('retry-after', '30')
       ;(request as unknown as Record<string, unknown>)[sessionName] = null
-    } else if (coded instanceof OAuth1Error && coded.code === ErrorCodes.BUSY) {
-      reply.header('retry-after', '5')
     }
+    const retryAfter = retryAfterOf(coded)
+    if (retryAfter !== undefined) reply.header('retry-after', retryAfter)
     throw coded
   }
   const markHandled = (request: FastifyRequest): void => { (request as unknown as Record<symbol, boolean>)[handled] = true }
