@@ -261,3 +261,31 @@ t.test('maxConcurrentStarts: beyond it OAUTH1_BUSY (503, Retry-After: 5) without
   t.equal(busy.headers.get('retry-after'), '5')
   t.equal((await hanging).status, 504, 'the hanging start ends at its deadline')
 })
+
+t.test('start cookies that will not come back to the callback are warned about, once per kind', async (t) => {
+  const warnings: string[] = []
+  const listen = (warning: Error): void => { if (warning.name === 'FastifyOAuth1Warning') warnings.push(warning.message) }
+  process.on('warning', listen)
+  t.teardown(() => { process.off('warning', listen) })
+  const settle = async (): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, 20)) }
+
+  const strict = await serveExpress({ ...flowOptions(provider), callbackUrl, flowState: 'session' }, { session: true, cookie: { secure: false, sameSite: 'strict' } })
+  t.teardown(() => strict.close())
+  for (let i = 0; i < 3; i++) await new Browser(strict.origin).start()
+  await settle()
+  t.equal(warnings.length, 1, 'one warning for three starts')
+  t.match(warnings[0], /cookie "connect\.sid" is SameSite=Strict/)
+
+  const secure = await serveExpress({ ...flowOptions(provider), callbackUrl: 'https://127.0.0.1/oauth/callback', flowSecret }, { session: true })
+  t.teardown(() => secure.close())
+  for (let i = 0; i < 2; i++) await new Browser(secure.origin).start()
+  await settle()
+  t.equal(warnings.length, 2, 'one more warning')
+  t.match(warnings[1], /cookie "oauth1-oauth1-[^"]*" is Secure but this request came over plain http.*trust proxy/)
+
+  const fine = await serveExpress({ ...flowOptions(provider), callbackUrl, flowState: 'session' }, { session: true })
+  t.teardown(() => fine.close())
+  await new Browser(fine.origin).start()
+  await settle()
+  t.equal(warnings.length, 2, 'lax cookies over http: nothing to say')
+})

@@ -7,7 +7,7 @@
  */
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express'
 import { ErrorCodes, OAuth1Error } from '../errors.js'
-import { type AdapterOptions, closedSignal, failureLocation, onceEach, retryAfterOf, retryableCallback, retryableStart, sessionStoreError, setupAdapter } from '../flow/adapter.js'
+import { type AdapterOptions, checkStartCookies, closedSignal, failureLocation, onceEach, retryAfterOf, retryableCallback, retryableStart, sessionStoreError, setupAdapter } from '../flow/adapter.js'
 import { type BeginOptions, type Completed, firstString } from '../flow/connect.js'
 import type { Flow } from '../flow/flow.js'
 import { createRequestClient, type OAuth1RequestClient } from '../flow/request-client.js'
@@ -223,7 +223,14 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
     if (location === undefined) handOn(req, res, next, error)
     else res.redirect(location)
   }
+  // The cookies a start response sets are the same for every request of an app (per protocol):
+  // the first starts are checked once the answer is written (express-session sets its cookie then).
+  let checks = 0
   const start = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    if (checks < 50) {
+      checks++
+      res.once('finish', () => { checkStartCookies(res.getHeader('set-cookie'), req.protocol === 'https', "app.set('trust proxy', 1)", warnOnce) })
+    }
     const ctx = contextOf(req, res)
     let location: string
     try {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { ErrorCodes, invalidOption, OAuth1Error } from '../errors.js'
-import { type AdapterOptions, closedSignal, failureLocation, onceEach, retryAfterOf, retryableCallback, retryableStart, sessionStoreError, setupAdapter } from '../flow/adapter.js'
+import { type AdapterOptions, checkStartCookies, closedSignal, failureLocation, onceEach, retryAfterOf, retryableCallback, retryableStart, sessionStoreError, setupAdapter } from '../flow/adapter.js'
 import { type BeginOptions, type Completed, firstString, type OAuth1Credentials } from '../flow/connect.js'
 import type { Flow } from '../flow/flow.js'
 import { asFlowSession, type FlowContext, type FlowCookieOptions } from '../flow/state/context.js'
@@ -189,7 +189,7 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
       onSend (request, reply, payload, done) {
         if (checks < 50) {
           checks++
-          checkStartCookies(request, reply.getHeader('set-cookie'), (request, key, message) => warnOnce(key, request, message))
+          checkStartCookies(reply.getHeader('set-cookie'), request.protocol === 'https', 'trustProxy', (key, message) => warnOnce(key, request, message))
         }
         done(null, payload)
       }
@@ -228,20 +228,6 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
   }
   fastify.addHook('onClose', async () => { await flow.close() })
 }
-/** Warns about cookies set on the start response that will not come back to the callback. */
-function checkStartCookies (request: FastifyRequest, header: unknown, warnOnce: (request: FastifyRequest, key: string, message: string) => void): void {
-  const lines = Array.isArray(header) ? header : typeof header === 'string' ? [header] : []
-  for (const line of lines as string[]) {
-    const cookieName = line.slice(0, line.indexOf('='))
-    if (/;\s*samesite=strict/i.test(line)) {
-      warnOnce(request, `strict:${cookieName}`, `fastify-oauth1: the cookie "${cookieName}" is SameSite=Strict: browsers do not send it on the provider's redirect back to the callback, so the sign-in will be lost. Use sameSite: 'lax'.`)
-    }
-    if (request.protocol !== 'https' && /;\s*secure/i.test(line)) {
-      warnOnce(request, `secure:${cookieName}`, `fastify-oauth1: the cookie "${cookieName}" is Secure but this request came over plain http: browsers drop it, so the sign-in will be lost. Serve https (trustProxy behind a TLS proxy) or use secure: 'auto'.`)
-    }
-  }
-}
-
 /**
  * The Fastify plugin: `/oauth/start` and `/oauth/callback` for the three-legged flow of
  * RFC 5849 §2 over the framework-free connect core, started flows kept in encrypted per-flow

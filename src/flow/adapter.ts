@@ -326,6 +326,27 @@ export function retryAfterOf (error: unknown): string | undefined {
   return undefined
 }
 
+/**
+ * Warns about cookies set on the start response that will not come back with the provider's
+ * redirect to the callback (RFC 6265bis §5.6.7 SameSite=Strict; RFC 6265 §4.1.2.5 Secure over
+ * plain http). `header` is the response's `Set-Cookie` (a string or a list); `proxySetting`
+ * names the framework's setting that makes a TLS proxy's requests count as https. Keyed per
+ * kind, not per cookie name (the flow cookies have a name per flow), for a warn-once `warn`.
+ */
+export function checkStartCookies (header: unknown, https: boolean, proxySetting: string, warn: (key: string, message: string) => void): void {
+  const lines = Array.isArray(header) ? header : typeof header === 'string' ? [header] : []
+  for (const line of lines as unknown[]) {
+    if (typeof line !== 'string') continue
+    const cookieName = line.slice(0, line.indexOf('='))
+    if (/;\s*samesite=strict/i.test(line)) {
+      warn('strict-cookie', `fastify-oauth1: the cookie "${cookieName}" is SameSite=Strict: browsers do not send it on the provider's redirect back to the callback, so the sign-in will be lost. Use sameSite: 'lax'.`)
+    }
+    if (!https && /;\s*secure/i.test(line)) {
+      warn('secure-cookie', `fastify-oauth1: the cookie "${cookieName}" is Secure but this request came over plain http: browsers drop it, so the sign-in will be lost. Serve https (${proxySetting} behind a TLS proxy) or use secure: 'auto'.`)
+    }
+  }
+}
+
 /** A Node response, as far as {@link closedSignal} needs it. */
 interface ClosableResponse {
   once (event: 'close', listener: () => void): unknown
