@@ -2,7 +2,9 @@
 // test/adapter-express.test.ts): options refused at creation, a missing express-session as a
 // coded error, the Cookie header parsed by hand, the browser's abort as ctx.signal, the hooks
 // replacing the redirects, named providers.
-import type { ErrorRequestHandler, Express } from 'express'
+import express, { type ErrorRequestHandler, type Express } from 'express'
+import { once } from 'node:events'
+import type { AddressInfo } from 'node:net'
 import session, { type SessionData } from 'express-session'
 import t, { type Test } from 'tap'
 import { ErrorCodes, OAuth1Error } from '../src/errors.js'
@@ -10,7 +12,7 @@ import { expressOAuth1, type ExpressOAuth1Options } from '../src/express/index.j
 import { serveExpress } from './helpers/express-app.js'
 import type { FlowContext } from '../src/flow/state/context.js'
 import type { FlowStore } from '../src/flow/state/store.js'
-import { Browser, flowSecret } from './helpers/adapter-suite.js'
+import { Browser, flowSecret, sessionSecret } from './helpers/adapter-suite.js'
 import { type FakeProvider, flowOptions, startFakeProvider } from './helpers/fake-provider.js'
 
 const callbackUrl = (req: { headers: Record<string, unknown> }): string => `http://${String(req.headers.host)}/oauth/callback`
@@ -121,11 +123,16 @@ t.test('a named provider: its own routes and req[name]; other methods and paths 
       (req as unknown as { twitter: { isConnected (): Promise<boolean> } }).twitter.isConnected().then((connected) => { res.json({ connected }) }, next)
     })
     app.post('/oauth/twitter/start', (_req, res) => { res.send('a POST of the app') })
+    app.get('/wrong', (req, res, next) => { req.oauth1.isConnected().then((connected) => { res.json({ connected }) }, next) })
   })
   const browser = new Browser(origin)
   t.equal((await browser.get('/oauth/start')).status, 404, 'the default path is not ours')
   t.equal((await browser.connect(provider, '/oauth/twitter/start')).status, 302)
   t.equal((await browser.get('/me')).json().connected, true)
+  const wrong = await browser.get('/wrong')
+  t.equal(wrong.status, 500)
+  t.equal(wrong.json().code, ErrorCodes.INVALID_OPTION, 'req.oauth1 without a default-named provider: a coded error, not a TypeError')
+  t.match(wrong.json().message, /req\[name\]/)
   const posted = await fetch(`${origin}/oauth/twitter/start`, { method: 'POST' })
   t.equal(await posted.text(), 'a POST of the app')
 })
@@ -288,4 +295,27 @@ t.test('start cookies that will not come back to the callback are warned about, 
   await new Browser(fine.origin).start()
   await settle()
   t.equal(warnings.length, 2, 'lax cookies over http: nothing to say')
+})
+
+t.test('req.oauth1 with a named provider mounted before and after the default one', async (t) => {
+  const named = { ...flowOptions(provider), name: 'alpha', callbackUrl: (req: { headers: Record<string, unknown> }) => `http://${String(req.headers.host)}/oauth/alpha/callback`, callbackPath: '/oauth/alpha/callback', flowSecret }
+  for (const order of ['named first', 'default first'] as const) {
+    const app = express()
+    app.use(session({ secret: sessionSecret, resave: false, saveUninitialized: false }))
+    const alpha = expressOAuth1(named)
+    const unnamed = expressOAuth1({ ...flowOptions(provider), callbackUrl, flowSecret })
+    app.use(...(order === 'named first' ? [alpha, unnamed] : [unnamed, alpha]))
+    app.get('/me', (req, res, next) => { req.oauth1.isConnected().then((connected) => { res.json({ connected }) }, next) })
+    app.use(((error: { code?: string }, _req, res, _next) => { res.status(500).json({ code: error.code }) }) satisfies ErrorRequestHandler)
+    const server = app.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    t.teardown(async () => {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+      await Promise.all([alpha.close(), unnamed.close()])
+    })
+    const browser = new Browser(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+    t.equal((await browser.connect(provider)).status, 302)
+    t.same((await browser.get('/me')).json(), { connected: true }, order)
+  }
 })

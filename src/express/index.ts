@@ -54,16 +54,17 @@ export interface ExpressOAuth1 {
  * The request decorations of named providers, for a declaration merge:
  * `declare global { namespace Express { interface Request extends OAuth1ExpressDecorations<'trello'> {} } }`.
  */
-export type OAuth1ExpressDecorations<Name extends string> = { [K in Name]: OAuth1RequestClient }
+export type OAuth1ExpressDecorations<Name extends string> = { readonly [K in Name]: OAuth1RequestClient }
 
 declare global {
   namespace Express {
     interface Request {
       /**
        * The current user's signed client of the provider set up without a `name` (put there
-       * by the `fastify-oauth1/express` middleware). Other names: {@link OAuth1ExpressDecorations}.
+       * by the `fastify-oauth1/express` middleware). Other names: {@link OAuth1ExpressDecorations};
+       * where only named providers ran, reading `req.oauth1` throws `OAUTH1_INVALID_OPTION` (500) saying so.
        */
-      oauth1: OAuth1RequestClient
+      readonly oauth1: OAuth1RequestClient
     }
   }
 }
@@ -298,6 +299,7 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
   }
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     Object.defineProperty(req, name, descriptor)
+    if (name !== 'oauth1' && !('oauth1' in req)) Object.defineProperty(req, 'oauth1', noDefaultProvider)
     if (req.method !== 'GET') {
       next()
       return
@@ -311,6 +313,16 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
   }
   Object.defineProperty(middleware, 'name', { value: name })
   return Object.assign(middleware, { sessionKey, flow, begin, complete, errorHandler, close: () => flow.close() }) as ExpressOAuth1
+}
+
+/** `req.oauth1` where only named providers' middleware ran: a coded error, not a TypeError on `undefined`. */
+const noDefaultProvider: PropertyDescriptor = {
+  configurable: true,
+  enumerable: false,
+  get () {
+    throw new OAuth1Error(ErrorCodes.INVALID_OPTION,
+      "req.oauth1 is the provider set up without a name, and none ran for this request: use req[name] of the named provider (type it with OAuth1ExpressDecorations<'name'>), or mount one without a name")
+  }
 }
 
 function pathOf (url: string): string {
