@@ -1,6 +1,6 @@
 // Type tests of fastify-oauth1/express: `npx tsc -p tsconfig.json --noEmit` checks this file.
 // Lines under `@ts-expect-error` must NOT compile; the others must. tap runs the small runtime part.
-import express, { type Request, type Response } from 'express'
+import express, { type ErrorRequestHandler, type Request, type Response } from 'express'
 import t from 'tap'
 import expressOAuth1Default, {
   type ExpressOAuth1, type ExpressOAuth1Options, expressOAuth1, type OAuth1Credentials, type OAuth1ExpressDecorations,
@@ -34,12 +34,15 @@ export const refused = [noCallback, badState]
 
 const middleware: ExpressOAuth1 = expressOAuth1(options)
 const app = express()
-app.use(middleware)
+app.use(middleware, middleware.errorHandler)
+export const errorHandler: ErrorRequestHandler = middleware.errorHandler
 app.get('/me', async (req, res) => {
   const client: OAuth1RequestClient = req.oauth1
   const trello: OAuth1RequestClient = req.trello
   // @ts-expect-error only declared names exist
   if (req.flickr !== undefined) res.status(500)
+  // @ts-expect-error req.oauth1 is a getter
+  req.oauth1 = trello
   const connected: boolean = await client.isConnected()
   res.json({ connected, trello: await trello.isConnected() })
 })

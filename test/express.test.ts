@@ -2,20 +2,23 @@
 // test/adapter-express.test.ts): options refused at creation, a missing express-session as a
 // coded error, the Cookie header parsed by hand, the browser's abort as ctx.signal, the hooks
 // replacing the redirects, named providers.
-import type { Express } from 'express'
+import express, { type ErrorRequestHandler, type Express } from 'express'
+import { once } from 'node:events'
+import type { AddressInfo } from 'node:net'
+import session, { type SessionData } from 'express-session'
 import t, { type Test } from 'tap'
 import { ErrorCodes, OAuth1Error } from '../src/errors.js'
 import { expressOAuth1, type ExpressOAuth1Options } from '../src/express/index.js'
 import { serveExpress } from './helpers/express-app.js'
 import type { FlowContext } from '../src/flow/state/context.js'
 import type { FlowStore } from '../src/flow/state/store.js'
-import { Browser, flowSecret } from './helpers/adapter-suite.js'
+import { Browser, flowSecret, sessionSecret } from './helpers/adapter-suite.js'
 import { type FakeProvider, flowOptions, startFakeProvider } from './helpers/fake-provider.js'
 
 const callbackUrl = (req: { headers: Record<string, unknown> }): string => `http://${String(req.headers.host)}/oauth/callback`
 
-async function serve (t: Test, options: ExpressOAuth1Options, session: boolean, routes?: (app: Express) => void): Promise<string> {
-  const app = await serveExpress(options, { session, routes })
+async function serve (t: Test, options: ExpressOAuth1Options, session: boolean, routes?: (app: Express) => void, store?: FlakyStore): Promise<string> {
+  const app = await serveExpress(options, { session, routes, store })
   t.teardown(() => app.close())
   return app.origin
 }
@@ -120,11 +123,199 @@ t.test('a named provider: its own routes and req[name]; other methods and paths 
       (req as unknown as { twitter: { isConnected (): Promise<boolean> } }).twitter.isConnected().then((connected) => { res.json({ connected }) }, next)
     })
     app.post('/oauth/twitter/start', (_req, res) => { res.send('a POST of the app') })
+    app.get('/wrong', (req, res, next) => { req.oauth1.isConnected().then((connected) => { res.json({ connected }) }, next) })
   })
   const browser = new Browser(origin)
   t.equal((await browser.get('/oauth/start')).status, 404, 'the default path is not ours')
   t.equal((await browser.connect(provider, '/oauth/twitter/start')).status, 302)
   t.equal((await browser.get('/me')).json().connected, true)
+  const wrong = await browser.get('/wrong')
+  t.equal(wrong.status, 500)
+  t.equal(wrong.json().code, ErrorCodes.INVALID_OPTION, 'req.oauth1 without a default-named provider: a coded error, not a TypeError')
+  t.match(wrong.json().message, /req\[name\]/)
   const posted = await fetch(`${origin}/oauth/twitter/start`, { method: 'POST' })
   t.equal(await posted.text(), 'a POST of the app')
+})
+
+/** An express-session store that fails its reads, writes or deletes on demand, counting its writes. */
+class FlakyStore extends session.Store {
+  readonly data = new Map<string, string>()
+  readDown = false
+  setDown = false
+  destroyDown = false
+  writes = 0
+  fail (): Error { return new Error('Reached the max retries per request limit (which is 2)') }
+  override get (id: string, done: (error: unknown, data?: SessionData | null) => void): void {
+    if (this.readDown) { done(this.fail()); return }
+    const text = this.data.get(id)
+    done(null, text === undefined ? null : JSON.parse(text) as SessionData)
+  }
+
+  override set (id: string, data: SessionData, done?: (error?: unknown) => void): void {
+    this.writes++
+    if (this.setDown) { done?.(this.fail()); return }
+    this.data.set(id, JSON.stringify(data))
+    done?.()
+  }
+
+  override destroy (id: string, done?: (error?: unknown) => void): void {
+    if (this.destroyDown) { done?.(this.fail()); return }
+    this.data.delete(id)
+    done?.()
+  }
+
+  down (value: boolean): void {
+    this.readDown = value
+    this.setDown = value
+    this.destroyDown = value
+  }
+}
+
+t.test('session store outages on the routes: OAUTH1_STORE_UNAVAILABLE (503, Retry-After: 30) to next(err), never a redirect', async (t) => {
+  const exchanges = (): number => provider.seen.filter((seen) => seen.path === '/oauth/access_token').length
+  const starts = (): number => provider.seen.filter((seen) => seen.path === '/oauth/request_token').length
+  const outage = async (t: Test, options: Partial<ExpressOAuth1Options> = {}): Promise<{ browser: Browser, store: FlakyStore, handled: string[] }> => {
+    const store = new FlakyStore()
+    const handled: string[] = []
+    const origin = await serve(t, { ...flowOptions(provider), callbackUrl, flowSecret, ...options }, true, (app) => {
+      app.get('/me', (req, res, next) => { req.oauth1.isConnected().then((connected) => { res.json({ connected }) }, next) })
+      app.get('/touch', (req, res) => {
+        (req.session as unknown as Record<string, unknown>).visits = 1
+        res.send('ok')
+      })
+      app.use(((error: { code?: string }, _req, _res, next) => { handled.push(error.code ?? 'raw'); next(error) }) satisfies ErrorRequestHandler)
+    }, store)
+    return { browser: new Browser(origin), store, handled }
+  }
+  const assertUnavailable = (t: Test, answer: Awaited<ReturnType<Browser['get']>>, what: string): void => {
+    t.equal(answer.status, 503, `${what}: 503`)
+    t.equal(answer.json().code, ErrorCodes.STORE_UNAVAILABLE, `${what}: the code`)
+    t.notMatch(answer.body, /max retries/i, `${what}: not the store's message`)
+    t.equal(answer.location, null, `${what}: no redirect`)
+    t.same(answer.headers.getSetCookie(), [], `${what}: no cookie changes`)
+    t.equal(answer.headers.get('retry-after'), '30', `${what}: Retry-After`)
+  }
+
+  t.test('regeneration fails on the callback: the verifier is not spent, the same link completes after', async (t) => {
+    const { browser, store, handled } = await outage(t)
+    const callback = await provider.authorize(await browser.start())
+    const before = exchanges()
+    store.down(true)
+    assertUnavailable(t, await browser.get(callback), 'callback (regenerate fails)')
+    t.equal(exchanges(), before, 'no exchange')
+    t.same(handled, [ErrorCodes.STORE_UNAVAILABLE], 'the app\'s error handler saw the coded error')
+    store.down(false)
+    t.equal((await browser.get(callback)).status, 302, 'the same callback URL connects once the store is back')
+    t.same((await browser.get('/me')).json(), { connected: true })
+  })
+
+  t.test('the session cannot be loaded: 503 on both routes before the provider is called, flow kept', async (t) => {
+    const { browser, store } = await outage(t)
+    await browser.get('/touch')
+    t.equal(store.data.size, 1, 'a stored session')
+    const callback = await provider.authorize(await browser.start())
+    const [before, started] = [exchanges(), starts()]
+    store.readDown = true
+    assertUnavailable(t, await browser.get(callback), 'callback (load fails)')
+    assertUnavailable(t, await browser.get('/oauth/start'), 'start (load fails)')
+    t.equal(starts(), started, 'that start did not call the provider')
+    t.equal(exchanges(), before)
+    store.readDown = false
+    t.equal((await browser.get(callback)).status, 302, 'completes after')
+    t.same((await browser.get('/me')).json(), { connected: true })
+    t.equal((await browser.get('/touch?fails')).status, 200, 'other routes are untouched')
+    store.readDown = true
+    t.equal((await browser.get('/me')).json().code, undefined, 'elsewhere the error passes as it is')
+  })
+
+  t.test('the credentials cannot be saved after the exchange: 503, not a redirect as if connected', async (t) => {
+    const { browser, store } = await outage(t)
+    const callback = await provider.authorize(await browser.start())
+    const before = exchanges()
+    store.setDown = true
+    assertUnavailable(t, await browser.get(callback), 'callback (save fails)')
+    t.equal(exchanges(), before + 1, 'that flow is spent (documented): the user starts again')
+    store.setDown = false
+    t.same((await browser.get('/me')).json(), { connected: false })
+    t.equal((await browser.connect(provider)).status, 302, 'a new flow connects')
+    t.same((await browser.get('/me')).json(), { connected: true })
+  })
+
+  t.test("flowState 'session': a start whose session cannot be saved is no redirect to the provider", async (t) => {
+    const { browser, store } = await outage(t, { flowState: 'session', flowSecret: undefined })
+    store.setDown = true
+    assertUnavailable(t, await browser.get('/oauth/start'), 'start (save fails)')
+    t.equal(store.data.size, 0, 'nothing stored')
+    store.setDown = false
+    t.equal((await browser.connect(provider)).status, 302, 'connects once the store is back')
+  })
+
+  t.test('the cookie store writes no session for an anonymous start', async (t) => {
+    const { browser, store } = await outage(t)
+    await browser.start()
+    t.equal(store.writes, 0)
+  })
+})
+
+t.test('maxConcurrentStarts: beyond it OAUTH1_BUSY (503, Retry-After: 5) without calling the provider', async (t) => {
+  const origin = await serve(t, { ...flowOptions(provider), callbackUrl, flowSecret, maxConcurrentStarts: 1, timeout: 2000 }, true)
+  provider.mode.requestToken = 'hang'
+  const hanging = new Browser(origin).get('/oauth/start')
+  await waitFor(() => provider.seen.some((seen) => seen.path === '/oauth/request_token'))
+  const busy = await new Browser(origin).get('/oauth/start')
+  t.equal(busy.status, 503)
+  t.equal(busy.json().code, ErrorCodes.BUSY)
+  t.equal(busy.headers.get('retry-after'), '5')
+  t.equal((await hanging).status, 504, 'the hanging start ends at its deadline')
+})
+
+t.test('start cookies that will not come back to the callback are warned about, once per kind', async (t) => {
+  const warnings: string[] = []
+  const listen = (warning: Error): void => { if (warning.name === 'FastifyOAuth1Warning') warnings.push(warning.message) }
+  process.on('warning', listen)
+  t.teardown(() => { process.off('warning', listen) })
+  const settle = async (): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, 20)) }
+
+  const strict = await serveExpress({ ...flowOptions(provider), callbackUrl, flowState: 'session' }, { session: true, cookie: { secure: false, sameSite: 'strict' } })
+  t.teardown(() => strict.close())
+  for (let i = 0; i < 3; i++) await new Browser(strict.origin).start()
+  await settle()
+  t.equal(warnings.length, 1, 'one warning for three starts')
+  t.match(warnings[0], /cookie "connect\.sid" is SameSite=Strict/)
+
+  const secure = await serveExpress({ ...flowOptions(provider), callbackUrl: 'https://127.0.0.1/oauth/callback', flowSecret }, { session: true })
+  t.teardown(() => secure.close())
+  for (let i = 0; i < 2; i++) await new Browser(secure.origin).start()
+  await settle()
+  t.equal(warnings.length, 2, 'one more warning')
+  t.match(warnings[1], /cookie "oauth1-oauth1-[^"]*" is Secure but this request came over plain http.*trust proxy/)
+
+  const fine = await serveExpress({ ...flowOptions(provider), callbackUrl, flowState: 'session' }, { session: true })
+  t.teardown(() => fine.close())
+  await new Browser(fine.origin).start()
+  await settle()
+  t.equal(warnings.length, 2, 'lax cookies over http: nothing to say')
+})
+
+t.test('req.oauth1 with a named provider mounted before and after the default one', async (t) => {
+  const named = { ...flowOptions(provider), name: 'alpha', callbackUrl: (req: { headers: Record<string, unknown> }) => `http://${String(req.headers.host)}/oauth/alpha/callback`, callbackPath: '/oauth/alpha/callback', flowSecret }
+  for (const order of ['named first', 'default first'] as const) {
+    const app = express()
+    app.use(session({ secret: sessionSecret, resave: false, saveUninitialized: false }))
+    const alpha = expressOAuth1(named)
+    const unnamed = expressOAuth1({ ...flowOptions(provider), callbackUrl, flowSecret })
+    app.use(...(order === 'named first' ? [alpha, unnamed] : [unnamed, alpha]))
+    app.get('/me', (req, res, next) => { req.oauth1.isConnected().then((connected) => { res.json({ connected }) }, next) })
+    app.use(((error: { code?: string }, _req, res, _next) => { res.status(500).json({ code: error.code }) }) satisfies ErrorRequestHandler)
+    const server = app.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    t.teardown(async () => {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+      await Promise.all([alpha.close(), unnamed.close()])
+    })
+    const browser = new Browser(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+    t.equal((await browser.connect(provider)).status, 302)
+    t.same((await browser.get('/me')).json(), { connected: true }, order)
+  }
 })

@@ -1,8 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import fastifyCookie from '@fastify/cookie'
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import t from 'tap'
 import { ErrorCodes, OAuth1Error } from '../src/errors.js'
-import { type FastifyOAuth1Options, type OAuth1Credentials, type OAuth1RequestClient, type OAuth1SessionState } from '../src/fastify/plugin.js'
-import { Browser, buildApp, type BuildOptions, callbackUrl, logCapture, providerOptions } from './helpers/build-app.js'
+import { fastifyOAuth1, type FastifyOAuth1Options, type OAuth1Credentials, type OAuth1RequestClient, type OAuth1SessionState } from '../src/fastify/plugin.js'
+import { Browser, buildApp, type BuildOptions, callbackUrl, flowSecret, logCapture, providerOptions } from './helpers/build-app.js'
 import { type AuthorizeMode, type FakeProvider, startFakeProvider } from './helpers/fake-provider.js'
 
 /** What the helpers need of a test: somewhere to register clean-up. */
@@ -521,6 +522,7 @@ t.test('two providers side by side with distinct names', async (t) => {
   const app = await buildApp(alphaOptions, {
     plugins: [alphaOptions, betaOptions],
     setup (app) {
+      app.get('/wrong', async (request) => (await request.oauth1.get(alpha.meUrl)).json())
       for (const [name, provider] of [['alpha', alpha], ['beta', beta]] as const) {
         app.get(`/${name}/me`, async (request) => (await named(request, name).get(provider.meUrl)).json())
         app.post(`/${name}/disconnect`, async (request) => {
@@ -534,9 +536,13 @@ t.test('two providers side by side with distinct names', async (t) => {
   const instances = app as unknown as Record<string, { sessionKey: string }>
   t.equal(instances.alpha?.sessionKey, 'oauth1:alpha')
   t.equal(instances.beta?.sessionKey, 'oauth1:beta')
-  t.notOk(app.hasDecorator('oauth1'), 'no default-named decoration')
+  t.throws(() => app.oauth1, { code: ErrorCodes.INVALID_OPTION, message: /fastify\.oauth1 is the provider registered without a name.*fastify\[name\]/ }, 'no default-named provider: a coded error')
 
   const browser = new Browser(app)
+  const wrong = await browser.get('/wrong')
+  t.equal(wrong.statusCode, 500)
+  t.equal(wrong.json().code, ErrorCodes.INVALID_OPTION, 'request.oauth1 without a default-named provider: a coded error, not a TypeError')
+  t.match(wrong.json().message, /request\[name\]/)
   const alphaStart = await browser.start('/oauth/alpha/start')
   const betaStart = await browser.start('/oauth/beta/start')
   t.equal(alphaStart.statusCode, 302)
@@ -650,4 +656,28 @@ t.test('onFailure sees the coded error and may answer; otherwise the default han
   t.equal(defaulted.statusCode, 302)
   t.equal(defaulted.headers.location, '/login?oauth1_error=OAUTH1_ACCESS_DENIED')
   t.same(errors, ['OAUTH1_NO_SESSION', 'OAUTH1_ACCESS_DENIED'])
+})
+
+t.test('request.oauth1 and fastify.oauth1: the default-named provider, registered before or after named ones, once only', async (t) => {
+  const provider = await startFakeProvider()
+  t.teardown(() => provider.close())
+  const named = providerOptions(provider, { flowState: 'session', name: 'alpha', callbackUrl: 'http://localhost/oauth/alpha/callback' })
+  const unnamed = providerOptions(provider, { flowState: 'session' })
+  for (const plugins of [[named, unnamed], [unnamed, named]]) {
+    const app = await buildApp(unnamed, {
+      plugins,
+      setup (app) { app.get('/me', async (request) => (await request.oauth1.get(provider.meUrl)).json()) }
+    })
+    t.teardown(() => app.close())
+    t.equal(app.oauth1.sessionKey, 'oauth1:oauth1', plugins[0] === named ? 'named first' : 'default first')
+    const browser = new Browser(app)
+    t.equal((await browser.connect(provider)).statusCode, 302)
+    t.equal((await browser.get('/me')).json().id, provider.user.userId, 'request.oauth1 is the default provider\'s client')
+  }
+  await t.rejects(buildApp(unnamed, { plugins: [named, unnamed, unnamed] }), { code: ErrorCodes.INVALID_OPTION, message: /"oauth1" is taken/ }, 'two default-named providers')
+  const own = Fastify()
+  await own.register(fastifyCookie)
+  own.decorateRequest('oauth1', null as never)
+  await t.rejects(async () => { await own.register(fastifyOAuth1, providerOptions(provider, { flowSecret, saveCredentials: async () => {}, loadCredentials: async () => undefined })).ready() }, { code: ErrorCodes.INVALID_OPTION, message: /"oauth1" is taken/ }, "an app's own oauth1 decoration is not overwritten")
+  await own.close()
 })

@@ -128,6 +128,10 @@ export function typeChecks (app: FastifyInstance): void {
     await app.beta.begin(request)
     // @ts-expect-error only registered names are typed
     use(request.delta)
+    // @ts-expect-error request.oauth1 is a getter (an app with only named providers gets a coded error reading it)
+    request.oauth1 = beta
+    // @ts-expect-error so are the helper's names
+    request.beta = client
     const state: OAuth1SessionState | undefined = request.session.get('oauth1:oauth1')
     const betaState: OAuth1SessionState | undefined = request.session.get('oauth1:beta')
     use(beta, gamma, authorize, state, betaState)

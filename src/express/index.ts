@@ -5,9 +5,9 @@
  *
  * @packageDocumentation
  */
-import type { NextFunction, Request, Response } from 'express'
+import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express'
 import { ErrorCodes, OAuth1Error } from '../errors.js'
-import { type AdapterOptions, closedSignal, failureLocation, onceEach, retryableCallback, retryableStart, setupAdapter } from '../flow/adapter.js'
+import { type AdapterOptions, checkStartCookies, closedSignal, failureLocation, onceEach, retryAfterOf, retryableCallback, retryableStart, sessionStoreError, setupAdapter } from '../flow/adapter.js'
 import { type BeginOptions, type Completed, firstString } from '../flow/connect.js'
 import type { Flow } from '../flow/flow.js'
 import { createRequestClient, type OAuth1RequestClient } from '../flow/request-client.js'
@@ -39,6 +39,13 @@ export interface ExpressOAuth1 {
   begin (req: Request, res: Response, options?: string | BeginOptions): Promise<string>
   /** Completes a callback for this request (every check, one exchange, session renewed); returns the credentials and return path. */
   complete (req: Request, res: Response): Promise<Completed>
+  /**
+   * Error middleware for express-session's load failures: express-session hands a store that
+   * cannot load the session to `next(err)` before this middleware runs, so mount this one after
+   * it (`app.use(oauth1, oauth1.errorHandler)`) to have them on the start and callback routes as
+   * `OAUTH1_STORE_UNAVAILABLE` (503, `Retry-After: 30`) for your error handler. Other errors pass as they are.
+   */
+  readonly errorHandler: ErrorRequestHandler
   /** Closes the provider connections (at shutdown). */
   close (): Promise<void>
 }
@@ -47,16 +54,17 @@ export interface ExpressOAuth1 {
  * The request decorations of named providers, for a declaration merge:
  * `declare global { namespace Express { interface Request extends OAuth1ExpressDecorations<'trello'> {} } }`.
  */
-export type OAuth1ExpressDecorations<Name extends string> = { [K in Name]: OAuth1RequestClient }
+export type OAuth1ExpressDecorations<Name extends string> = { readonly [K in Name]: OAuth1RequestClient }
 
 declare global {
   namespace Express {
     interface Request {
       /**
        * The current user's signed client of the provider set up without a `name` (put there
-       * by the `fastify-oauth1/express` middleware). Other names: {@link OAuth1ExpressDecorations}.
+       * by the `fastify-oauth1/express` middleware). Other names: {@link OAuth1ExpressDecorations};
+       * where only named providers ran, reading `req.oauth1` throws `OAUTH1_INVALID_OPTION` (500) saying so.
        */
-      oauth1: OAuth1RequestClient
+      readonly oauth1: OAuth1RequestClient
     }
   }
 }
@@ -65,6 +73,8 @@ declare global {
 interface ExpressFlowContext extends FlowContext {
   readonly request: Request
   readonly response: Response
+  /** Whether the connect core wrote to (or regenerated) the session, which then has to be saved before the answer. */
+  readonly sessionChanged: boolean
 }
 
 /** The cookies of a `Cookie` header (RFC 6265 §5.4); the first of a repeated name wins, undecodable values are kept as sent. */
@@ -92,20 +102,24 @@ type ExpressSession = Record<string, unknown> & { regenerate?: (done: (error?: u
  * express-session's `req.session` as a {@link FlowSession}: plain properties, and a callback
  * `regenerate` that replaces `req.session` (so it is always read through `req`).
  */
-function sessionOf (req: Request): FlowSession | undefined {
+function sessionOf (req: Request, changed: () => void = () => {}): FlowSession | undefined {
   const holder = req as unknown as { session?: ExpressSession }
   const first = holder.session
   if (typeof first !== 'object' || first === null) return undefined
   const current = (): ExpressSession => holder.session ?? first
   return {
     get: (key) => current()[key],
-    set: (key, value) => { current()[key] = value },
+    set: (key, value) => {
+      changed()
+      current()[key] = value
+    },
     data: () => Object.fromEntries(Object.entries(current()).filter(([key]) => key !== 'cookie')),
     regenerate: typeof first.regenerate !== 'function'
       ? undefined
       : (keep: string[] = []) => new Promise<void>((resolve, reject) => {
           const old = current()
           const kept = keep.map((key) => [key, old[key]] as const)
+          changed()
           old.regenerate?.((error) => {
             if (error !== undefined && error !== null) {
               reject(error)
@@ -122,14 +136,17 @@ function contextOf (req: Request, res: Response): ExpressFlowContext {
   let cookies: Map<string, string> | undefined
   const jar = (): Map<string, string> => (cookies ??= parseCookies(req.headers.cookie))
   let signal: AbortSignal | undefined
+  let sessionChanged = false
+  const changed = (): void => { sessionChanged = true }
   return {
     request: req,
     response: res,
+    get sessionChanged () { return sessionChanged },
     getCookie: (name) => jar().get(name),
     cookieNames: () => jar().keys(),
     setCookie: (name, value, { path, maxAge, httpOnly, secure, sameSite }) => { res.cookie(name, value, { path, maxAge: maxAge * 1000, httpOnly, secure, sameSite }) },
     clearCookie: (name, { path, httpOnly, secure, sameSite }) => { res.clearCookie(name, { path, httpOnly, secure, sameSite }) },
-    get session () { return sessionOf(req) },
+    get session () { return sessionOf(req, changed) },
     host: req.hostname ?? '',
     protocol: req.protocol === 'https' ? 'https' : 'http',
     get signal () { return (signal ??= closedSignal(res)) }
@@ -161,13 +178,41 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
     ? "flowState 'session' needs express-session mounted before the fastify-oauth1 middleware"
     : 'Keeping the credentials needs express-session mounted before the fastify-oauth1 middleware, or saveCredentials/loadCredentials hooks')
 
-  const begin = async (req: Request, res: Response, beginOptions?: string | BeginOptions): Promise<string> => {
-    if (needsSession && sessionOf(req) === undefined) throw sessionMissing()
-    return connect.begin(contextOf(req, res), typeof beginOptions === 'string' ? { returnTo: beginOptions } : beginOptions)
+  const beginIn = async (ctx: ExpressFlowContext, beginOptions?: string | BeginOptions): Promise<string> => {
+    if (needsSession && ctx.session === undefined) throw sessionMissing()
+    return connect.begin(ctx, typeof beginOptions === 'string' ? { returnTo: beginOptions } : beginOptions)
   }
-  const complete = async (req: Request, res: Response): Promise<Completed> => {
-    if (needsSession && sessionOf(req) === undefined) throw sessionMissing()
-    return connect.complete(contextOf(req, res), (req.query ?? {}) as Record<string, unknown>)
+  const completeIn = async (ctx: ExpressFlowContext): Promise<Completed> => {
+    if (needsSession && ctx.session === undefined) throw sessionMissing()
+    return connect.complete(ctx, (ctx.request.query ?? {}) as Record<string, unknown>)
+  }
+  const begin = async (req: Request, res: Response, beginOptions?: string | BeginOptions): Promise<string> => beginIn(contextOf(req, res), beginOptions)
+  const complete = async (req: Request, res: Response): Promise<Completed> => completeIn(contextOf(req, res))
+
+  // express-session saves when the answer ends and, when that save fails, still sends the answer
+  // (a redirect to the provider, or to the app as if connected) while the error goes to next().
+  // So the routes save a session the core changed themselves, before redirecting.
+  const saved = async (ctx: ExpressFlowContext): Promise<void> => {
+    const session = (ctx.request as unknown as { session?: { save?: (done: (error?: unknown) => void) => void } }).session
+    if (!ctx.sessionChanged || typeof session?.save !== 'function') return
+    try {
+      await new Promise<void>((resolve, reject) => { session.save?.((error) => { if (error === undefined || error === null) resolve(); else reject(error) }) })
+    } catch (error) {
+      throw sessionStoreError(error, 'save')
+    }
+  }
+  // Hands an error to Express's error handling; a store outage without the redirect or the
+  // cookies being prepared, and with the session dropped so express-session neither saves it
+  // again nor sets its cookie.
+  const handOn = (req: Request, res: Response, next: NextFunction, error: unknown): void => {
+    if (error instanceof OAuth1Error && error.code === ErrorCodes.STORE_UNAVAILABLE && !res.headersSent) {
+      res.removeHeader('location')
+      res.removeHeader('set-cookie')
+      ;(req as unknown as { session?: unknown }).session = undefined
+    }
+    const retryAfter = retryAfterOf(error)
+    if (retryAfter !== undefined && !res.headersSent) res.setHeader('retry-after', retryAfter)
+    next(error)
   }
 
   const fail = async (req: Request, res: Response, next: NextFunction, error: unknown, retryable: (error: OAuth1Error) => boolean): Promise<void> => {
@@ -176,22 +221,37 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
       if (res.headersSent) return
     }
     const location = failureLocation(failureRedirect, error, retryable)
-    if (location === undefined) next(error)
+    if (location === undefined) handOn(req, res, next, error)
     else res.redirect(location)
   }
+  // The cookies a start response sets are the same for every request of an app (per protocol):
+  // the first starts are checked once the answer is written (express-session sets its cookie then).
+  let checks = 0
   const start = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    if (checks < 50) {
+      checks++
+      res.once('finish', () => { checkStartCookies(res.getHeader('set-cookie'), req.protocol === 'https', "app.set('trust proxy', 1)", warnOnce) })
+    }
+    const ctx = contextOf(req, res)
     let location: string
     try {
-      location = await begin(req, res, { returnTo: firstString((req.query as Record<string, unknown> | undefined)?.[returnToParam]) })
+      location = await beginIn(ctx, { returnTo: firstString((req.query as Record<string, unknown> | undefined)?.[returnToParam]) })
     } catch (error) {
       return fail(req, res, next, error, retryableStart)
+    }
+    try {
+      await saved(ctx)
+    } catch (error) {
+      handOn(req, res, next, error)
+      return
     }
     res.redirect(location)
   }
   const callback = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const ctx = contextOf(req, res)
     let result: Completed
     try {
-      result = await complete(req, res)
+      result = await completeIn(ctx)
     } catch (error) {
       return fail(req, res, next, error, retryableCallback)
     }
@@ -199,7 +259,28 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
       await onConnect(req, res, result.credentials)
       if (res.headersSent) return
     }
+    try {
+      await saved(ctx)
+    } catch (error) {
+      handOn(req, res, next, error)
+      return
+    }
     res.redirect(result.returnTo ?? successRedirect)
+  }
+
+  const routeOf = (req: Request): typeof start | undefined => {
+    const path = pathOf(req.originalUrl ?? req.url)
+    return path === callbackPath ? callback : startPath !== false && path === startPath ? start : undefined
+  }
+  // Four parameters: Express calls it with errors only. express-session exposes its store
+  // before loading; the session is not there when the load failed.
+  const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
+    const sessionStore = (req as unknown as { sessionStore?: unknown }).sessionStore
+    if (req.method !== 'GET' || routeOf(req) === undefined || sessionStore === undefined || sessionOf(req) !== undefined) {
+      next(error)
+      return
+    }
+    handOn(req, res, next, sessionStoreError(error, 'load'))
   }
 
   const cache = Symbol(`oauth1:${name}:client`)
@@ -218,12 +299,12 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
   }
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     Object.defineProperty(req, name, descriptor)
+    if (name !== 'oauth1' && !('oauth1' in req)) Object.defineProperty(req, 'oauth1', noDefaultProvider)
     if (req.method !== 'GET') {
       next()
       return
     }
-    const path = pathOf(req.originalUrl ?? req.url)
-    const route = path === callbackPath ? callback : startPath !== false && path === startPath ? start : undefined
+    const route = routeOf(req)
     if (route === undefined) {
       next()
       return
@@ -231,7 +312,17 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
     route(req, res, next).catch(next)
   }
   Object.defineProperty(middleware, 'name', { value: name })
-  return Object.assign(middleware, { sessionKey, flow, begin, complete, close: () => flow.close() }) as ExpressOAuth1
+  return Object.assign(middleware, { sessionKey, flow, begin, complete, errorHandler, close: () => flow.close() }) as ExpressOAuth1
+}
+
+/** `req.oauth1` where only named providers' middleware ran: a coded error, not a TypeError on `undefined`. */
+const noDefaultProvider: PropertyDescriptor = {
+  configurable: true,
+  enumerable: false,
+  get () {
+    throw new OAuth1Error(ErrorCodes.INVALID_OPTION,
+      "req.oauth1 is the provider set up without a name, and none ran for this request: use req[name] of the named provider (type it with OAuth1ExpressDecorations<'name'>), or mount one without a name")
+  }
 }
 
 function pathOf (url: string): string {

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { ErrorCodes, invalidOption, OAuth1Error } from '../errors.js'
-import { type AdapterOptions, closedSignal, failureLocation, onceEach, retryableCallback, retryableStart, setupAdapter } from '../flow/adapter.js'
-import { type BeginOptions, type Completed, firstString, type OAuth1Credentials, storeUnavailable } from '../flow/connect.js'
+import { type AdapterOptions, checkStartCookies, closedSignal, failureLocation, onceEach, retryAfterOf, retryableCallback, retryableStart, sessionStoreError, setupAdapter } from '../flow/adapter.js'
+import { type BeginOptions, type Completed, firstString, type OAuth1Credentials } from '../flow/connect.js'
 import type { Flow } from '../flow/flow.js'
 import { asFlowSession, type FlowContext, type FlowCookieOptions } from '../flow/state/context.js'
 import type { SessionState } from '../flow/state/session-store.js'
@@ -38,9 +38,9 @@ export interface OAuth1Instance extends Flow {
  * The request decorations of named providers, for a declaration merge:
  * `declare module 'fastify' { interface FastifyRequest extends OAuth1RequestDecorations<'trello'> {} }`.
  */
-export type OAuth1RequestDecorations<Name extends string> = { [K in Name]: OAuth1RequestClient }
+export type OAuth1RequestDecorations<Name extends string> = { readonly [K in Name]: OAuth1RequestClient }
 /** The instance decorations of named providers (see {@link OAuth1RequestDecorations}). */
-export type OAuth1InstanceDecorations<Name extends string> = { [K in Name]: OAuth1Instance }
+export type OAuth1InstanceDecorations<Name extends string> = { readonly [K in Name]: OAuth1Instance }
 /** What the plugin keeps in the session under its key. Plain data, so any store can serialise it. */
 export type OAuth1SessionState = SessionState<OAuth1Credentials>
 /**
@@ -53,13 +53,14 @@ declare module 'fastify' {
   interface FastifyRequest {
     /**
      * The current user's signed client of the provider registered without a `name`. Apps that
-     * register only named providers use `request[name]` (see {@link OAuth1RequestDecorations}).
+     * register only named providers use `request[name]` (see {@link OAuth1RequestDecorations});
+     * there, reading `request.oauth1` throws `OAUTH1_INVALID_OPTION` (500) saying so.
      */
-    oauth1: OAuth1RequestClient
+    readonly oauth1: OAuth1RequestClient
   }
   interface FastifyInstance {
-    /** The flow steps of the default-named provider. */
-    oauth1: OAuth1Instance
+    /** The flow steps of the default-named provider (throws `OAUTH1_INVALID_OPTION` when only named providers are registered). */
+    readonly oauth1: OAuth1Instance
   }
   /** `@fastify/session` reads its keys' types from here. */
   interface Session {
@@ -94,6 +95,35 @@ function contextOf (request: FastifyRequest, reply: FastifyReply, sessionName: s
   }
 }
 
+/** The provider registered without a name, on the instance it was registered on (children inherit it). */
+const kDefault = Symbol.for('fastify-oauth1.default')
+/** Set where the `oauth1` decorations below are ours. */
+const kDefaultDecorated = Symbol.for('fastify-oauth1.default-decorated')
+interface DefaultProvider {
+  readonly instance: OAuth1Instance
+  readonly client: (request: FastifyRequest) => OAuth1RequestClient
+}
+
+function defaultOf (server: FastifyInstance, what: string): DefaultProvider {
+  const found = (server as unknown as Record<symbol, DefaultProvider | undefined>)[kDefault]
+  if (found === undefined) {
+    throw new OAuth1Error(ErrorCodes.INVALID_OPTION,
+      `${what}.oauth1 is the provider registered without a name, and none is registered here: use ${what}[name] of the named provider (type it with OAuth1RequestDecorations<'name'>), or register one without a name`)
+  }
+  return found
+}
+
+/**
+ * `request.oauth1` and `fastify.oauth1` (typed for every app) as getters of the default-named
+ * provider, so an app with only named providers gets a coded error there, not a TypeError.
+ */
+function decorateDefault (fastify: FastifyInstance): void {
+  if (fastify.hasDecorator(kDefaultDecorated) || fastify.hasDecorator('oauth1') || fastify.hasRequestDecorator('oauth1')) return
+  fastify.decorate(kDefaultDecorated, true)
+  fastify.decorate('oauth1', { getter (this: FastifyInstance) { return defaultOf(this, 'fastify').instance } })
+  fastify.decorateRequest('oauth1', { getter (this: FastifyRequest) { return defaultOf(this.server, 'request').client(this) } })
+}
+
 const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: FastifyInstance, options: FastifyOAuth1Options) => {
   const sessionName = 'session'
   const hasSession = fastify.hasRequestDecorator(sessionName)
@@ -106,9 +136,10 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
     warn: (ctx, key, message) => warnOnce(key, ctx.request, message)
   })
   const { name, sessionKey, startPath, callbackPath, successRedirect, failureRedirect, returnToParam, flow, connect } = setup
-  if (fastify.hasDecorator(name) || fastify.hasRequestDecorator(name)) {
-    invalidOption('name', `a name not decorated yet ("${name}" is taken; register each provider with its own name)`)
-  }
+  const taken = name === 'oauth1'
+    ? fastify.hasDecorator(kDefault) || (!fastify.hasDecorator(kDefaultDecorated) && (fastify.hasDecorator(name) || fastify.hasRequestDecorator(name)))
+    : fastify.hasDecorator(name) || fastify.hasRequestDecorator(name)
+  if (taken) invalidOption('name', `a name not decorated yet ("${name}" is taken; register each provider with its own name)`)
   const { onConnect, onFailure, onTokenInvalid } = options
 
   const begin = async (request: FastifyRequest, reply: FastifyReply, beginOptions?: string | BeginOptions): Promise<string> =>
@@ -117,7 +148,7 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
     connect.complete(contextOf(request, reply, sessionName), (request.query ?? {}) as Record<string, unknown>)
 
   const instance: OAuth1Instance = Object.assign(Object.create(null) as object, flow, { sessionKey, begin, complete })
-  fastify.decorate(name, instance)
+  decorateDefault(fastify)
 
   const cache = Symbol(`oauth1:${name}:client`)
   const makeRequestClient = (request: FastifyRequest): OAuth1RequestClient =>
@@ -128,17 +159,21 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
       name,
       onTokenInvalid: onTokenInvalid === undefined ? undefined : (ctx, error) => onTokenInvalid(ctx.request, error)
     })
-  fastify.decorateRequest(name, {
-    getter (this: FastifyRequest) {
-      const holder = this as unknown as Record<symbol, OAuth1RequestClient | undefined>
-      let value = holder[cache]
-      if (value === undefined) {
-        value = makeRequestClient(this)
-        holder[cache] = value
-      }
-      return value
+  const clientOf = (request: FastifyRequest): OAuth1RequestClient => {
+    const holder = request as unknown as Record<symbol, OAuth1RequestClient | undefined>
+    let value = holder[cache]
+    if (value === undefined) {
+      value = makeRequestClient(request)
+      holder[cache] = value
     }
-  })
+    return value
+  }
+  if (name === 'oauth1') {
+    fastify.decorate(kDefault, { instance, client: clientOf } satisfies DefaultProvider)
+  } else {
+    fastify.decorate(name, instance)
+    fastify.decorateRequest(name, { getter (this: FastifyRequest) { return clientOf(this) } })
+  }
 
   const fail = async (request: FastifyRequest, reply: FastifyReply, error: unknown, retryable: (error: OAuth1Error) => boolean): Promise<FastifyReply> => {
     if (onFailure !== undefined && error instanceof OAuth1Error) {
@@ -160,14 +195,11 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
   // Recognised by where it happened: a non-coded 5xx (or status-less) error while the session is
   // not loaded, or after the handler finished (onSend); other hooks' errors with a status pass as they are.
   const handled = Symbol('oauth1 handler done')
-  const storeErrors = (error: Error & { statusCode?: number }, request: FastifyRequest): Error => {
-    let coded: Error = error
-    if (!(error instanceof OAuth1Error) && hasSession && (error.statusCode === undefined || error.statusCode >= 500)) {
-      const holder = request as unknown as Record<string | symbol, unknown>
-      if (asFlowSession(holder[sessionName]) === undefined) coded = storeUnavailable(error, 'The session store is unavailable (the session could not be loaded); try again in a minute')
-      else if (holder[handled] === true) coded = storeUnavailable(error, 'The session store is unavailable (the session could not be saved); try again in a minute')
-    }
-    return coded
+  const storeErrors = (error: Error, request: FastifyRequest): unknown => {
+    if (!hasSession) return error
+    const holder = request as unknown as Record<string | symbol, unknown>
+    if (asFlowSession(holder[sessionName]) === undefined) return sessionStoreError(error, 'load')
+    return holder[handled] === true ? sessionStoreError(error, 'save') : error
   }
   // Throwing from a route's error handler hands the error to the app's own (the parent).
   const routeErrorHandler = (error: Error & { statusCode?: number }, request: FastifyRequest, reply: FastifyReply): never => {
@@ -175,11 +207,10 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
     if (coded instanceof OAuth1Error && coded.code === ErrorCodes.STORE_UNAVAILABLE) {
       reply.removeHeader('location')
       reply.removeHeader('set-cookie')
-      reply.header('retry-after', '30')
       ;(request as unknown as Record<string, unknown>)[sessionName] = null
-    } else if (coded instanceof OAuth1Error && coded.code === ErrorCodes.BUSY) {
-      reply.header('retry-after', '5')
     }
+    const retryAfter = retryAfterOf(coded)
+    if (retryAfter !== undefined) reply.header('retry-after', retryAfter)
     throw coded
   }
   const markHandled = (request: FastifyRequest): void => { (request as unknown as Record<symbol, boolean>)[handled] = true }
@@ -193,7 +224,7 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
       onSend (request, reply, payload, done) {
         if (checks < 50) {
           checks++
-          checkStartCookies(request, reply.getHeader('set-cookie'), (request, key, message) => warnOnce(key, request, message))
+          checkStartCookies(reply.getHeader('set-cookie'), request.protocol === 'https', 'trustProxy', (key, message) => warnOnce(key, request, message))
         }
         done(null, payload)
       }
@@ -232,20 +263,6 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
   }
   fastify.addHook('onClose', async () => { await flow.close() })
 }
-/** Warns about cookies set on the start response that will not come back to the callback. */
-function checkStartCookies (request: FastifyRequest, header: unknown, warnOnce: (request: FastifyRequest, key: string, message: string) => void): void {
-  const lines = Array.isArray(header) ? header : typeof header === 'string' ? [header] : []
-  for (const line of lines as string[]) {
-    const cookieName = line.slice(0, line.indexOf('='))
-    if (/;\s*samesite=strict/i.test(line)) {
-      warnOnce(request, `strict:${cookieName}`, `fastify-oauth1: the cookie "${cookieName}" is SameSite=Strict: browsers do not send it on the provider's redirect back to the callback, so the sign-in will be lost. Use sameSite: 'lax'.`)
-    }
-    if (request.protocol !== 'https' && /;\s*secure/i.test(line)) {
-      warnOnce(request, `secure:${cookieName}`, `fastify-oauth1: the cookie "${cookieName}" is Secure but this request came over plain http: browsers drop it, so the sign-in will be lost. Serve https (trustProxy behind a TLS proxy) or use secure: 'auto'.`)
-    }
-  }
-}
-
 /**
  * The Fastify plugin: `/oauth/start` and `/oauth/callback` for the three-legged flow of
  * RFC 5849 §2 over the framework-free connect core, started flows kept in encrypted per-flow

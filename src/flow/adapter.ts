@@ -1,7 +1,7 @@
 import { ErrorCodes, invalidOption, OAuth1Error } from '../errors.js'
 import { rejectUnknownOptions } from '../options.js'
 import { type PresetFields, presetFacts, userOf } from '../presets/presets.js'
-import { type Connect, createConnect, isCredentials, type OAuth1Credentials } from './connect.js'
+import { type Connect, createConnect, isCredentials, type OAuth1Credentials, storeUnavailable } from './connect.js'
 import { createFlow, type Flow, flowOptionKeys, type FlowOptions } from './flow.js'
 import type { FlowContext } from './state/context.js'
 import { createCookieFlowStore } from './state/cookie-store.js'
@@ -297,6 +297,54 @@ export function failureLocation (failureRedirect: string | undefined, error: unk
   const url = new URL(failureRedirect, 'http://x.invalid')
   url.searchParams.set('oauth1_error', error.code)
   return url.pathname + url.search
+}
+
+/**
+ * A session middleware's failure on the start or callback route as the adapters answer it:
+ * `OAUTH1_STORE_UNAVAILABLE` (503) for a non-coded 5xx (or status-less) error of loading the
+ * session (`'load'`) or of saving it after the route finished (`'save'`), so the app's error
+ * handler sees a coded outage, not the store's own message. Coded errors and errors with a 4xx
+ * status pass as they are.
+ */
+export function sessionStoreError (error: unknown, when: 'load' | 'save'): unknown {
+  if (error instanceof OAuth1Error) return error
+  const status = (error as { statusCode?: unknown } | null)?.statusCode
+  if (typeof status === 'number' && status < 500) return error
+  return storeUnavailable(error, when === 'load'
+    ? 'The session store is unavailable (the session could not be loaded); try again in a minute'
+    : 'The session store is unavailable (the session could not be saved); try again in a minute')
+}
+
+/**
+ * The `Retry-After` seconds (RFC 9110 §10.2.3) of an error the adapters hand to the framework's
+ * error handler: 30 for `OAUTH1_STORE_UNAVAILABLE`, 5 for `OAUTH1_BUSY`, none otherwise.
+ */
+export function retryAfterOf (error: unknown): string | undefined {
+  if (!(error instanceof OAuth1Error)) return undefined
+  if (error.code === ErrorCodes.STORE_UNAVAILABLE) return '30'
+  if (error.code === ErrorCodes.BUSY) return '5'
+  return undefined
+}
+
+/**
+ * Warns about cookies set on the start response that will not come back with the provider's
+ * redirect to the callback (RFC 6265bis §5.6.7 SameSite=Strict; RFC 6265 §4.1.2.5 Secure over
+ * plain http). `header` is the response's `Set-Cookie` (a string or a list); `proxySetting`
+ * names the framework's setting that makes a TLS proxy's requests count as https. Keyed per
+ * kind, not per cookie name (the flow cookies have a name per flow), for a warn-once `warn`.
+ */
+export function checkStartCookies (header: unknown, https: boolean, proxySetting: string, warn: (key: string, message: string) => void): void {
+  const lines = Array.isArray(header) ? header : typeof header === 'string' ? [header] : []
+  for (const line of lines as unknown[]) {
+    if (typeof line !== 'string') continue
+    const cookieName = line.slice(0, line.indexOf('='))
+    if (/;\s*samesite=strict/i.test(line)) {
+      warn('strict-cookie', `fastify-oauth1: the cookie "${cookieName}" is SameSite=Strict: browsers do not send it on the provider's redirect back to the callback, so the sign-in will be lost. Use sameSite: 'lax'.`)
+    }
+    if (!https && /;\s*secure/i.test(line)) {
+      warn('secure-cookie', `fastify-oauth1: the cookie "${cookieName}" is Secure but this request came over plain http: browsers drop it, so the sign-in will be lost. Serve https (${proxySetting} behind a TLS proxy) or use secure: 'auto'.`)
+    }
+  }
 }
 
 /** A Node response, as far as {@link closedSignal} needs it. */

@@ -38,7 +38,7 @@ export class Browser {
   readonly cookies = new Map<string, string>()
   constructor (readonly origin: string, readonly user = 'alice') {}
 
-  async get (path: string): Promise<{ status: number, location: string | null, body: string, json: () => Record<string, unknown> }> {
+  async get (path: string): Promise<{ status: number, location: string | null, headers: Headers, body: string, json: () => Record<string, unknown> }> {
     const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ')
     const response = await fetch(new URL(path, this.origin), { redirect: 'manual', headers: { 'x-user': this.user, ...(cookie === '' ? {} : { cookie }) } })
     for (const line of response.headers.getSetCookie()) {
@@ -51,7 +51,7 @@ export class Browser {
       else this.cookies.set(name, value)
     }
     const body = await response.text()
-    return { status: response.status, location: response.headers.get('location'), body, json: () => JSON.parse(body) as Record<string, unknown> }
+    return { status: response.status, location: response.headers.get('location'), headers: response.headers, body, json: () => JSON.parse(body) as Record<string, unknown> }
   }
 
   /** GET the start route; returns the provider's authorize URL. */

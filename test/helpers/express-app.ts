@@ -16,6 +16,10 @@ export interface ServeOptions {
   express?: typeof express4
   /** Mount express-session first. */
   session: boolean
+  /** express-session's cookie options; default `{ secure: false, sameSite: 'lax' }`. */
+  cookie?: session.CookieOptions
+  /** The express-session store; default its MemoryStore. */
+  store?: session.Store
   /** Routes of the app, after the middleware. */
   routes?: (app: Express, oauth1: ExpressOAuth1) => void
 }
@@ -23,9 +27,9 @@ export interface ServeOptions {
 /** A running app: its origin, and `close()` (servers, connections, the flow's agent). */
 export async function serveExpress (options: ExpressOAuth1Options, serve: ServeOptions): Promise<{ origin: string, close: () => Promise<void> }> {
   const app: Express = (serve.express ?? express4)()
-  if (serve.session) app.use(session({ secret: sessionSecret, resave: false, saveUninitialized: false, cookie: { secure: false, sameSite: 'lax' } }))
+  if (serve.session) app.use(session({ secret: sessionSecret, resave: false, saveUninitialized: false, cookie: serve.cookie ?? { secure: false, sameSite: 'lax' }, store: serve.store }))
   const oauth1 = expressOAuth1(options)
-  app.use(oauth1)
+  app.use(oauth1, oauth1.errorHandler)
   serve.routes?.(app, oauth1)
   const errors: ErrorRequestHandler = (error: { statusCode?: number, code?: string, message?: string }, _req, res, _next) => {
     res.status(error.statusCode ?? 500).json({ code: error.code, message: error.message })
