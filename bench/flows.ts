@@ -2,7 +2,8 @@
  * Connect-flow benchmark: complete "connect your account" flows per second, start -> provider
  * authorize -> callback -> success page, through three servers on loopback:
  *
- * - ours: Fastify 5 + @fastify/cookie + @fastify/session + this package's plugin;
+ * - ours: Fastify 5 + @fastify/cookie + @fastify/session + this package's plugin, twice: started flows in
+ *   encrypted per-flow cookies (the default) and in the session (`flowState: 'session'`);
  * - grant: Fastify 5 + @fastify/cookie + @fastify/session + grant's Fastify handler (custom
  *   `oauth: 1` provider, session transport);
  * - passport: Express 4 + express-session + passport + passport-oauth1 (OAuth1Strategy);
@@ -223,7 +224,7 @@ async function registerSession (app: FastifyInstance, sessions: Map<string, unkn
 }
 
 /** The options of our two contestants (Fastify plugin, Express middleware): the same provider and flow store. */
-function ourOptions (provider: ProviderUrls, origin: string) {
+function ourOptions (provider: ProviderUrls, origin: string, flowState: 'cookie' | 'session' = 'cookie') {
   return {
     ...consumer,
     requestTokenUrl: provider.requestTokenUrl,
@@ -231,16 +232,17 @@ function ourOptions (provider: ProviderUrls, origin: string) {
     accessTokenUrl: provider.accessTokenUrl,
     callbackUrl: origin + '/oauth/callback',
     flowSecret: benchFlowSecret,
+    flowState,
     successRedirect: '/done'
   }
 }
 
-async function startOurs (provider: ProviderUrls): Promise<App> {
+async function startOurs (provider: ProviderUrls, flowState: 'cookie' | 'session'): Promise<App> {
   const { server, origin } = await listenLoopback()
   const app = fastifyOn(server)
   const sessions = new Map<string, unknown>()
   await registerSession(app, sessions)
-  await app.register(fastifyOAuth1, ourOptions(provider, origin))
+  await app.register(fastifyOAuth1, ourOptions(provider, origin, flowState))
   app.get('/done', async (request, reply) => {
     const credentials = await request.oauth1.getCredentials()
     if (credentials === undefined) return reply.code(401).send('not connected')
@@ -248,8 +250,10 @@ async function startOurs (provider: ProviderUrls): Promise<App> {
   })
   await app.ready()
   return {
-    name: 'ours',
-    note: 'Fastify + @fastify/session (MemoryStore) + fastify-oauth1 (encrypted flow cookie); token calls over undici keep-alive',
+    name: flowState === 'cookie' ? 'ours' : 'ours-session',
+    note: flowState === 'cookie'
+      ? 'Fastify + @fastify/session (MemoryStore, credentials) + fastify-oauth1 with started flows in encrypted per-flow cookies (default); token calls over undici keep-alive'
+      : 'Fastify + @fastify/session (MemoryStore) + fastify-oauth1 with started flows in the session (flowState: \'session\'); token calls over undici keep-alive',
     origin,
     startPath: '/oauth/start',
     callbackPath: '/oauth/callback',
@@ -625,7 +629,8 @@ async function startAppThread (provider: ProviderUrls): Promise<AppThread> {
 async function serveApps (port: NonNullable<typeof parentPort>, provider: ProviderUrls): Promise<void> {
   let apps: App[] = []
   try {
-    for (const start of [startOurs, startGrant, startPassport, startOursExpress]) apps.push(await start(provider))
+    const starts = [(urls: ProviderUrls) => startOurs(urls, 'cookie'), (urls: ProviderUrls) => startOurs(urls, 'session'), startGrant, startPassport, startOursExpress]
+    for (const start of starts) apps.push(await start(provider))
   } catch (error) {
     port.postMessage({ type: 'failed', message: error instanceof Error ? error.stack ?? error.message : String(error) } satisfies FromWorker)
     return
@@ -712,7 +717,7 @@ export async function runFlowBench (options: HarnessOptions = {}): Promise<FlowB
         appCpuUs: own.every((s) => s.appCpuUs !== undefined) ? median(own.map((s) => s.appCpuUs as number)) : undefined
       }
     })
-    const [ours, grantResult, passportResult, oursExpress] = results as [FlowCaseResult, FlowCaseResult, FlowCaseResult, FlowCaseResult]
+    const [ours, oursSession, grantResult, passportResult, oursExpress] = results as [FlowCaseResult, FlowCaseResult, FlowCaseResult, FlowCaseResult, FlowCaseResult]
     const compare = (label: string, other: FlowCaseResult, target: number, mine = ours): FlowComparison => {
       const ratio = mine.median / other.median
       const cpuRatio = mine.appCpuUs === undefined || other.appCpuUs === undefined ? undefined : other.appCpuUs / mine.appCpuUs
@@ -720,7 +725,13 @@ export async function runFlowBench (options: HarnessOptions = {}): Promise<FlowB
     }
     return {
       results,
-      comparisons: [compare('ours / grant', grantResult, 1.5), compare('ours / passport', passportResult, 2), compare('ours-express / passport', passportResult, 1.1, oursExpress)],
+      comparisons: [
+        compare('ours (cookie store) / grant', grantResult, 1.5),
+        compare('ours (cookie store) / passport', passportResult, 2.5),
+        compare('ours-session / grant', grantResult, 1.5, oursSession),
+        compare('ours-session / passport', passportResult, 2.5, oursSession),
+        compare('ours-express / passport', passportResult, 1.1, oursExpress)
+      ],
       notes: contestants.map((c) => `${c.app.name}: ${c.app.note}`),
       concurrency,
       sliceMs,
