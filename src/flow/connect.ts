@@ -37,7 +37,6 @@ export interface ConnectOptions<C extends FlowContext = FlowContext> {
   callbackUrl: string | ((ctx: C) => string)
   /** Authorize parameters per request (merged over the flow's `authorizeParams`). */
   authorizeParams?: ((ctx: C) => Record<string, string> | undefined) | undefined
-  /** Recognises a refusal in the callback's query. */
   /** How the provider reports a refusal at the callback (the preset's `denial`); default {@link defaultDenialStyles}. */
   denial?: readonly DenialStyle[] | undefined
   /** Builds the stored credentials from the access-token answer. */
