@@ -8,9 +8,11 @@
  *   `oauth: 1` provider, session transport);
  * - passport: Express 4 + express-session + passport + passport-oauth1 (OAuth1Strategy);
  * - ours-express: Express 4 + express-session + this package's Express middleware, beside
- *   passport on the same framework and session (the ratio that matters to a passport user).
+ *   passport on the same framework and session (the ratio that matters to a passport user);
+ * - example-app: the example app (example-app/src/app.ts) with its request logging on, against
+ *   grant (grant logs nothing: its app has `logger: false`, like the others).
  *
- * All three talk to the same fast local provider (a plain node:http server that answers
+ * All of them talk to the same fast local provider (a plain node:http server that answers
  * request_token / authorize / access_token at once; it does not verify signatures, but maps the
  * request token of the Authorization header to its verifier, so a flow only completes when the
  * app sent back the right token and verifier). The load driver keeps one undici Pool per origin
@@ -20,8 +22,6 @@
  * session), first in a verification pass that aborts the bench on any failure, then during the
  * timing too. Contestants are interleaved in rounds (A, B, C, B, C, A, ...) after a warm-up;
  * the figure is the median of the per-round flows/s.
- *
- * - example-app: the example app (example-app/src/app.ts) with its request logging on, against grant.
  *
  * The apps run in a worker thread (one server each; only one is under load at a time),
  * so an app has a core to itself as it would in production; the load driver and the provider
@@ -187,7 +187,7 @@ export interface ProviderUrls {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The four apps. Each: a start URL, a callback, and GET /done answering the access token the
+// The apps. Each: a start URL, a callback, and GET /done answering the access token the
 // session holds (401 when none).
 // ---------------------------------------------------------------------------------------------
 
@@ -625,7 +625,7 @@ function threadCpuNs (): number | undefined {
   }
 }
 
-/** The worker thread serving the four apps; `call` sends a command and waits for its answer. */
+/** The worker thread serving the apps; `call` sends a command and waits for its answer. */
 interface AppThread {
   worker: Worker
   apps: AppInfo[]
@@ -708,7 +708,7 @@ if (!isMainThread && parentPort !== null && (workerData as { role?: string } | n
 }
 
 /**
- * Starts the provider and the four apps, verifies every contestant completes flows, then
+ * Starts the provider and the apps, verifies every contestant completes flows, then
  * measures them interleaved. Defaults: 16 rounds of 500 ms slices, 1.5 s warm-up per contestant.
  * @throws Error when a contestant fails a flow (before or during timing).
  */
