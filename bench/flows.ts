@@ -8,9 +8,11 @@
  *   `oauth: 1` provider, session transport);
  * - passport: Express 4 + express-session + passport + passport-oauth1 (OAuth1Strategy);
  * - ours-express: Express 4 + express-session + this package's Express middleware, beside
- *   passport on the same framework and session (the ratio that matters to a passport user).
+ *   passport on the same framework and session (the ratio that matters to a passport user);
+ * - example-app: the example app (example-app/src/app.ts) with its request logging on, against
+ *   grant (grant logs nothing: its app has `logger: false`, like the others).
  *
- * All three talk to the same fast local provider (a plain node:http server that answers
+ * All of them talk to the same fast local provider (a plain node:http server that answers
  * request_token / authorize / access_token at once; it does not verify signatures, but maps the
  * request token of the Authorization header to its verifier, so a flow only completes when the
  * app sent back the right token and verifier). The load driver keeps one undici Pool per origin
@@ -21,7 +23,7 @@
  * timing too. Contestants are interleaved in rounds (A, B, C, B, C, A, ...) after a warm-up;
  * the figure is the median of the per-round flows/s.
  *
- * The four apps run in a worker thread (one server each; only one is under load at a time),
+ * The apps run in a worker thread (one server each; only one is under load at a time),
  * so an app has a core to itself as it would in production; the load driver and the provider
  * share the main thread. Per slice, both threads' event-loop utilisation is recorded: an app
  * thread near 100% means the app is the bottleneck; a driver thread near 100% means the
@@ -30,7 +32,7 @@
  * flows/s, it hardly moves when other processes compete for the cores.
  */
 import { once } from 'node:events'
-import { readFileSync } from 'node:fs'
+import { openSync, readFileSync, writeSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -43,6 +45,8 @@ import grantModule from 'grant'
 import { Pool, type Dispatcher } from 'undici'
 import { expressOAuth1 } from '../dist/esm/express/index.js'
 import { fastifyOAuth1 } from '../dist/esm/fastify/plugin.js'
+import { buildApp } from '../example-app/src/app.js'
+import { loadConfig, type ResolvedConfig } from '../example-app/src/config.js'
 import { type CaseResult, type HarnessOptions, formatOps, median, pairedRatio, runOrAbort, table } from './harness.js'
 
 const require = createRequire(import.meta.url)
@@ -183,7 +187,7 @@ export interface ProviderUrls {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The four apps. Each: a start URL, a callback, and GET /done answering the access token the
+// The apps. Each: a start URL, a callback, and GET /done answering the access token the
 // session holds (401 when none).
 // ---------------------------------------------------------------------------------------------
 
@@ -294,6 +298,49 @@ async function startGrant (provider: ProviderUrls): Promise<App> {
     startPath: '/connect/bench',
     callbackPath: '/connect/bench/callback',
     clearSessions: () => sessions.clear(),
+    close: async () => { await app.close(); await closeServer(server) }
+  }
+}
+
+/**
+ * The example app (example-app/src/app.ts) as `npm start` builds it, in-memory sessions, its
+ * request logging on at the default level (info: two lines per request, through its serializers
+ * and redaction) into /dev/null with synchronous writes, as pino writes to stdout. The start link
+ * carries `returnTo=/done`, and the bench adds the same `/done` page as the others (the app's
+ * home page would add a profile call to the provider).
+ */
+async function startExampleApp (provider: ProviderUrls): Promise<App> {
+  const { server, origin } = await listenLoopback()
+  const config = loadConfig({
+    PUBLIC_URL: origin,
+    SESSION_SECRET: sessionSecret,
+    OAUTH_CONSUMER_KEY: consumer.consumerKey,
+    OAUTH_CONSUMER_SECRET: consumer.consumerSecret,
+    OAUTH_REQUEST_TOKEN_URL: provider.requestTokenUrl,
+    OAUTH_AUTHORIZE_URL: provider.authorizeUrl,
+    OAUTH_ACCESS_TOKEN_URL: provider.accessTokenUrl,
+    OAUTH_RESOURCE_URL: new URL('/1.1/account/verify_credentials.json', provider.requestTokenUrl).href
+  }) as ResolvedConfig
+  const devNull = openSync('/dev/null', 'w')
+  const logStream = { write: (line: string) => { writeSync(devNull, line); return true } } as unknown as NodeJS.WritableStream
+  const app = await buildApp(config, { logStream })
+  // The app's own MemoryStore (its default); the request decoration is the only way to it.
+  let sessions: Map<string, unknown> | undefined
+  app.get('/done', async (request, reply) => {
+    sessions ??= (request.sessionStore as unknown as { store: Map<string, unknown> }).store
+    const credentials = await request.oauth1.getCredentials()
+    if (credentials === undefined) return reply.code(401).send('not connected')
+    return reply.type('text/plain').send(credentials.token)
+  })
+  await app.ready()
+  server.on('request', app.routing)
+  return {
+    name: 'example-app',
+    note: `the example app (buildApp, loadConfig): @fastify/session (MemoryStore), sealed credentials, security headers, request logging at ${config.logLevel} with redaction into /dev/null; fastify-oauth1 from src/ (tsx). grant logs nothing (logger: false)`,
+    origin,
+    startPath: '/oauth/start?returnTo=%2Fdone',
+    callbackPath: '/oauth/callback',
+    clearSessions: () => sessions?.clear(),
     close: async () => { await app.close(); await closeServer(server) }
   }
 }
@@ -578,7 +625,7 @@ function threadCpuNs (): number | undefined {
   }
 }
 
-/** The worker thread serving the four apps; `call` sends a command and waits for its answer. */
+/** The worker thread serving the apps; `call` sends a command and waits for its answer. */
 interface AppThread {
   worker: Worker
   apps: AppInfo[]
@@ -629,7 +676,7 @@ async function startAppThread (provider: ProviderUrls): Promise<AppThread> {
 async function serveApps (port: NonNullable<typeof parentPort>, provider: ProviderUrls): Promise<void> {
   let apps: App[] = []
   try {
-    const starts = [(urls: ProviderUrls) => startOurs(urls, 'cookie'), (urls: ProviderUrls) => startOurs(urls, 'session'), startGrant, startPassport, startOursExpress]
+    const starts = [(urls: ProviderUrls) => startOurs(urls, 'cookie'), (urls: ProviderUrls) => startOurs(urls, 'session'), startGrant, startPassport, startOursExpress, startExampleApp]
     for (const start of starts) apps.push(await start(provider))
   } catch (error) {
     port.postMessage({ type: 'failed', message: error instanceof Error ? error.stack ?? error.message : String(error) } satisfies FromWorker)
@@ -661,7 +708,7 @@ if (!isMainThread && parentPort !== null && (workerData as { role?: string } | n
 }
 
 /**
- * Starts the provider and the four apps, verifies every contestant completes flows, then
+ * Starts the provider and the apps, verifies every contestant completes flows, then
  * measures them interleaved. Defaults: 16 rounds of 500 ms slices, 1.5 s warm-up per contestant.
  * @throws Error when a contestant fails a flow (before or during timing).
  */
@@ -717,7 +764,7 @@ export async function runFlowBench (options: HarnessOptions = {}): Promise<FlowB
         appCpuUs: own.every((s) => s.appCpuUs !== undefined) ? median(own.map((s) => s.appCpuUs as number)) : undefined
       }
     })
-    const [ours, oursSession, grantResult, passportResult, oursExpress] = results as [FlowCaseResult, FlowCaseResult, FlowCaseResult, FlowCaseResult, FlowCaseResult]
+    const [ours, oursSession, grantResult, passportResult, oursExpress, exampleApp] = results as [FlowCaseResult, FlowCaseResult, FlowCaseResult, FlowCaseResult, FlowCaseResult, FlowCaseResult]
     const compare = (label: string, other: FlowCaseResult, target: number, mine = ours): FlowComparison => {
       const ratio = mine.median / other.median
       const cpuRatio = mine.appCpuUs === undefined || other.appCpuUs === undefined ? undefined : other.appCpuUs / mine.appCpuUs
@@ -730,7 +777,8 @@ export async function runFlowBench (options: HarnessOptions = {}): Promise<FlowB
         compare('ours (cookie store) / passport', passportResult, 2.5),
         compare('ours-session / grant', grantResult, 1.5, oursSession),
         compare('ours-session / passport', passportResult, 2.5, oursSession),
-        compare('ours-express / passport', passportResult, 1.1, oursExpress)
+        compare('ours-express / passport', passportResult, 1.1, oursExpress),
+        compare('example-app (logging on) / grant', grantResult, 1.2, exampleApp)
       ],
       notes: contestants.map((c) => `${c.app.name}: ${c.app.note}`),
       concurrency,
