@@ -1,4 +1,6 @@
-import { baseStringUri, encodeJoinedParameters, encodedBaseString, joinEncodedParameters, sortPairs } from '../protocol/base-string.js'
+import {
+  baseStringUri, type EncodedSegment, encodedBaseString, encodedSegments, joinEncodedParameters, mergeEncodedParameters, sortPairs
+} from '../protocol/base-string.js'
 import { formatForm, parseForm, percentEncode, type ParamList } from '../protocol/encoding.js'
 import { ErrorCodes, OAuth1Error, invalidOption } from '../errors.js'
 import { rejectUnknownOptions } from '../options.js'
@@ -167,7 +169,23 @@ interface SignerConfig {
   encodedDefaultToken: string | undefined
   /** The last request's URL, parsed: clients mostly call the same few endpoints. */
   lastTarget: Target | undefined
+  /** The last request's base-string parameters that repeat, encoded and sorted. */
+  lastFixed: FixedParams | undefined
 }
+
+/**
+ * The base-string parameters (§3.4.1.3) that repeat from one request to the next: the constant
+ * ones, the token, the query's and a small form body's, for one target, form body and token.
+ */
+interface FixedParams {
+  target: Target
+  formBody: string | undefined
+  encodedToken: string | undefined
+  segments: readonly EncodedSegment[]
+}
+
+/** Form bodies up to this length have their encoded parameters kept for the next request. */
+const cachedFormBodyLength = 4096
 
 /** A parsed request URL and what the base string needs from it (§3.4.1.2, §3.4.1.3.1). */
 interface Target {
@@ -233,7 +251,8 @@ function configure (options: SignerOptions): { config: SignerConfig, signatureMe
     constantPairs: constantParams.map(([name, value]) => [name, percentEncode(value)]),
     constantParams,
     encodedDefaultToken: options.token === undefined ? undefined : percentEncode(options.token),
-    lastTarget: undefined
+    lastTarget: undefined,
+    lastFixed: undefined
   }
   return { config, signatureMethod, now: options.now ?? Date.now }
 }
@@ -318,11 +337,26 @@ function readBody (config: SignerConfig, request: SignableRequest, method: strin
 
 /**
  * Step 4: the base string of {@link encodedBaseString} (§3.4.1), from the encoded protocol pairs
- * plus the query and form parameters, which the signature (§3.4) signs. Sorts nothing it is given.
+ * plus the query and form parameters, which the signature (§3.4) signs. Sorts only its own copy of the per-request pairs.
  */
 function signatureBaseString (config: SignerConfig, method: string, target: Target, encodedOauth: ReadonlyArray<[string, string]>, formBody: string | undefined): string {
   if (!config.signature.usesBaseString) return ''
-  const pairs: Array<[string, string]> = config.constantPairs.concat(encodedOauth, queryPairsOf(target))
+  let encodedToken: string | undefined
+  const perRequest: Array<[string, string]> = []
+  for (let i = 0; i < encodedOauth.length; i++) {
+    const pair = encodedOauth[i] as [string, string]
+    if (pair[0] === 'oauth_token') encodedToken = pair[1]
+    else perRequest.push(pair)
+  }
+  return encodedBaseString(method, target.encodedBaseUri, mergeEncodedParameters(fixedSegments(config, target, formBody, encodedToken), perRequest))
+}
+
+/** The {@link FixedParams} segments of this request, reused when they are the last request's. */
+function fixedSegments (config: SignerConfig, target: Target, formBody: string | undefined, encodedToken: string | undefined): readonly EncodedSegment[] {
+  const last = config.lastFixed
+  if (last !== undefined && last.target === target && last.encodedToken === encodedToken && last.formBody === formBody) return last.segments
+  const pairs: Array<[string, string]> = config.constantPairs.concat(queryPairsOf(target))
+  if (encodedToken !== undefined) pairs.push(['oauth_token', encodedToken])
   if (formBody !== undefined && formBody.length > 0) {
     const form: ParamList = parseForm(formBody)
     for (let i = 0; i < form.length; i++) {
@@ -330,7 +364,9 @@ function signatureBaseString (config: SignerConfig, method: string, target: Targ
       pairs.push([percentEncode(name), percentEncode(value)])
     }
   }
-  return encodedBaseString(method, target.encodedBaseUri, encodeJoinedParameters(pairs))
+  const segments = encodedSegments(pairs)
+  if (formBody === undefined || formBody.length <= cachedFormBodyLength) config.lastFixed = { target, formBody, encodedToken, segments }
+  return segments
 }
 
 /** Step 5: the protocol parameters in the header (§3.5.1), the query (§3.5.3) or the form body (§3.5.2). */
