@@ -15,13 +15,13 @@ export function baseStringUri (url: URL): string {
  * Sorts pairs in place, stably: insertion sort for the handful of pairs a request usually has
  * (about twice as fast as `Array#sort` with a comparator there), `Array#sort` beyond that.
  */
-export function sortPairs (pairs: Array<[string, string]>, compare: (a: [string, string], b: [string, string]) => number): Array<[string, string]> {
+export function sortPairs<T extends readonly string[]> (pairs: T[], compare: (a: T, b: T) => number): T[] {
   if (pairs.length > 16) return pairs.sort(compare)
   for (let i = 1; i < pairs.length; i++) {
-    const pair = pairs[i] as [string, string]
+    const pair = pairs[i] as T
     let j = i - 1
-    while (j >= 0 && compare(pairs[j] as [string, string], pair) > 0) {
-      pairs[j + 1] = pairs[j] as [string, string]
+    while (j >= 0 && compare(pairs[j] as T, pair) > 0) {
+      pairs[j + 1] = pairs[j] as T
       j--
     }
     pairs[j + 1] = pair
