@@ -39,6 +39,25 @@ export function percentEncode (value: string): string {
   return hasExtraEncoding.test(encoded) ? encodeExtra(encoded) : encoded
 }
 
+/**
+ * {@link percentEncode} of base64 text (`A-Z a-z 0-9 + / =`, as HMAC and RSA signatures are):
+ * only `+`, `/` and `=` change, to `%2B`, `%2F` and `%3D` (RFC 5849 §3.6).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc5849#section-3.6
+ */
+export function percentEncodeBase64 (value: string): string {
+  let out = ''
+  let last = 0
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i)
+    if (code === 43 || code === 47 || code === 61) {
+      out += value.slice(last, i) + (code === 43 ? '%2B' : code === 47 ? '%2F' : '%3D')
+      last = i + 1
+    }
+  }
+  return last === 0 ? value : out + value.slice(last)
+}
+
 const plus = /\+/g
 
 /**

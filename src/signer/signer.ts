@@ -1,5 +1,7 @@
-import { baseStringUri, encodeJoinedParameters, encodedBaseString, joinEncodedParameters, sortPairs } from '../protocol/base-string.js'
-import { formatForm, parseForm, percentEncode, type ParamList } from '../protocol/encoding.js'
+import {
+  baseStringUri, type EncodedSegment, encodedBaseString, encodedSegments, joinEncodedParameters, mergeEncodedParameters, sortPairs
+} from '../protocol/base-string.js'
+import { formatForm, parseForm, percentEncode, percentEncodeBase64, type ParamList } from '../protocol/encoding.js'
 import { ErrorCodes, OAuth1Error, invalidOption } from '../errors.js'
 import { rejectUnknownOptions } from '../options.js'
 import { findHeader, formType, type HeaderRecord, isFormContentType } from '../protocol/headers.js'
@@ -161,13 +163,32 @@ interface SignerConfig {
   headerPrefix: string
   /** `oauth_consumer_key`, `oauth_signature_method` and `oauth_version`, encoded and sorted. */
   constantPairs: ReadonlyArray<[string, string]>
-  /** The same three, decoded, for {@link SignedRequest.oauthParams}. */
-  constantParams: ReadonlyArray<[string, string]>
+  /** The same three as {@link ProtocolParam}s, for the placement and {@link SignedRequest.oauthParams}. */
+  constantParams: readonly ProtocolParam[]
   /** `percentEncode(defaultToken)`. */
   encodedDefaultToken: string | undefined
   /** The last request's URL, parsed: clients mostly call the same few endpoints. */
   lastTarget: Target | undefined
+  /** The last request's base-string parameters that repeat, encoded and sorted. */
+  lastFixed: FixedParams | undefined
 }
+
+/**
+ * The base-string parameters (§3.4.1.3) that repeat from one request to the next: the constant
+ * ones, the token, the query's and a small form body's, for one target, form body and token.
+ */
+interface FixedParams {
+  target: Target
+  formBody: string | undefined
+  encodedToken: string | undefined
+  segments: readonly EncodedSegment[]
+}
+
+/** Form bodies up to this length have their encoded parameters kept for the next request. */
+const cachedFormBodyLength = 4096
+
+/** A protocol parameter: its name, its value and its percent-encoded value (§3.6). */
+type ProtocolParam = [name: string, value: string, encoded: string]
 
 /** A parsed request URL and what the base string needs from it (§3.4.1.2, §3.4.1.3.1). */
 interface Target {
@@ -231,9 +252,10 @@ function configure (options: SignerOptions): { config: SignerConfig, signatureMe
     defaultTokenSecret: options.tokenSecret ?? '',
     headerPrefix: realm === undefined ? 'OAuth ' : `OAuth realm="${realm}", `,
     constantPairs: constantParams.map(([name, value]) => [name, percentEncode(value)]),
-    constantParams,
+    constantParams: constantParams.map(([name, value]) => [name, value, percentEncode(value)]),
     encodedDefaultToken: options.token === undefined ? undefined : percentEncode(options.token),
-    lastTarget: undefined
+    lastTarget: undefined,
+    lastFixed: undefined
   }
   return { config, signatureMethod, now: options.now ?? Date.now }
 }
@@ -318,11 +340,26 @@ function readBody (config: SignerConfig, request: SignableRequest, method: strin
 
 /**
  * Step 4: the base string of {@link encodedBaseString} (§3.4.1), from the encoded protocol pairs
- * plus the query and form parameters, which the signature (§3.4) signs. Sorts nothing it is given.
+ * plus the query and form parameters, which the signature (§3.4) signs. Sorts only its own copy of the per-request pairs.
  */
 function signatureBaseString (config: SignerConfig, method: string, target: Target, encodedOauth: ReadonlyArray<[string, string]>, formBody: string | undefined): string {
   if (!config.signature.usesBaseString) return ''
-  const pairs: Array<[string, string]> = config.constantPairs.concat(encodedOauth, queryPairsOf(target))
+  let encodedToken: string | undefined
+  const perRequest: Array<[string, string]> = []
+  for (let i = 0; i < encodedOauth.length; i++) {
+    const pair = encodedOauth[i] as [string, string]
+    if (pair[0] === 'oauth_token') encodedToken = pair[1]
+    else perRequest.push(pair)
+  }
+  return encodedBaseString(method, target.encodedBaseUri, mergeEncodedParameters(fixedSegments(config, target, formBody, encodedToken), perRequest))
+}
+
+/** The {@link FixedParams} segments of this request, reused when they are the last request's. */
+function fixedSegments (config: SignerConfig, target: Target, formBody: string | undefined, encodedToken: string | undefined): readonly EncodedSegment[] {
+  const last = config.lastFixed
+  if (last !== undefined && last.target === target && last.encodedToken === encodedToken && last.formBody === formBody) return last.segments
+  const pairs: Array<[string, string]> = config.constantPairs.concat(queryPairsOf(target))
+  if (encodedToken !== undefined) pairs.push(['oauth_token', encodedToken])
   if (formBody !== undefined && formBody.length > 0) {
     const form: ParamList = parseForm(formBody)
     for (let i = 0; i < form.length; i++) {
@@ -330,33 +367,69 @@ function signatureBaseString (config: SignerConfig, method: string, target: Targ
       pairs.push([percentEncode(name), percentEncode(value)])
     }
   }
-  return encodedBaseString(method, target.encodedBaseUri, encodeJoinedParameters(pairs))
+  const segments = encodedSegments(pairs)
+  if (formBody === undefined || formBody.length <= cachedFormBodyLength) config.lastFixed = { target, formBody, encodedToken, segments }
+  return segments
 }
 
 /** Step 5: the protocol parameters in the header (§3.5.1), the query (§3.5.3) or the form body (§3.5.2). */
-function place (config: SignerConfig, request: SignableRequest, url: URL, parts: BodyParts, encodedOauth: Array<[string, string]>): Omit<SignedRequest, 'oauthParams'> {
+function place (config: SignerConfig, request: SignableRequest, url: URL, parts: BodyParts, params: readonly ProtocolParam[]): Omit<SignedRequest, 'oauthParams'> {
   const headers = copyHeaders(request.headers, config.placement === 'header' ? 'authorization' : undefined)
   if (parts.addContentType) headers['content-type'] = formType
   let outUrl = url.href
   let outBody = parts.body
   if (config.placement === 'header') {
     let header = config.headerPrefix
-    for (let i = 0; i < encodedOauth.length; i++) {
-      const [name, value] = encodedOauth[i] as [string, string]
+    for (let i = 0; i < params.length; i++) {
+      const param = params[i] as ProtocolParam
       if (i > 0) header += ', '
-      header += name + '="' + value + '"'
+      header += param[0] + '="' + param[2] + '"'
     }
     headers.authorization = header
   } else if (config.placement === 'query') {
     // WHATWG gives '' for an empty query or fragment, so cut the href at the first '#' and look for a bare '?'.
     const hashAt = outUrl.indexOf('#')
     const withoutHash = hashAt === -1 ? outUrl : outUrl.slice(0, hashAt)
-    outUrl = withoutHash + (url.search.length > 1 ? '&' : withoutHash.endsWith('?') ? '' : '?') + joinEncodedParameters(encodedOauth)
+    outUrl = withoutHash + (url.search.length > 1 ? '&' : withoutHash.endsWith('?') ? '' : '?') + joinEncodedParameters(encodedPairs(params))
   } else {
     const formBody = parts.formBody as string
-    outBody = formBody + (formBody.length > 0 ? '&' : '') + joinEncodedParameters(encodedOauth)
+    outBody = formBody + (formBody.length > 0 ? '&' : '') + joinEncodedParameters(encodedPairs(params))
   }
   return { url: outUrl, headers, body: outBody }
+}
+
+function encodedPairs (params: readonly ProtocolParam[]): Array<[string, string]> {
+  return params.map((param) => [param[0], param[2]])
+}
+
+/**
+ * Every protocol parameter of the request, `oauth_signature` included, in name order (names are
+ * unique): the per-request ones sorted, merged with the constant ones, sorted once.
+ */
+function protocolParams (config: SignerConfig, oauth: ReadonlyArray<[string, string]>, encodedOauth: ReadonlyArray<[string, string]>, signature: string, encodedSignature: string): ProtocolParam[] {
+  const perRequest: ProtocolParam[] = new Array(oauth.length + 1)
+  for (let i = 0; i < oauth.length; i++) {
+    const pair = oauth[i] as [string, string]
+    perRequest[i] = [pair[0], pair[1], (encodedOauth[i] as [string, string])[1]]
+  }
+  perRequest[oauth.length] = ['oauth_signature', signature, encodedSignature]
+  sortPairs(perRequest, byName)
+  const constants = config.constantParams
+  const params: ProtocolParam[] = new Array(perRequest.length + constants.length)
+  let i = 0
+  let j = 0
+  for (let k = 0; k < params.length; k++) {
+    const constant = constants[i]
+    const param = perRequest[j]
+    if (param === undefined || (constant !== undefined && constant[0] < param[0])) {
+      params[k] = constant as ProtocolParam
+      i++
+    } else {
+      params[k] = param
+      j++
+    }
+  }
+  return params
 }
 
 function buildSigner (options: SignerOptions): Signer {
@@ -379,13 +452,14 @@ function buildSigner (options: SignerOptions): Signer {
       }
       const baseString = signatureBaseString(config, method, target, encodedOauth, parts.formBody)
       const oauthSignature = config.signature(baseString, tokenSecret)
-      oauth.push(['oauth_signature', oauthSignature], ...config.constantParams)
-      sortPairs(oauth, byName)
+      const encodedSignature = config.signature.usesBaseString ? percentEncodeBase64(oauthSignature) : percentEncode(oauthSignature)
+      const params = protocolParams(config, oauth, encodedOauth, oauthSignature, encodedSignature)
       const oauthParams: Record<string, string> = {}
-      for (const [name, value] of oauth) oauthParams[name] = value
-      encodedOauth.push(['oauth_signature', percentEncode(oauthSignature)], ...config.constantPairs)
-      sortPairs(encodedOauth, byName)
-      const signed = place(config, request, target.url, parts, encodedOauth) as SignedRequest
+      for (let i = 0; i < params.length; i++) {
+        const param = params[i] as ProtocolParam
+        oauthParams[param[0]] = param[1]
+      }
+      const signed = place(config, request, target.url, parts, params) as SignedRequest
       signed.oauthParams = oauthParams
       if (callOptions.returnBaseString === true) signed.baseString = baseString
       return signed
@@ -413,7 +487,7 @@ export function createSigner (options: SignerOptions): Signer {
   return buildSigner(options)
 }
 
-function byName (a: [string, string], b: [string, string]): number {
+function byName (a: ProtocolParam, b: ProtocolParam): number {
   return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0
 }
 
