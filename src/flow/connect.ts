@@ -146,6 +146,19 @@ function hostnameOfHeader (host: string): string {
   }
 }
 
+/** `fn` remembering its last argument and result (for pure functions called with the same value per request). */
+function lastOf (fn: (value: string) => string): (value: string) => string {
+  let last: string | undefined
+  let result = ''
+  return (value) => {
+    if (value !== last) {
+      result = fn(value)
+      last = value
+    }
+    return result
+  }
+}
+
 /**
  * Creates the connect logic over a {@link FlowStore}. Checks of the callback (RFC 5849 §2.2,
  * §2.3): a denial is never exchanged; the token is compared in constant time and used once; an
@@ -184,6 +197,9 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
   const maxStarts = options.maxConcurrentStarts ?? Infinity
   let starting = 0
   let mismatch: { request: string, callback: string } | undefined
+  // Both are parsed as URLs; an app's callback URL and its requests' Host are nearly always the same strings.
+  const callbackHostOf = lastOf(hostnameOf)
+  const requestHostOf = lastOf(hostnameOfHeader)
 
   const sessionState = (session: FlowSession | undefined): SessionState | undefined =>
     session === undefined ? undefined : readSessionState(session, sessionKey, isCredentials)
@@ -191,8 +207,8 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
   async function begin (ctx: C, begin: BeginOptions = {}): Promise<string> {
     const now = Date.now()
     const callbackUrl = begin.callbackUrl ?? (typeof options.callbackUrl === 'function' ? options.callbackUrl(ctx) : options.callbackUrl)
-    const callbackHost = hostnameOf(callbackUrl)
-    const requestHost = hostnameOfHeader(ctx.host)
+    const callbackHost = callbackHostOf(callbackUrl)
+    const requestHost = requestHostOf(ctx.host)
     if (ctx.host !== '' && requestHost !== callbackHost) {
       mismatch = { request: requestHost, callback: callbackHost }
       options.onHostMismatch?.(ctx, requestHost, callbackHost)

@@ -31,6 +31,7 @@ interface IndexEntry { id: string, expires: number }
 
 const idPattern = /^[A-Za-z0-9_-]{16}$/
 const maxRemembered = 100_000
+const maxNames = 1024
 const prefixPattern = /^[A-Za-z0-9_-]{1,40}$/
 
 function idOf (token: string): string {
@@ -71,7 +72,19 @@ export function createCookieFlowStore (options: CookieFlowStoreOptions): CookieF
     peeked.set(ctx, { raw, entry })
     return entry
   }
-  const cookieName = (token: string): string => prefix + idOf(token)
+  // The name is hashed from the token; a callback asks for it twice (peek, take), so the last
+  // names of short tokens are kept (a bounded map, emptied when full).
+  const names = new Map<string, string>()
+  const cookieName = (token: string): string => {
+    if (token.length > 256) return prefix + idOf(token)
+    let name = names.get(token)
+    if (name === undefined) {
+      if (names.size >= maxNames) names.clear()
+      name = prefix + idOf(token)
+      names.set(token, name)
+    }
+    return name
+  }
   const isSecure = (ctx: FlowContext): boolean => options.secure === 'auto' ? ctx.protocol === 'https' : options.secure
   const attributes = (ctx: FlowContext, path: string, maxAge: number): FlowCookieOptions =>
     ({ path, maxAge, httpOnly: true, secure: isSecure(ctx), sameSite: 'lax' })

@@ -46,8 +46,15 @@ export function createSealer (secrets: string | readonly string[], option = 'sec
       const iv = randomBytes(ivLength)
       const cipher = createCipheriv('aes-256-gcm', first, iv)
       cipher.setAAD(Buffer.from(context, 'utf8'))
-      const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()])
-      return Buffer.concat([Buffer.of(version), iv, cipher.getAuthTag(), body]).toString('base64url')
+      const body = cipher.update(plaintext, 'utf8')
+      const rest = cipher.final()
+      const out = Buffer.allocUnsafe(header + body.length + rest.length)
+      out[0] = version
+      iv.copy(out, 1)
+      cipher.getAuthTag().copy(out, 1 + ivLength)
+      body.copy(out, header)
+      rest.copy(out, header + body.length)
+      return out.toString('base64url')
     },
     open (sealed, context) {
       if (typeof sealed !== 'string' || sealed.length > 8192) return undefined
@@ -61,7 +68,7 @@ export function createSealer (secrets: string | readonly string[], option = 'sec
           const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: tagLength })
           decipher.setAAD(Buffer.from(context, 'utf8'))
           decipher.setAuthTag(tag)
-          return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8')
+          return decipher.update(body, undefined, 'utf8') + decipher.final('utf8')
         } catch {}
       }
       return undefined
