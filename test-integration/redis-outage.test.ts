@@ -21,6 +21,7 @@ import { Redis } from 'ioredis'
 import t from 'tap'
 import { request } from 'undici'
 import { type ExampleApp, freePort, startExampleApp } from './helpers/example-app.js'
+import { CookieJar } from './helpers/cookie-jar.js'
 
 const timeouts = { headersTimeout: 15_000, bodyTimeout: 15_000 }
 
@@ -29,21 +30,6 @@ interface Answer {
   location: string | undefined
   contentType: string
   body: string
-}
-
-class CookieJar {
-  readonly cookies = new Map<string, string>()
-  header (): Record<string, string> {
-    return this.cookies.size === 0 ? {} : { cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ') }
-  }
-
-  store (setCookie: string | string[] | undefined): void {
-    for (const line of setCookie === undefined ? [] : Array.isArray(setCookie) ? setCookie : [setCookie]) {
-      const pair = line.split(';')[0] ?? ''
-      const index = pair.indexOf('=')
-      this.cookies.set(pair.slice(0, index).trim(), pair.slice(index + 1).trim())
-    }
-  }
 }
 
 async function send (url: string, options: { jar?: CookieJar, form?: Record<string, string>, accept?: string } = {}): Promise<Answer> {

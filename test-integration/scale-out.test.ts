@@ -17,6 +17,7 @@ import t from 'tap'
 import { request } from 'undici'
 import { startDemoProvider, type StartedDemoProvider } from '../example-app/src/demo-provider.js'
 import { type ExampleApp, freePort, startExampleApp } from './helpers/example-app.js'
+import { CookieJar } from './helpers/cookie-jar.js'
 
 const redisUrl = 'redis://127.0.0.1:6379'
 const sessionSecret = randomBytes(32).toString('base64url')
@@ -27,27 +28,6 @@ interface Answer {
   status: number
   location: string | undefined
   body: string
-}
-
-/** A user agent's cookies for the app (host-only cookies on 127.0.0.1 go to every port). */
-class CookieJar {
-  readonly cookies = new Map<string, string>()
-
-  header (): Record<string, string> {
-    return this.cookies.size === 0 ? {} : { cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ') }
-  }
-
-  store (setCookie: string | string[] | undefined): void {
-    for (const line of setCookie === undefined ? [] : Array.isArray(setCookie) ? setCookie : [setCookie]) {
-      const [pair = '', ...attributes] = line.split(';')
-      const index = pair.indexOf('=')
-      const name = pair.slice(0, index).trim()
-      const value = pair.slice(index + 1).trim()
-      const expired = attributes.some((attribute) => /^\s*max-age=0\s*$/i.test(attribute) || /^\s*expires=thu, 01 jan 1970/i.test(attribute))
-      if (value === '' || expired) this.cookies.delete(name)
-      else this.cookies.set(name, value)
-    }
-  }
 }
 
 async function send (url: string, options: { jar?: CookieJar, method?: 'GET' | 'POST', form?: Record<string, string>, accept?: string } = {}): Promise<Answer> {
