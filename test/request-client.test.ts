@@ -19,6 +19,18 @@ import { createRequestClient } from '../src/flow/request-client.js'
 import type { FlowContext, FlowSession } from '../src/flow/state/context.js'
 import { createSessionFlowStore } from '../src/flow/state/session-store.js'
 
+/** The provider's endpoints, the callback and the flow secret, as both adapters take them. */
+function endpointsOf (origin: string) {
+  return {
+    requestTokenUrl: `${origin}/oauth/request_token`,
+    authorizeUrl: `${origin}/oauth/authorize`,
+    accessTokenUrl: `${origin}/oauth/access_token`,
+    revokeUrl: `${origin}/1.1/oauth/invalidate_token`,
+    callbackUrl: 'http://localhost/oauth/callback',
+    flowSecret
+  }
+}
+
 interface Harness {
   app: FastifyInstance
   store: Map<string, OAuth1Credentials>
@@ -37,12 +49,7 @@ async function harness (t: Test, provider: SessionProvider, overrides: Partial<F
   await app.register(fastifyCookie)
   await app.register(fastifyOAuth1, {
     ...consumer,
-    requestTokenUrl: `${provider.origin}/oauth/request_token`,
-    authorizeUrl: `${provider.origin}/oauth/authorize`,
-    accessTokenUrl: `${provider.origin}/oauth/access_token`,
-    revokeUrl: `${provider.origin}/1.1/oauth/invalidate_token`,
-    callbackUrl: 'http://localhost/oauth/callback',
-    flowSecret,
+    ...endpointsOf(provider.origin),
     saveCredentials: async (request, credentials) => { store.set(userOf(request), credentials) },
     loadCredentials: async (request) => store.get(userOf(request)),
     deleteCredentials: async (request) => { store.delete(userOf(request)) },
@@ -222,12 +229,7 @@ t.test('Express: the same request client, onTokenInvalid called with Express\'s 
   const userOf = (req: express.Request): string => String(req.headers['x-user'])
   const oauth1 = expressOAuth1({
     ...consumer,
-    requestTokenUrl: `${provider.origin}/oauth/request_token`,
-    authorizeUrl: `${provider.origin}/oauth/authorize`,
-    accessTokenUrl: `${provider.origin}/oauth/access_token`,
-    revokeUrl: `${provider.origin}/1.1/oauth/invalidate_token`,
-    callbackUrl: 'http://localhost/oauth/callback',
-    flowSecret,
+    ...endpointsOf(provider.origin),
     saveCredentials: async (req, credentials) => { store.set(userOf(req), credentials) },
     loadCredentials: async (req) => store.get(userOf(req)),
     deleteCredentials: async (req) => { store.delete(userOf(req)) },
