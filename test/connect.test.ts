@@ -6,7 +6,7 @@ import { createFlow } from '../src/flow/flow.js'
 import type { FlowContext, FlowSession } from '../src/flow/state/context.js'
 import { createCookieFlowStore } from '../src/flow/state/cookie-store.js'
 import { flowSecret } from './helpers/build-app.js'
-import { startFakeProvider } from './helpers/fake-provider.js'
+import { flowOptions, startFakeProvider } from './helpers/fake-provider.js'
 
 /** One browser: a cookie jar, and a session object with regenerate (like @fastify/session). */
 function browserContext (session?: FlowSession): FlowContext & { jar: Map<string, string> } {
@@ -41,7 +41,7 @@ function memorySession (): FlowSession & { id: number } {
 t.test('begin and complete without any web framework; a doubled callback makes one exchange', async (t) => {
   const provider = await startFakeProvider()
   t.teardown(() => provider.close())
-  const flow = createFlow({ consumerKey: provider.consumerKey, consumerSecret: provider.consumerSecret, requestTokenUrl: provider.requestTokenUrl, authorizeUrl: provider.authorizeUrl, accessTokenUrl: provider.accessTokenUrl })
+  const flow = createFlow(flowOptions(provider))
   t.teardown(() => flow.close())
   const limits = { ttl: 60_000, max: 5 }
   const saved: OAuth1Credentials[] = []
@@ -73,7 +73,7 @@ t.test('begin and complete without any web framework; a doubled callback makes o
 t.test('credentials into a session, which is renewed and keeps its other data', async (t) => {
   const provider = await startFakeProvider()
   t.teardown(() => provider.close())
-  const flow = createFlow({ consumerKey: provider.consumerKey, consumerSecret: provider.consumerSecret, requestTokenUrl: provider.requestTokenUrl, authorizeUrl: provider.authorizeUrl, accessTokenUrl: provider.accessTokenUrl })
+  const flow = createFlow(flowOptions(provider))
   t.teardown(() => flow.close())
   const limits = { ttl: 60_000, max: 5 }
   const connect = createConnect({
