@@ -11,10 +11,17 @@
  * Authorization header out), runs in the same rounds: the target is that what the signed client
  * adds over the plain request costs at most 1.5x that signature (issue 13), in µs per call.
  *
+ * Two more explain the figure and compare like for like: the plain request sending a fixed,
+ * already signed Authorization header of the same size (what carrying the header costs on both
+ * ends of this loop, with no signing), and what people write today, oauth-1.0a's
+ * toHeader(authorize()) with the same HMAC-SHA1 and the same Pool.request.
+ *
  * Sanity check before timing: the signed call's Authorization header, as the server received
  * it, carries the user's token and a signature that our signer reproduces for its nonce and
  * timestamp; the plain call carries none.
  */
+import { createHmac } from 'node:crypto'
+import OAuth from 'oauth-1.0a'
 import { Pool } from 'undici'
 import { createFlow } from '../dist/esm/flow/flow.js'
 import { createSigner } from '../dist/esm/signer/signer.js'
@@ -32,8 +39,14 @@ export interface ApiCallBenchResult {
   pairedOverhead: number
   /** The same from the CPU-time rates (process CPU per call), steadier on a busy machine. */
   cpuOverhead: number | undefined
-  /** µs per call from the medians: signed client, plain request, bare signature. */
-  micros: { signed: number, plain: number, added: number, signature: number }
+  /**
+   * µs per call from the medians: signed client, plain request, bare signature, the plain request
+   * with a fixed signed header, and oauth-1.0a + the same request.
+   */
+  micros: { signed: number, plain: number, added: number, signature: number, fixedHeader: number, headerCost: number, oauth10a: number, oauth10aAdded: number }
+  /** Calls/s of ours over oauth-1.0a + Pool.request (wall-clock medians; CPU medians). */
+  vsOauth10a: number
+  cpuVsOauth10a: number | undefined
   /** added / signature, from the wall-clock medians and from the CPU-time medians. */
   addedPerSignature: number
   cpuAddedPerSignature: number | undefined
@@ -91,20 +104,59 @@ export async function runApiCallBench (options: HarnessOptions = {}): Promise<Ap
 
     const bare = createSigner({ ...consumer, ...user })
     const signature = (): unknown => bare.sign({ method: 'GET', url: provider.apiUrl }).headers
+    const fixedHeaders = { authorization: header }
+    const fixed = async (): Promise<ApiBody> => {
+      const response = await pool.request({ path, method: 'GET', headers: fixedHeaders })
+      if (response.statusCode !== 200) throw new Error(`fixed-header call answered ${response.statusCode}`)
+      return await response.body.json() as ApiBody
+    }
+    const oauth = new OAuth({
+      consumer: { key: consumer.consumerKey, secret: consumer.consumerSecret },
+      signature_method: 'HMAC-SHA1',
+      hash_function: (base, key) => createHmac('sha1', key).update(base).digest('base64')
+    })
+    const oauthToken = { key: user.token, secret: user.tokenSecret }
+    const oauth10a = async (): Promise<ApiBody> => {
+      const authorization = oauth.toHeader(oauth.authorize({ url: provider.apiUrl, method: 'GET' }, oauthToken)).Authorization
+      const response = await pool.request({ path, method: 'GET', headers: { authorization } })
+      if (response.statusCode !== 200) throw new Error(`oauth-1.0a call answered ${response.statusCode}`)
+      return await response.body.json() as ApiBody
+    }
+    // oauth-1.0a's header must carry the same signature ours computes for its nonce and timestamp.
+    const c = await oauth10a()
+    const theirs = headerParams(provider.lastApiAuthorization ?? '')
+    const ourSignature = reference.sign({ method: 'GET', url: provider.apiUrl }, { nonce: theirs.oauth_nonce, timestamp: theirs.oauth_timestamp }).oauthParams.oauth_signature
+    if (!c.signed || theirs.oauth_signature !== ourSignature) throw new Error(`sanity check failed: oauth-1.0a signed ${String(theirs.oauth_signature)}, ours ${String(ourSignature)}`)
+
     const cases: BenchCase[] = [
       { name: 'signed (clientFor().get)', fn: signed, async: true },
       { name: 'plain undici Pool.request', fn: plain, async: true },
-      { name: 'bare signature (signer.sign)', fn: signature }
+      { name: 'bare signature (signer.sign)', fn: signature },
+      { name: 'plain + fixed signed header', fn: fixed, async: true },
+      { name: 'oauth-1.0a + Pool.request', fn: oauth10a, async: true }
     ]
     const results = await runInterleaved(cases, options)
     const ours = results[0] as CaseResult
     const base = results[1] as CaseResult
     const sig = results[2] as CaseResult
+    const fixedResult = results[3] as CaseResult
+    const theirsResult = results[4] as CaseResult
     const overhead = base.median / ours.median - 1
     const pairedOverhead = 1 / pairedRatio(ours, base) - 1
     const cpuOverhead = ours.cpuMedian === undefined || base.cpuMedian === undefined ? undefined : base.cpuMedian / ours.cpuMedian - 1
     const us = (ops: number): number => 1e6 / ops
-    const micros = { signed: us(ours.median), plain: us(base.median), added: us(ours.median) - us(base.median), signature: us(sig.median) }
+    const micros = {
+      signed: us(ours.median),
+      plain: us(base.median),
+      added: us(ours.median) - us(base.median),
+      signature: us(sig.median),
+      fixedHeader: us(fixedResult.median),
+      headerCost: us(fixedResult.median) - us(base.median),
+      oauth10a: us(theirsResult.median),
+      oauth10aAdded: us(theirsResult.median) - us(base.median)
+    }
+    const vsOauth10a = ours.median / theirsResult.median
+    const cpuVsOauth10a = ours.cpuMedian === undefined || theirsResult.cpuMedian === undefined ? undefined : ours.cpuMedian / theirsResult.cpuMedian
     const addedPerSignature = micros.added / micros.signature
     const cpuAddedPerSignature = ours.cpuMedian === undefined || base.cpuMedian === undefined || sig.cpuMedian === undefined
       ? undefined
@@ -112,7 +164,7 @@ export async function runApiCallBench (options: HarnessOptions = {}): Promise<Ap
     const target = 1.5
     const pass = addedPerSignature <= target
     const seconds = Number(process.hrtime.bigint() - started) / 1e9
-    return { results, overhead, pairedOverhead, cpuOverhead, micros, addedPerSignature, cpuAddedPerSignature, target, pass, seconds }
+    return { results, overhead, pairedOverhead, cpuOverhead, micros, vsOauth10a, cpuVsOauth10a, addedPerSignature, cpuAddedPerSignature, target, pass, seconds }
   } finally {
     await flow.close()
     await pool.close()
@@ -139,6 +191,12 @@ export async function printApiCallBench (options: HarnessOptions = {}): Promise<
     ['', micro(result.micros.signed), micro(result.micros.plain), micro(result.micros.added), micro(result.micros.signature),
       result.addedPerSignature.toFixed(2) + 'x', result.cpuAddedPerSignature === undefined ? 'n/a' : result.cpuAddedPerSignature.toFixed(2) + 'x',
       '<= ' + result.target.toFixed(1) + 'x', result.pass ? 'PASS' : 'MISS']
+  ]))
+  console.log()
+  console.log(table([
+    ['where the added µs go (medians)', 'carrying the signed header (fixed header - plain)', 'the rest: signing + client', 'oauth-1.0a + Pool.request adds', 'ours vs oauth-1.0a (calls/s)', 'cpu'],
+    ['', micro(result.micros.headerCost), micro(result.micros.added - result.micros.headerCost), micro(result.micros.oauth10aAdded),
+      result.vsOauth10a.toFixed(2) + 'x', result.cpuVsOauth10a === undefined ? 'n/a' : result.cpuVsOauth10a.toFixed(2) + 'x']
   ]))
   console.log()
   console.log(table([

@@ -74,6 +74,18 @@ t.test('the signature checker itself: accepts X\'s documented request, rejects t
   t.throws(() => parseAuthorizationHeader('OAuth oauth_a="1", oauth_a="2"'), /repeats/)
 })
 
+t.test('a URL called again with and without the query option: each call sends and signs only its own query', async (t) => {
+  const { server, client } = await setup(t)
+  const url = `${server.origin}/repeat?fixed=1`
+  await client.get(url)
+  await client.get(url, { query: { extra: 'x' } })
+  await client.get(url)
+  await client.get(url, { query: { other: 'y' } })
+  t.same(server.requests.map((request) => request.url), ['/repeat?fixed=1', '/repeat?fixed=1&extra=x', '/repeat?fixed=1', '/repeat?fixed=1&other=y'])
+  t.same(expectSigned(t, server.requests[2], consumerOnly, 'third call').params, [['fixed', '1']])
+  t.same(expectSigned(t, server.requests[3], consumerOnly, 'fourth call').params, [['fixed', '1'], ['other', 'y']])
+})
+
 t.test('GET with a query: spaces, +, unicode and duplicates are signed', async (t) => {
   const { server, client } = await setup(t)
   const response = await client.get(`${server.origin}/search?q=a+b&plus=%2B&tag=c`, {

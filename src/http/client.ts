@@ -362,6 +362,8 @@ interface ClientCore {
   signMultipartFields: boolean
   /** Cut out of a provider's echoed base string (see {@link ClientResponse.diagnosis}). */
   consumerSecret: string | undefined
+  /** The last string URL parsed by {@link resolveUrl}. */
+  lastUrl: { input: string, url: URL } | undefined
 }
 
 /** Settings of clients built inside the library (the flow's token-endpoint client), not options. */
@@ -454,7 +456,8 @@ export function buildClient (clientOptions: ClientOptions, internals: ClientInte
     correctClockSkew: options.correctClockSkew ?? true,
     crossOriginRedirects: internals.crossOriginRedirects ?? 'unsigned',
     signMultipartFields: options.signMultipartFields === true,
-    consumerSecret: options.consumerSecret
+    consumerSecret: options.consumerSecret,
+    lastUrl: undefined
   }
   return bindClient(core, undefined)
 }
@@ -482,7 +485,19 @@ export function bindClient (core: ClientCore, credentials: { token: string, toke
   }
 }
 
-function resolveUrl (core: ClientCore, input: string | URL): URL {
+/**
+ * The request URL, parsed and checked. The last string URL's parse is kept per client and shared
+ * by calls that add no query: the client never changes a call's URL in place, it replaces it.
+ */
+function resolveUrl (core: ClientCore, input: string | URL, shared: boolean): URL {
+  const last = core.lastUrl
+  if (shared && last !== undefined && last.input === input) return last.url
+  const url = parseRequestUrl(core, input)
+  if (shared && typeof input === 'string') core.lastUrl = { input, url }
+  return url
+}
+
+function parseRequestUrl (core: ClientCore, input: string | URL): URL {
   let url: URL
   try {
     url = core.base === undefined ? new URL(String(input)) : new URL(String(input).replace(/^\/(?!\/)/, ''), core.base)
@@ -513,9 +528,7 @@ class Deadline {
   private onAbort: (() => void) | undefined
 
   constructor (timeout: number, url: URL, callerSignal: AbortSignal | undefined) {
-    this.timer = setTimeout(() => {
-      this.end(new OAuth1Error(ErrorCodes.TIMEOUT, `No complete answer from ${url.origin + url.pathname} within ${timeout} ms`))
-    }, timeout)
+    this.timer = setTimeout(expire, timeout, this, url, timeout)
     this.callerSignal = callerSignal
     if (callerSignal !== undefined) {
       const abort = (): void => { this.end(aborted(url.origin + url.pathname, callerSignal.reason)) }
@@ -527,7 +540,8 @@ class Deadline {
     }
   }
 
-  private end (reason: OAuth1Error): void {
+  /** Ends the call with `reason` unless it has ended already. */
+  end (reason: OAuth1Error): void {
     if (this.reason !== undefined) return
     this.reason = reason
     this.active?.fail(reason)
@@ -558,6 +572,10 @@ class Deadline {
     this.active = undefined
     if (this.onAbort !== undefined) this.callerSignal?.removeEventListener('abort', this.onAbort)
   }
+}
+
+function expire (deadline: Deadline, url: URL, timeout: number): void {
+  deadline.end(new OAuth1Error(ErrorCodes.TIMEOUT, `No complete answer from ${url.origin + url.pathname} within ${timeout} ms`))
 }
 
 function aborted (where: string, reason: unknown): OAuth1Error {
@@ -649,16 +667,19 @@ function prepareBody (options: RequestOptions, headers: HeaderRecord): SendableB
   return body
 }
 
-function prepareCall (core: ClientCore, input: string | URL, options: RequestOptions, credentials: { token: string, tokenSecret: string } | undefined, methodName: string | undefined): Omit<Call, 'deadline'> {
-  const url = resolveUrl(core, input)
+function prepareCall (core: ClientCore, input: string | URL, options: RequestOptions, credentials: { token: string, tokenSecret: string } | undefined, methodName: string | undefined): Call {
+  const url = resolveUrl(core, input, options.query === undefined)
   if (options.query !== undefined) appendQuery(url, options.query)
   const method = methodName === 'GET' ? methodName : (methodName ?? 'GET').toUpperCase()
-  const headers: HeaderRecord = { ...options.headers }
-  checkHeaders(headers)
+  const headers: HeaderRecord = options.headers === undefined ? {} : { ...options.headers }
+  if (options.headers !== undefined) checkHeaders(headers)
   if (core.userAgent !== undefined && findHeader(headers, 'user-agent') === undefined) headers['user-agent'] = core.userAgent
-  const signBody = prepareOpaqueBody(core, options, headers)
-  const body = prepareBody(options, headers)
-  const signOptions: SignOptions = { ...credentials, ...options.oauth, returnBaseString: true }
+  const bodyless = options.body === undefined && options.form === undefined && options.json === undefined && options.bodyHash === undefined
+  const signBody = bodyless ? undefined : prepareOpaqueBody(core, options, headers)
+  const body = bodyless ? undefined : prepareBody(options, headers)
+  const signOptions: SignOptions = options.oauth === undefined && credentials !== undefined
+    ? { token: credentials.token, tokenSecret: credentials.tokenSecret, returnBaseString: true }
+    : { ...credentials, ...options.oauth, returnBaseString: true }
   if (options.bodyHash !== undefined) signOptions.bodyHash = options.bodyHash
   const once = signBody !== undefined && signBody.body === undefined
   const timeout = options.timeout ?? core.timeout
@@ -678,16 +699,18 @@ function prepareCall (core: ClientCore, input: string | URL, options: RequestOpt
     timeout,
     retriesLeft: idempotentMethods.has(method) && !once && options.stream !== true ? core.retries : 0,
     redirectsLeft: once || options.stream === true ? 0 : core.maxRedirections,
-    mayCorrectClock: core.correctClockSkew && !once && options.stream !== true && signOptions.timestamp === undefined
+    mayCorrectClock: core.correctClockSkew && !once && options.stream !== true && signOptions.timestamp === undefined,
+    deadline: new Deadline(timeout, url, signal)
   }
 }
 
 /** The options of one hop, signed when it goes to the call's first origin. */
 function dispatchOptions (core: ClientCore, call: Call): { dispatch: Dispatcher.DispatchOptions, signed: boolean, baseString: string | undefined } {
   const { url } = call
-  const signed = url.origin === call.firstOrigin
+  const origin = url.origin
+  const signed = origin === call.firstOrigin
   const dispatch: Dispatcher.DispatchOptions = {
-    origin: url.origin,
+    origin,
     path: url.pathname + url.search,
     method: call.method as Dispatcher.HttpMethod,
     headers: call.headers as Record<string, string>,
@@ -745,11 +768,10 @@ async function retryAfterFailure (core: ClientCore, call: Call, failure: unknown
   return true
 }
 
-/** A busy answer (429/502/503/504) worth another attempt: waits, then true. */
-async function retryAfterStatus (core: ClientCore, call: Call, response: Received): Promise<boolean> {
-  if (call.retriesLeft === 0 || !retryStatuses.has(response.statusCode)) return false
-  await call.deadline.wait(retryDelay(core.retries - call.retriesLeft--, response.headers['retry-after']))
-  return true
+/** A busy answer (429/502/503/504) worth another attempt: the wait before it, else `undefined`. */
+function retryDelayAfterStatus (core: ClientCore, call: Call, response: Received): number | undefined {
+  if (call.retriesLeft === 0 || !retryStatuses.has(response.statusCode)) return undefined
+  return retryDelay(core.retries - call.retriesLeft--, response.headers['retry-after'])
 }
 
 /** A redirect to follow: moves the call to the next URL (dropping credentials off-origin), then true. */
@@ -832,8 +854,7 @@ async function sendStreamed (core: ClientCore, call: Call): Promise<StreamedResp
 }
 
 async function send (core: ClientCore, input: string | URL, options: RequestOptions, credentials: { token: string, tokenSecret: string } | undefined, methodName: string | undefined): Promise<ClientResponse | StreamedResponse> {
-  const prepared = prepareCall(core, input, options, credentials, methodName)
-  const call: Call = Object.assign(prepared, { deadline: new Deadline(prepared.timeout, prepared.url, options.signal) })
+  const call = prepareCall(core, input, options, credentials, methodName)
   try {
     if (call.body instanceof FormData) {
       // Encoded once, by the platform (boundary, file names, types), so a retry or redirect resends the same bytes.
@@ -853,7 +874,11 @@ async function send (core: ClientCore, input: string | URL, options: RequestOpti
         if (await retryAfterFailure(core, call, outcome.failure)) continue
         throw outcome.failure
       }
-      if (await retryAfterStatus(core, call, outcome)) continue
+      const delay = retryDelayAfterStatus(core, call, outcome)
+      if (delay !== undefined) {
+        await call.deadline.wait(delay)
+        continue
+      }
       if (followRedirect(core, call, outcome)) continue
       if (correctClock(core, call, outcome)) continue
       return new FullResponse(outcome.statusCode, outcome.headers, call.url.href, outcome.data, outcome.baseString, [core.consumerSecret, call.signOptions.tokenSecret])

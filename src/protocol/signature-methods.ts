@@ -1,4 +1,5 @@
-import { createHash, createHmac, createPrivateKey, createSecretKey, type KeyObject, sign as rsaSign } from 'node:crypto'
+import { createHash, createPrivateKey, type KeyObject, sign as rsaSign } from 'node:crypto'
+import { prepareHmac, type HmacSign } from './hmac.js'
 import { percentEncode } from './encoding.js'
 import { ErrorCodes, OAuth1Error, invalidOption } from '../errors.js'
 
@@ -70,34 +71,19 @@ export function createSignatureFunction (method: SignatureMethod, options: Signa
   }
   const hash = hmacHash[method]
   if (hash === undefined) invalidOption('signatureMethod', `one of ${signatureMethods.join(', ')}`)
-  // Keys prepared once as KeyObjects: createHmac with a string key re-imports it on every call.
-  // A key longer than the hash's block size is replaced by its hash, as HMAC itself does first
-  // (RFC 2104 §2), so OpenSSL does not re-hash it on every call. The consumer-only key (empty
-  // token secret, as in temporary-credential requests) is kept for good; a token secret gets a
-  // KeyObject from its second consecutive use on (a user's API calls), while a one-off secret
-  // (a request token's, used once for the token request) is passed as is: importing a KeyObject
-  // costs more than the one HMAC it would serve.
-  const blockSize = hash === 'sha512' ? 128 : 64
-  const hmacKey = (text: string): KeyObject => {
-    const bytes = Buffer.from(text, 'utf8')
-    return createSecretKey(bytes.length > blockSize ? createHash(hash).update(bytes).digest() : bytes)
-  }
-  const consumerOnlyKey = hmacKey(encodedConsumerSecret)
-  let lastSecret = ''
-  let lastKey: KeyObject | undefined
+  // The consumer-only key (empty token secret, as in temporary-credential requests) is prepared
+  // for good, and the last token secret's key is kept: a user's API calls reuse it.
+  const consumerOnly = prepareHmac(hash, encodedConsumerSecret)
+  let lastSecret: string | undefined
+  let lastSign: HmacSign = consumerOnly
   return Object.assign(
     (baseString: string, tokenSecret: string) => {
-      let key: KeyObject | string
-      if (tokenSecret === '') {
-        key = consumerOnlyKey
-      } else if (tokenSecret === lastSecret) {
-        key = lastKey ??= hmacKey(encodedConsumerSecret + percentEncode(tokenSecret))
-      } else {
-        key = encodedConsumerSecret + percentEncode(tokenSecret)
+      if (tokenSecret === '') return consumerOnly(baseString)
+      if (tokenSecret !== lastSecret) {
+        lastSign = prepareHmac(hash, encodedConsumerSecret + percentEncode(tokenSecret))
         lastSecret = tokenSecret
-        lastKey = undefined
       }
-      return createHmac(hash, key).update(baseString).digest('base64')
+      return lastSign(baseString)
     },
     { usesBaseString: true, bodyHash: hash }
   )
