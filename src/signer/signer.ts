@@ -262,15 +262,20 @@ function configure (options: SignerOptions): { config: SignerConfig, signatureMe
 
 const methodName = /^[A-Za-z]+$/
 
-/** Step 1: the method and the absolute http(s) URL (§3.4.1.2), parsed once per distinct URL. */
-function readTarget (config: SignerConfig, request: SignableRequest): { method: string, target: Target } {
+/** Step 1a: the method (§3.4.1.1). */
+function readMethod (request: SignableRequest): string {
   if (typeof request !== 'object' || request === null) throw invalidRequest('the request must be an object')
   const method = request.method
   if (!isString(method) || !methodName.test(method)) throw invalidRequest('the method must be an HTTP method name')
+  return method
+}
+
+/** Step 1b: the absolute http(s) URL (§3.4.1.2), parsed once per distinct URL. */
+function readTarget (config: SignerConfig, request: SignableRequest): Target {
   const input = request.url
   const key = input instanceof URL ? input.href : input
   const last = config.lastTarget
-  if (last !== undefined && last.key === key) return { method, target: last }
+  if (last !== undefined && last.key === key) return last
   let url: URL
   try {
     url = new URL(key)
@@ -280,7 +285,7 @@ function readTarget (config: SignerConfig, request: SignableRequest): { method: 
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalidRequest('only http and https URLs can be signed')
   const target: Target = { key, url, encodedBaseUri: percentEncode(baseStringUri(url)), queryPairs: undefined }
   config.lastTarget = target
-  return { method, target }
+  return target
 }
 
 /** Step 2: the per-request protocol parameters (§3.1), decoded, unsorted. */
@@ -305,10 +310,13 @@ function requestParams (config: SignerConfig, callOptions: SignOptions, timestam
   return oauth
 }
 
+const noBody: BodyParts = Object.freeze({ body: undefined, formBody: undefined, addContentType: false })
+
 /** Step 3: which body parameters are signed (§3.4.1.3.1), and `oauth_body_hash` for other bodies. */
 function readBody (config: SignerConfig, request: SignableRequest, method: string, oauth: Array<[string, string]>, givenHash: string | undefined): BodyParts {
   const contentType = findHeader(request.headers, 'content-type')
   let body = request.body
+  if (body === undefined && contentType === undefined && givenHash === undefined && config.bodyHash === undefined && config.placement !== 'body') return noBody
   let formBody: string | undefined
   let addContentType = false
   if (body instanceof URLSearchParams) {
@@ -440,7 +448,8 @@ function buildSigner (options: SignerOptions): Signer {
     clockOffset: 0,
     timestamp: () => Math.floor(now() / 1000 + signer.clockOffset),
     sign (request: SignableRequest, callOptions: SignOptions = {}): SignedRequest {
-      const { method, target } = readTarget(config, request)
+      const method = readMethod(request)
+      const target = readTarget(config, request)
       const tokenSecret = callOptions.tokenSecret !== undefined ? callOptions.tokenSecret : callOptions.token !== undefined ? '' : config.defaultTokenSecret
       const oauth = requestParams(config, callOptions, signer.timestamp)
       const parts = readBody(config, request, method, oauth, callOptions.bodyHash)
