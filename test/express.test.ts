@@ -228,6 +228,24 @@ t.test('session store outages on the routes: OAUTH1_STORE_UNAVAILABLE (503, Retr
     t.equal((await browser.get('/me')).json().code, undefined, 'elsewhere the error passes as it is')
   })
 
+  t.test("a disconnected store (express-session then gives no session, no error): 503, not 'express-session not mounted'", async (t) => {
+    const { browser, store } = await outage(t)
+    t.same((await browser.get('/me')).json(), { connected: false }, 'a request with a session: the store is seen')
+    const callback = await provider.authorize(await browser.start())
+    const [before, started] = [exchanges(), starts()]
+    store.emit('disconnect')
+    assertUnavailable(t, await browser.get('/oauth/start'), 'start (store disconnected)')
+    assertUnavailable(t, await browser.get(callback), 'callback (store disconnected)')
+    t.equal(starts(), started, 'the start did not call the provider')
+    t.equal(exchanges(), before, 'the callback did not spend the verifier')
+    const me = await browser.get('/me')
+    t.equal(me.status, 503, 'req.oauth1 says outage, not "not connected"')
+    t.equal(me.json().code, ErrorCodes.STORE_UNAVAILABLE)
+    store.emit('connect')
+    t.equal((await browser.get(callback)).status, 302, 'the same callback connects once the store is back')
+    t.same((await browser.get('/me')).json(), { connected: true })
+  })
+
   t.test('the credentials cannot be saved after the exchange: 503, not a redirect as if connected', async (t) => {
     const { browser, store } = await outage(t)
     const callback = await provider.authorize(await browser.start())

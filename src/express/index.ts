@@ -12,6 +12,7 @@ import { type BeginOptions, type Completed, firstString } from '../flow/connect.
 import type { Flow } from '../flow/flow.js'
 import { createRequestClient, type OAuth1RequestClient } from '../flow/request-client.js'
 import type { FlowContext, FlowSession } from '../flow/state/context.js'
+import { watchStores } from './store-watch.js'
 
 export type { OAuth1Credentials, BeginOptions, Completed } from '../flow/connect.js'
 export type { OAuth1RequestClient } from '../flow/request-client.js'
@@ -174,9 +175,15 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
   })
   const { name, sessionKey, startPath, callbackPath, successRedirect, failureRedirect, returnToParam, flow, connect, needsSession } = setup
   const { onConnect, onFailure, onTokenInvalid } = options
-  const sessionMissing = (): OAuth1Error => new OAuth1Error(ErrorCodes.INVALID_OPTION, options.flowState === 'session'
-    ? "flowState 'session' needs express-session mounted before the fastify-oauth1 middleware"
-    : 'Keeping the credentials needs express-session mounted before the fastify-oauth1 middleware, or saveCredentials/loadCredentials hooks')
+  // express-session gives no session, and no error, while its store is disconnected.
+  const stores = watchStores()
+  const storeDown = (): OAuth1Error => new OAuth1Error(ErrorCodes.STORE_UNAVAILABLE,
+    'The session store is disconnected (express-session gives requests no session until it reconnects); try again in a minute')
+  const sessionMissing = (): OAuth1Error => stores.down()
+    ? storeDown()
+    : new OAuth1Error(ErrorCodes.INVALID_OPTION, options.flowState === 'session'
+      ? "flowState 'session' needs express-session mounted before the fastify-oauth1 middleware"
+      : 'Keeping the credentials needs express-session mounted before the fastify-oauth1 middleware, or saveCredentials/loadCredentials hooks')
 
   const beginIn = async (ctx: ExpressFlowContext, beginOptions?: string | BeginOptions): Promise<string> => {
     if (needsSession && ctx.session === undefined) throw sessionMissing()
@@ -185,6 +192,19 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
   const completeIn = async (ctx: ExpressFlowContext): Promise<Completed> => {
     if (needsSession && ctx.session === undefined) throw sessionMissing()
     return connect.complete(ctx, (ctx.request.query ?? {}) as Record<string, unknown>)
+  }
+  // req[name]'s credentials live in the session: while its store is disconnected, an outage, not "not connected".
+  const credentialsInSession = options.saveCredentials === undefined
+  const whenStoreUp = <A extends unknown[], R>(step: (ctx: ExpressFlowContext, ...args: A) => Promise<R>) =>
+    async (ctx: ExpressFlowContext, ...args: A): Promise<R> => {
+      if (credentialsInSession && ctx.session === undefined && stores.down()) throw storeDown()
+      return step(ctx, ...args)
+    }
+  const clientConnect: typeof connect = {
+    ...connect,
+    loadCredentials: whenStoreUp(connect.loadCredentials),
+    storeCredentials: whenStoreUp(connect.storeCredentials),
+    deleteCredentials: whenStoreUp(connect.deleteCredentials)
   }
   const begin = async (req: Request, res: Response, beginOptions?: string | BeginOptions): Promise<string> => beginIn(contextOf(req, res), beginOptions)
   const complete = async (req: Request, res: Response): Promise<Completed> => completeIn(contextOf(req, res))
@@ -276,6 +296,7 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
   // before loading; the session is not there when the load failed.
   const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
     const sessionStore = (req as unknown as { sessionStore?: unknown }).sessionStore
+    stores.see(sessionStore)
     if (req.method !== 'GET' || routeOf(req) === undefined || sessionStore === undefined || sessionOf(req) !== undefined) {
       next(error)
       return
@@ -289,7 +310,7 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
     enumerable: false,
     get (this: Request & Record<symbol, OAuth1RequestClient | undefined>) {
       return (this[cache] ??= createRequestClient({
-        connect,
+        connect: clientConnect,
         flow,
         ctx: contextOf(this, this.res as Response),
         name,
@@ -299,6 +320,7 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
   }
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     Object.defineProperty(req, name, descriptor)
+    stores.see((req as unknown as { sessionStore?: unknown }).sessionStore)
     if (name !== 'oauth1' && !('oauth1' in req)) Object.defineProperty(req, 'oauth1', noDefaultProvider)
     if (req.method !== 'GET') {
       next()
