@@ -259,6 +259,53 @@ t.test('session store outages on the routes: OAUTH1_STORE_UNAVAILABLE (503, Retr
     t.same((await browser.get('/me')).json(), { connected: true })
   })
 
+  t.test('onConnect answers itself: the credentials are saved first, so a failed save is the coded 503 and the hook is not called', async (t) => {
+    const calls: string[] = []
+    const { browser, store, handled } = await outage(t, {
+      onConnect: (_req, res, credentials) => {
+        calls.push(credentials.token)
+        res.json({ welcome: credentials.user?.name })
+      }
+    })
+    const callback = await provider.authorize(await browser.start())
+    store.setDown = true
+    const failed = await browser.get(callback)
+    assertUnavailable(t, failed, 'callback (save fails, onConnect would answer)')
+    t.notMatch(failed.body, 'welcome', 'not the hook\'s answer as if connected')
+    t.same(calls, [], 'the hook was not called')
+    t.same(handled, [ErrorCodes.STORE_UNAVAILABLE], 'one coded error for the app\'s error handler')
+    store.setDown = false
+    t.same((await browser.get('/me')).json(), { connected: false })
+    const answered = await browser.connect(provider)
+    t.equal(answered.status, 200, 'a new flow connects, and the hook answers')
+    t.match(answered.json(), { welcome: String })
+    t.same((await browser.get('/me')).json(), { connected: true })
+  })
+
+  t.test('onConnect changes the session and answers, then express-session cannot save: one warning, no second answer', async (t) => {
+    const warnings: Error[] = []
+    const listen = (warning: Error): void => { if (warning.name === 'FastifyOAuth1Warning') warnings.push(warning) }
+    process.on('warning', listen)
+    t.teardown(() => { process.off('warning', listen) })
+    const { browser, store, handled } = await outage(t, {
+      onConnect: (req, res) => {
+        store.setDown = true
+        ;(req.session as unknown as Record<string, unknown>).welcomed = true
+        res.json({ welcome: true })
+      }
+    })
+    const answered = await browser.connect(provider)
+    t.equal(answered.status, 200, 'the hook\'s answer, whole')
+    t.same(answered.json(), { welcome: true })
+    await waitFor(() => warnings.length > 0)
+    t.equal(warnings.length, 1)
+    t.match(warnings[0]?.message, /OAUTH1_STORE_UNAVAILABLE after the callback answered: the session changes made in onConnect were not saved/)
+    t.notMatch(warnings[0]?.message, /max retries/i, 'not the store\'s message')
+    t.same(handled, [], 'nothing for the app\'s error handler, which could not answer any more')
+    store.setDown = false
+    t.same((await browser.get('/me')).json(), { connected: true }, 'the credentials were saved before the hook')
+  })
+
   t.test("flowState 'session': a start whose session cannot be saved is no redirect to the provider", async (t) => {
     const { browser, store } = await outage(t, { flowState: 'session', flowSecret: undefined })
     store.setDown = true

@@ -209,6 +209,8 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
   const begin = async (req: Request, res: Response, beginOptions?: string | BeginOptions): Promise<string> => beginIn(contextOf(req, res), beginOptions)
   const complete = async (req: Request, res: Response): Promise<Completed> => completeIn(contextOf(req, res))
 
+  /** Set on a callback's request once its credentials are saved (until onConnect throws). */
+  const connected = Symbol(`oauth1:${name}:connected`)
   // express-session saves when the answer ends and, when that save fails, still sends the answer
   // (a redirect to the provider, or to the app as if connected) while the error goes to next().
   // So the routes save a session the core changed themselves, before redirecting.
@@ -267,6 +269,9 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
     }
     res.redirect(location)
   }
+  // The credentials are saved before onConnect, which may answer itself: a failure is then the
+  // coded 503 and the hook is not called. What the hook changes in the session express-session
+  // saves when the answer ends; the error handler takes a failure there (see `connected`).
   const callback = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const ctx = contextOf(req, res)
     let result: Completed
@@ -275,15 +280,22 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
     } catch (error) {
       return fail(req, res, next, error, retryableCallback)
     }
-    if (onConnect !== undefined) {
-      await onConnect(req, res, result.credentials)
-      if (res.headersSent) return
-    }
     try {
       await saved(ctx)
     } catch (error) {
       handOn(req, res, next, error)
       return
+    }
+    const holder = req as unknown as Record<symbol, boolean>
+    holder[connected] = true
+    if (onConnect !== undefined) {
+      try {
+        await onConnect(req, res, result.credentials)
+      } catch (error) {
+        delete holder[connected]
+        throw error
+      }
+      if (res.headersSent) return
     }
     res.redirect(result.returnTo ?? successRedirect)
   }
@@ -297,6 +309,13 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
   const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
     const sessionStore = (req as unknown as { sessionStore?: unknown }).sessionStore
     stores.see(sessionStore)
+    if (res.headersSent && (req as unknown as Record<symbol, boolean>)[connected] === true) {
+      // express-session's save after the answer went out (what onConnect changed): nothing can
+      // be answered any more, and an error handler trying would fail on the sent headers.
+      const coded = sessionStoreError(error, 'save')
+      process.emitWarning(`fastify-oauth1: ${coded instanceof OAuth1Error ? coded.code : 'an error'} after the callback answered: the session changes made in onConnect were not saved`, 'FastifyOAuth1Warning')
+      return
+    }
     if (req.method !== 'GET' || routeOf(req) === undefined || sessionStore === undefined || sessionOf(req) !== undefined) {
       next(error)
       return
