@@ -306,6 +306,23 @@ t.test('session store outages on the routes: OAUTH1_STORE_UNAVAILABLE (503, Retr
     t.same((await browser.get('/me')).json(), { connected: true }, 'the credentials were saved before the hook')
   })
 
+  t.test('onConnect that answers and then throws: its own error for the app, not read as a store failure', async (t) => {
+    const warnings: Error[] = []
+    const listen = (warning: Error): void => { if (warning.name === 'FastifyOAuth1Warning') warnings.push(warning) }
+    process.on('warning', listen)
+    t.teardown(() => { process.off('warning', listen) })
+    const { browser, handled } = await outage(t, {
+      onConnect: async (_req, res) => {
+        res.json({ welcome: true })
+        throw new Error('hook bug')
+      }
+    })
+    t.same((await browser.connect(provider)).json(), { welcome: true })
+    await waitFor(() => handled.length > 0)
+    t.same(handled, ['raw'], 'the hook\'s error reached the app\'s error handler')
+    t.same(warnings, [], 'no store warning')
+  })
+
   t.test("flowState 'session': a start whose session cannot be saved is no redirect to the provider", async (t) => {
     const { browser, store } = await outage(t, { flowState: 'session', flowSecret: undefined })
     store.setDown = true
