@@ -192,12 +192,14 @@ t.test('maxConcurrentStarts: beyond it a start is OAUTH1_BUSY (503) without call
   const { app, provider } = await setup(t, { maxConcurrentStarts: 2, timeout: 2000 })
   provider.mode.requestToken = 'hang'
   const hanging = [new Browser(app).start(), new Browser(app).start()]
-  await new Promise((resolve) => setTimeout(resolve, 100))
+  const calls = (): number => provider.seen.filter((item) => item.path === '/oauth/request_token').length
+  // Both hanging starts at the provider (a fixed wait was too short for a loaded machine).
+  for (let i = 0; i < 100 && calls() < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10))
   const busy = await new Browser(app).start()
   t.equal(busy.statusCode, 503)
   t.equal(busy.json().code, ErrorCodes.BUSY)
   t.equal(busy.headers['retry-after'], '5')
-  t.equal(provider.seen.filter((item) => item.path === '/oauth/request_token').length, 2, 'two provider calls, not three')
+  t.equal(calls(), 2, 'two provider calls, not three')
   const ended = await Promise.all(hanging)
   t.same(ended.map((answer) => answer.statusCode), [504, 504], 'the hanging ones end at their deadline')
   provider.mode.requestToken = 'ok'
