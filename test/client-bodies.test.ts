@@ -120,6 +120,46 @@ t.test('stream bodies: sent with the caller\'s bodyHash, refused without it', as
     { code: ErrorCodes.INVALID_REQUEST, message: /form body/ })
 })
 
+t.test('a stream body is sent once even with retries: the failed answer or a coded error, never a second attempt', async (t) => {
+  let failNext: 'busy' | 'reset' | undefined
+  const server = await startServer((request, response) => {
+    const failure = failNext
+    failNext = undefined
+    if (failure === 'reset') { response.socket?.destroy(); return }
+    if (failure === 'busy') { response.writeHead(503, { 'retry-after': '0' }); response.end('busy'); return }
+    okJson(request, response)
+  })
+  t.teardown(() => server.close())
+  const client = createClient({ ...consumer, origins: [server.origin], retries: 2 }).withToken(user)
+  const chunks = [Buffer.from('a,b\n'), Buffer.from('1,2\n')]
+  const bodyHash = createHash('sha1').update(Buffer.concat(chunks)).digest('base64')
+  const put = async (body: Buffer | Readable): Promise<number> =>
+    (await client.put(`${server.origin}/imports/x.csv`, { body, bodyHash: body instanceof Readable ? bodyHash : undefined, headers: { 'content-type': 'text/csv' } })).status
+  const sent = (): number => server.requests.length
+
+  failNext = 'busy'
+  t.equal(await put(Buffer.concat(chunks)), 200, 'a Buffer PUT is retried after a 503 (retries: 2 is on)')
+  t.equal(sent(), 2)
+
+  failNext = 'busy'
+  t.equal(await put(Readable.from(chunks)), 503, 'a stream PUT: the 503 is returned')
+  t.equal(sent(), 3, 'one attempt')
+
+  failNext = 'reset'
+  t.equal(await put(Buffer.concat(chunks)), 200, 'a Buffer PUT is retried after a reset connection')
+  const before = sent()
+  failNext = 'reset'
+  await t.rejects(put(Readable.from(chunks)), { code: ErrorCodes.NETWORK, message: /not retried: a stream body cannot be sent twice/ }, 'a stream PUT: a coded error saying why')
+  t.equal(sent(), before + 1, 'one attempt')
+  t.equal(failNext, undefined, 'the reset was the stream\'s')
+
+  failNext = 'busy'
+  const download = await client.get(`${server.origin}/exports/x.csv`, { stream: true })
+  download.body.resume()
+  t.equal(download.status, 503, 'stream: true is not retried either: the 503 is returned')
+  t.equal(sent(), before + 2, 'one attempt')
+})
+
 t.test('stream: true gives the body stream past maxResponseBytes; the buffered default keeps its cap', async (t) => {
   const file = Buffer.alloc(256 * 1024, 7)
   const server = await startServer((request, response) => {

@@ -499,6 +499,41 @@ t.test('Disconnect with a provider without a revocation endpoint: forgotten here
   t.equal(demo.kit.revoked.size, 0)
 })
 
+t.test('OAUTH_REVOKE_URL from the environment reaches the plugin: set, Disconnect revokes there; unset, it only forgets', async (t) => {
+  const demo = await startDemoProvider({ host: '127.0.0.1', port: 0 })
+  t.teardown(() => close(demo))
+  const { provider } = demo
+  const env = {
+    SESSION_SECRET: 'test-session-secret-of-32-chars-or-more',
+    PROVIDER_NAME: 'demo',
+    OAUTH_CONSUMER_KEY: provider.consumerKey,
+    OAUTH_CONSUMER_SECRET: provider.consumerSecret as string,
+    OAUTH_REQUEST_TOKEN_URL: provider.requestTokenUrl,
+    OAUTH_AUTHORIZE_URL: provider.authorizeUrl,
+    OAUTH_ACCESS_TOKEN_URL: provider.accessTokenUrl,
+    OAUTH_RESOURCE_URL: provider.resourceUrl
+  }
+  for (const revokeUrl of [provider.revokeUrl as string, undefined]) {
+    const config = loadConfig(revokeUrl === undefined ? env : { ...env, OAUTH_REVOKE_URL: revokeUrl }) as ResolvedConfig
+    const app = await buildApp(config, { logStream: new Writable({ write: (_chunk, _encoding, callback) => callback() }) })
+    t.teardown(() => close(app))
+    const browser = new Browser(app)
+    await connectBrowser(browser, demo)
+    const revokedBefore = demo.kit.revoked.size
+    t.equal((await browser.request('POST', '/disconnect', '')).statusCode, 303)
+    const home = await browser.request('GET', '/')
+    t.match(home.body, 'Not connected')
+    if (revokeUrl === undefined) {
+      t.equal(demo.kit.revoked.size, revokedBefore, 'unset: nothing revoked at the provider')
+      t.match(home.body, 'Disconnected here. This app cannot revoke its access at demo', 'unset: the page says it was only forgotten')
+    } else {
+      t.equal(demo.kit.revoked.size, revokedBefore + 1, 'set: the token was revoked at OAUTH_REVOKE_URL')
+      t.equal(demo.kit.requests.at(-1)?.endpoint, 'invalidate_token')
+      t.match(home.body, 'Disconnected: demo confirmed', 'set: the page says the provider confirmed it')
+    }
+  }
+})
+
 t.test('a 404 under the callback path logs no verifier', async (t) => {
   const { demo, app, logs } = await setup()
   t.teardown(() => close(app, demo))

@@ -77,10 +77,19 @@ t.test('a configured provider (HMAC-SHA1 by default)', async (t) => {
     requestTokenUrl: 'https://api.example.com/oauth/request_token',
     authorizeUrl: 'https://api.example.com/oauth/authorize',
     accessTokenUrl: 'https://api.example.com/oauth/access_token',
-    resourceUrl: 'https://api.example.com/1/me.json'
+    resourceUrl: 'https://api.example.com/1/me.json',
+    revokeUrl: undefined
   })
   t.equal(loadConfig({ ...provider, OAUTH_SIGNATURE_METHOD: 'hmac-sha256' }).provider?.signatureMethod, 'HMAC-SHA256')
   t.equal(loadConfig({ ...provider, PORT: '3001' }).port, 3001, 'DEMO_PROVIDER_PORT does not matter without the demo')
+})
+
+t.test('OAUTH_REVOKE_URL: optional; set, it is the revocation endpoint Disconnect calls', async (t) => {
+  t.equal(loadConfig(provider).provider?.revokeUrl, undefined, 'unset: no revocation endpoint')
+  t.equal(loadConfig({ ...provider, OAUTH_REVOKE_URL: '  ' }).provider?.revokeUrl, undefined, 'blank counts as unset')
+  const config = loadConfig({ ...provider, OAUTH_REVOKE_URL: 'https://api.example.com/1.1/oauth/invalidate_token' })
+  t.equal(config.provider?.revokeUrl, 'https://api.example.com/1.1/oauth/invalidate_token')
+  t.equal(config.provider?.resourceUrl, 'https://api.example.com/1/me.json', 'the other endpoints are untouched')
 })
 
 t.test('RSA-SHA1 with a private key file, no consumer secret needed', async (t) => {
@@ -104,6 +113,11 @@ t.test('each missing or invalid variable gives one line naming what to set', asy
     ['unknown signature method', { ...provider, OAUTH_SIGNATURE_METHOD: 'MD5' }, /OAUTH_SIGNATURE_METHOD=MD5 is not supported: set it to one of HMAC-SHA1,/],
     ['a URL that is not one', { ...provider, OAUTH_AUTHORIZE_URL: 'api.example.com/authorize' }, /OAUTH_AUTHORIZE_URL is not a URL: set it to an absolute http\(s\) URL/],
     ['a non-http URL', { ...provider, OAUTH_ACCESS_TOKEN_URL: 'ftp://api.example.com/x' }, /OAUTH_ACCESS_TOKEN_URL must be an http\(s\) URL/],
+    ['OAUTH_REVOKE_URL not a URL', { ...provider, OAUTH_REVOKE_URL: 'invalidate_token' }, /^OAUTH_REVOKE_URL is not a URL: set it to an absolute http\(s\) URL such as https:\/\/api.example.com\/1.1\/oauth\/invalidate_token$/],
+    ['OAUTH_REVOKE_URL not http', { ...provider, OAUTH_REVOKE_URL: 'mailto:revoke@example.com' }, /^OAUTH_REVOKE_URL must be an http\(s\) URL/],
+    ['OAUTH_REVOKE_URL alone counts as configuring', { OAUTH_REVOKE_URL: 'https://api.example.com/revoke' },
+      /^Incomplete provider configuration: set OAUTH_CONSUMER_KEY, .*OAUTH_RESOURCE_URL \(or unset OAUTH_REVOKE_URL to run the embedded demo provider\)$/],
+    ['PLAINTEXT with an http revocation endpoint', { ...provider, OAUTH_SIGNATURE_METHOD: 'PLAINTEXT', OAUTH_REVOKE_URL: 'http://api.example.com/revoke' }, /PLAINTEXT .* must be https/],
     ['PLAINTEXT over http', { ...provider, OAUTH_SIGNATURE_METHOD: 'PLAINTEXT', OAUTH_REQUEST_TOKEN_URL: 'http://api.example.com/rt' }, /PLAINTEXT .* must be https/],
     ['unreadable key file', { ...provider, OAUTH_SIGNATURE_METHOD: 'RSA-SHA1', OAUTH_PRIVATE_KEY_FILE: '/nonexistent/key.pem' }, /OAUTH_PRIVATE_KEY_FILE=\/nonexistent\/key.pem cannot be read \(ENOENT\)/],
     ['a public key as the private key', { ...provider, OAUTH_SIGNATURE_METHOD: 'RSA-SHA1', OAUTH_PRIVATE_KEY_FILE: publicKeyFile }, /does not hold a PEM private key/],

@@ -228,6 +228,24 @@ t.test('session store outages on the routes: OAUTH1_STORE_UNAVAILABLE (503, Retr
     t.equal((await browser.get('/me')).json().code, undefined, 'elsewhere the error passes as it is')
   })
 
+  t.test("a disconnected store (express-session then gives no session, no error): 503, not 'express-session not mounted'", async (t) => {
+    const { browser, store } = await outage(t)
+    t.same((await browser.get('/me')).json(), { connected: false }, 'a request with a session: the store is seen')
+    const callback = await provider.authorize(await browser.start())
+    const [before, started] = [exchanges(), starts()]
+    store.emit('disconnect')
+    assertUnavailable(t, await browser.get('/oauth/start'), 'start (store disconnected)')
+    assertUnavailable(t, await browser.get(callback), 'callback (store disconnected)')
+    t.equal(starts(), started, 'the start did not call the provider')
+    t.equal(exchanges(), before, 'the callback did not spend the verifier')
+    const me = await browser.get('/me')
+    t.equal(me.status, 503, 'req.oauth1 says outage, not "not connected"')
+    t.equal(me.json().code, ErrorCodes.STORE_UNAVAILABLE)
+    store.emit('connect')
+    t.equal((await browser.get(callback)).status, 302, 'the same callback connects once the store is back')
+    t.same((await browser.get('/me')).json(), { connected: true })
+  })
+
   t.test('the credentials cannot be saved after the exchange: 503, not a redirect as if connected', async (t) => {
     const { browser, store } = await outage(t)
     const callback = await provider.authorize(await browser.start())
@@ -239,6 +257,70 @@ t.test('session store outages on the routes: OAUTH1_STORE_UNAVAILABLE (503, Retr
     t.same((await browser.get('/me')).json(), { connected: false })
     t.equal((await browser.connect(provider)).status, 302, 'a new flow connects')
     t.same((await browser.get('/me')).json(), { connected: true })
+  })
+
+  t.test('onConnect answers itself: the credentials are saved first, so a failed save is the coded 503 and the hook is not called', async (t) => {
+    const calls: string[] = []
+    const { browser, store, handled } = await outage(t, {
+      onConnect: (_req, res, credentials) => {
+        calls.push(credentials.token)
+        res.json({ welcome: credentials.user?.name })
+      }
+    })
+    const callback = await provider.authorize(await browser.start())
+    store.setDown = true
+    const failed = await browser.get(callback)
+    assertUnavailable(t, failed, 'callback (save fails, onConnect would answer)')
+    t.notMatch(failed.body, 'welcome', 'not the hook\'s answer as if connected')
+    t.same(calls, [], 'the hook was not called')
+    t.same(handled, [ErrorCodes.STORE_UNAVAILABLE], 'one coded error for the app\'s error handler')
+    store.setDown = false
+    t.same((await browser.get('/me')).json(), { connected: false })
+    const answered = await browser.connect(provider)
+    t.equal(answered.status, 200, 'a new flow connects, and the hook answers')
+    t.match(answered.json(), { welcome: String })
+    t.same((await browser.get('/me')).json(), { connected: true })
+  })
+
+  t.test('onConnect changes the session and answers, then express-session cannot save: one warning, no second answer', async (t) => {
+    const warnings: Error[] = []
+    const listen = (warning: Error): void => { if (warning.name === 'FastifyOAuth1Warning') warnings.push(warning) }
+    process.on('warning', listen)
+    t.teardown(() => { process.off('warning', listen) })
+    const { browser, store, handled } = await outage(t, {
+      onConnect: (req, res) => {
+        store.setDown = true
+        ;(req.session as unknown as Record<string, unknown>).welcomed = true
+        res.json({ welcome: true })
+      }
+    })
+    const answered = await browser.connect(provider)
+    t.equal(answered.status, 200, 'the hook\'s answer, whole')
+    t.same(answered.json(), { welcome: true })
+    await waitFor(() => warnings.length > 0)
+    t.equal(warnings.length, 1)
+    t.match(warnings[0]?.message, /OAUTH1_STORE_UNAVAILABLE after the callback answered: the session changes made in onConnect were not saved/)
+    t.notMatch(warnings[0]?.message, /max retries/i, 'not the store\'s message')
+    t.same(handled, [], 'nothing for the app\'s error handler, which could not answer any more')
+    store.setDown = false
+    t.same((await browser.get('/me')).json(), { connected: true }, 'the credentials were saved before the hook')
+  })
+
+  t.test('onConnect that answers and then throws: its own error for the app, not read as a store failure', async (t) => {
+    const warnings: Error[] = []
+    const listen = (warning: Error): void => { if (warning.name === 'FastifyOAuth1Warning') warnings.push(warning) }
+    process.on('warning', listen)
+    t.teardown(() => { process.off('warning', listen) })
+    const { browser, handled } = await outage(t, {
+      onConnect: async (_req, res) => {
+        res.json({ welcome: true })
+        throw new Error('hook bug')
+      }
+    })
+    t.same((await browser.connect(provider)).json(), { welcome: true })
+    await waitFor(() => handled.length > 0)
+    t.same(handled, ['raw'], 'the hook\'s error reached the app\'s error handler')
+    t.same(warnings, [], 'no store warning')
   })
 
   t.test("flowState 'session': a start whose session cannot be saved is no redirect to the provider", async (t) => {

@@ -132,6 +132,44 @@ t.test('the credentials cannot be saved after the exchange: 503, not a redirect 
   t.equal((await browser.connect(provider)).statusCode, 302, 'a new flow connects')
 })
 
+t.test('onConnect answers itself, then the session save fails: the coded 503 instead of its answer, logged without secrets', async (t) => {
+  const connected: string[] = []
+  const { provider, store, app, logs, handled } = await setup(t, {
+    onConnect: async (_request, reply, credentials) => {
+      connected.push(credentials.token)
+      await reply.code(200).send({ welcome: credentials.user?.name })
+    }
+  })
+  const browser = new Browser(app)
+  const callback = await provider.authorize((await browser.start()).headers.location as string)
+  const original = store.set.bind(store)
+  let calls = 0
+  store.set = (id, session, done) => { calls++; if (calls === 2) done(store.fail()); else original(id, session, done) }
+  const failed = await browser.callback(callback)
+  assertStoreUnavailable(t, failed, 'callback (save fails after onConnect sent)')
+  t.notMatch(failed.body, 'welcome', 'not the hook\'s answer as if connected')
+  t.equal(connected.length, 1, 'the hook ran once')
+  t.equal(handled.length, 1, 'one error, to the app\'s error handler')
+  t.ok(isOAuth1Error(handled[0], ErrorCodes.STORE_UNAVAILABLE), 'coded')
+  const issued = provider.accessTokens.at(-1)
+  t.equal(issued?.token, connected[0], 'the token the provider issued')
+  t.match(logs(), 'OAUTH1_STORE_UNAVAILABLE', 'the coded error is logged')
+  t.notMatch(logs(), issued?.token as string, 'no token in the logs')
+  t.notMatch(logs(), issued?.secret as string, 'no token secret in the logs')
+  store.set = original
+  t.same((await browser.get('/me')).json(), { connected: false })
+  t.equal((await browser.connect(provider)).statusCode, 200, 'a new flow connects, and the hook answers')
+  t.same((await browser.get('/me')).json(), { connected: true })
+})
+
+t.test('an onConnect that throws is its own error, not read as a store outage', async (t) => {
+  const { provider, app, handled } = await setup(t, { onConnect: () => { throw new Error('hook bug') } })
+  const failed = await new Browser(app).connect(provider)
+  t.equal(failed.statusCode, 500)
+  t.same(failed.json(), { code: 'raw', message: 'hook bug' })
+  t.equal(handled.length, 1)
+})
+
 t.test('a start whose rolling session save fails in onSend: 503, no redirect to the provider, no flow cookie', async (t) => {
   const { store, app, logs } = await setup(t, {}, { saveUninitialized: true })
   const browser = new Browser(app)
@@ -154,12 +192,14 @@ t.test('maxConcurrentStarts: beyond it a start is OAUTH1_BUSY (503) without call
   const { app, provider } = await setup(t, { maxConcurrentStarts: 2, timeout: 2000 })
   provider.mode.requestToken = 'hang'
   const hanging = [new Browser(app).start(), new Browser(app).start()]
-  await new Promise((resolve) => setTimeout(resolve, 100))
+  const calls = (): number => provider.seen.filter((item) => item.path === '/oauth/request_token').length
+  // Both hanging starts at the provider (a fixed wait was too short for a loaded machine).
+  for (let i = 0; i < 100 && calls() < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10))
   const busy = await new Browser(app).start()
   t.equal(busy.statusCode, 503)
   t.equal(busy.json().code, ErrorCodes.BUSY)
   t.equal(busy.headers['retry-after'], '5')
-  t.equal(provider.seen.filter((item) => item.path === '/oauth/request_token').length, 2, 'two provider calls, not three')
+  t.equal(calls(), 2, 'two provider calls, not three')
   const ended = await Promise.all(hanging)
   t.same(ended.map((answer) => answer.statusCode), [504, 504], 'the hanging ones end at their deadline')
   provider.mode.requestToken = 'ok'

@@ -18,7 +18,8 @@ export interface ProviderConfig {
   resourceUrl: string
   /**
    * The provider's token revocation endpoint (X `POST /1.1/oauth/invalidate_token`), where it has
-   * one: "Disconnect" revokes the token there first. Unset: the token is only forgotten here.
+   * one (OAUTH_REVOKE_URL): "Disconnect" revokes the token there first. Unset: the token is only
+   * forgotten here.
    */
   revokeUrl?: string | undefined
 }
@@ -70,7 +71,8 @@ export interface LoadConfigOptions {
 /** The provider variables; setting any of them means "use my provider, not the demo". */
 export const providerVariables = [
   'OAUTH_CONSUMER_KEY', 'OAUTH_CONSUMER_SECRET', 'OAUTH_REQUEST_TOKEN_URL', 'OAUTH_AUTHORIZE_URL',
-  'OAUTH_ACCESS_TOKEN_URL', 'OAUTH_SIGNATURE_METHOD', 'OAUTH_PRIVATE_KEY_FILE', 'OAUTH_RESOURCE_URL'
+  'OAUTH_ACCESS_TOKEN_URL', 'OAUTH_SIGNATURE_METHOD', 'OAUTH_PRIVATE_KEY_FILE', 'OAUTH_RESOURCE_URL',
+  'OAUTH_REVOKE_URL'
 ] as const
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -143,7 +145,8 @@ function parseProvider (env: Env, options: LoadConfigOptions): ProviderConfig | 
     requestTokenUrl: parseHttpUrl(env, 'OAUTH_REQUEST_TOKEN_URL', 'https://api.example.com/oauth/request_token'),
     authorizeUrl: parseHttpUrl(env, 'OAUTH_AUTHORIZE_URL', 'https://api.example.com/oauth/authorize'),
     accessTokenUrl: parseHttpUrl(env, 'OAUTH_ACCESS_TOKEN_URL', 'https://api.example.com/oauth/access_token'),
-    resourceUrl: parseHttpUrl(env, 'OAUTH_RESOURCE_URL', 'https://api.example.com/1/account/me.json')
+    resourceUrl: parseHttpUrl(env, 'OAUTH_RESOURCE_URL', 'https://api.example.com/1/account/me.json'),
+    ...(read(env, 'OAUTH_REVOKE_URL') === undefined ? {} : { revokeUrl: parseHttpUrl(env, 'OAUTH_REVOKE_URL', 'https://api.example.com/1.1/oauth/invalidate_token') })
   }
   if (method === 'PLAINTEXT' && Object.values(urls).some((url) => url.protocol !== 'https:')) {
     fail('OAUTH_SIGNATURE_METHOD=PLAINTEXT sends the secrets as they are: every OAUTH_*_URL must be https (RFC 5849 §3.4.4)')
@@ -162,7 +165,8 @@ function parseProvider (env: Env, options: LoadConfigOptions): ProviderConfig | 
     requestTokenUrl: urls.requestTokenUrl.href,
     authorizeUrl: urls.authorizeUrl.href,
     accessTokenUrl: urls.accessTokenUrl.href,
-    resourceUrl: urls.resourceUrl.href
+    resourceUrl: urls.resourceUrl.href,
+    revokeUrl: urls.revokeUrl?.href
   }
 }
 

@@ -12,6 +12,7 @@ import { type BeginOptions, type Completed, firstString } from '../flow/connect.
 import type { Flow } from '../flow/flow.js'
 import { createRequestClient, type OAuth1RequestClient } from '../flow/request-client.js'
 import type { FlowContext, FlowSession } from '../flow/state/context.js'
+import { watchStores } from './store-watch.js'
 
 export type { OAuth1Credentials, BeginOptions, Completed } from '../flow/connect.js'
 export type { OAuth1RequestClient } from '../flow/request-client.js'
@@ -174,9 +175,15 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
   })
   const { name, sessionKey, startPath, callbackPath, successRedirect, failureRedirect, returnToParam, flow, connect, needsSession } = setup
   const { onConnect, onFailure, onTokenInvalid } = options
-  const sessionMissing = (): OAuth1Error => new OAuth1Error(ErrorCodes.INVALID_OPTION, options.flowState === 'session'
-    ? "flowState 'session' needs express-session mounted before the fastify-oauth1 middleware"
-    : 'Keeping the credentials needs express-session mounted before the fastify-oauth1 middleware, or saveCredentials/loadCredentials hooks')
+  // express-session gives no session, and no error, while its store is disconnected.
+  const stores = watchStores()
+  const storeDown = (): OAuth1Error => new OAuth1Error(ErrorCodes.STORE_UNAVAILABLE,
+    'The session store is disconnected (express-session gives requests no session until it reconnects); try again in a minute')
+  const sessionMissing = (): OAuth1Error => stores.down()
+    ? storeDown()
+    : new OAuth1Error(ErrorCodes.INVALID_OPTION, options.flowState === 'session'
+      ? "flowState 'session' needs express-session mounted before the fastify-oauth1 middleware"
+      : 'Keeping the credentials needs express-session mounted before the fastify-oauth1 middleware, or saveCredentials/loadCredentials hooks')
 
   const beginIn = async (ctx: ExpressFlowContext, beginOptions?: string | BeginOptions): Promise<string> => {
     if (needsSession && ctx.session === undefined) throw sessionMissing()
@@ -186,9 +193,24 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
     if (needsSession && ctx.session === undefined) throw sessionMissing()
     return connect.complete(ctx, (ctx.request.query ?? {}) as Record<string, unknown>)
   }
+  // req[name]'s credentials live in the session: while its store is disconnected, an outage, not "not connected".
+  const credentialsInSession = options.saveCredentials === undefined
+  const whenStoreUp = <A extends unknown[], R>(step: (ctx: ExpressFlowContext, ...args: A) => Promise<R>) =>
+    async (ctx: ExpressFlowContext, ...args: A): Promise<R> => {
+      if (credentialsInSession && ctx.session === undefined && stores.down()) throw storeDown()
+      return step(ctx, ...args)
+    }
+  const clientConnect: typeof connect = {
+    ...connect,
+    loadCredentials: whenStoreUp(connect.loadCredentials),
+    storeCredentials: whenStoreUp(connect.storeCredentials),
+    deleteCredentials: whenStoreUp(connect.deleteCredentials)
+  }
   const begin = async (req: Request, res: Response, beginOptions?: string | BeginOptions): Promise<string> => beginIn(contextOf(req, res), beginOptions)
   const complete = async (req: Request, res: Response): Promise<Completed> => completeIn(contextOf(req, res))
 
+  /** Set on a callback's request once its credentials are saved (until onConnect throws). */
+  const connected = Symbol(`oauth1:${name}:connected`)
   // express-session saves when the answer ends and, when that save fails, still sends the answer
   // (a redirect to the provider, or to the app as if connected) while the error goes to next().
   // So the routes save a session the core changed themselves, before redirecting.
@@ -247,6 +269,9 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
     }
     res.redirect(location)
   }
+  // The credentials are saved before onConnect, which may answer itself: a failure is then the
+  // coded 503 and the hook is not called. What the hook changes in the session express-session
+  // saves when the answer ends; the error handler takes a failure there (see `connected`).
   const callback = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const ctx = contextOf(req, res)
     let result: Completed
@@ -255,15 +280,22 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
     } catch (error) {
       return fail(req, res, next, error, retryableCallback)
     }
-    if (onConnect !== undefined) {
-      await onConnect(req, res, result.credentials)
-      if (res.headersSent) return
-    }
     try {
       await saved(ctx)
     } catch (error) {
       handOn(req, res, next, error)
       return
+    }
+    const holder = req as unknown as Record<symbol, boolean>
+    holder[connected] = true
+    if (onConnect !== undefined) {
+      try {
+        await onConnect(req, res, result.credentials)
+      } catch (error) {
+        delete holder[connected]
+        throw error
+      }
+      if (res.headersSent) return
     }
     res.redirect(result.returnTo ?? successRedirect)
   }
@@ -276,6 +308,14 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
   // before loading; the session is not there when the load failed.
   const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
     const sessionStore = (req as unknown as { sessionStore?: unknown }).sessionStore
+    stores.see(sessionStore)
+    if (res.headersSent && (req as unknown as Record<symbol, boolean>)[connected] === true) {
+      // express-session's save after the answer went out (what onConnect changed): nothing can
+      // be answered any more, and an error handler trying would fail on the sent headers.
+      const coded = sessionStoreError(error, 'save')
+      process.emitWarning(`fastify-oauth1: ${coded instanceof OAuth1Error ? coded.code : 'an error'} after the callback answered: the session changes made in onConnect were not saved`, 'FastifyOAuth1Warning')
+      return
+    }
     if (req.method !== 'GET' || routeOf(req) === undefined || sessionStore === undefined || sessionOf(req) !== undefined) {
       next(error)
       return
@@ -289,7 +329,7 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
     enumerable: false,
     get (this: Request & Record<symbol, OAuth1RequestClient | undefined>) {
       return (this[cache] ??= createRequestClient({
-        connect,
+        connect: clientConnect,
         flow,
         ctx: contextOf(this, this.res as Response),
         name,
@@ -299,6 +339,7 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
   }
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     Object.defineProperty(req, name, descriptor)
+    stores.see((req as unknown as { sessionStore?: unknown }).sessionStore)
     if (name !== 'oauth1' && !('oauth1' in req)) Object.defineProperty(req, 'oauth1', noDefaultProvider)
     if (req.method !== 'GET') {
       next()

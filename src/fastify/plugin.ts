@@ -194,17 +194,21 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
   // cookies that were being prepared, and with the session dropped so nothing tries to save again.
   // Recognised by where it happened: a non-coded 5xx (or status-less) error while the session is
   // not loaded, or after the handler finished (onSend); other hooks' errors with a status pass as they are.
+  // `true` once the handler has finished, `'onConnect'` while the hook runs (it may send the reply).
   const handled = Symbol('oauth1 handler done')
   const storeErrors = (error: Error, request: FastifyRequest): unknown => {
     if (!hasSession) return error
     const holder = request as unknown as Record<string | symbol, unknown>
     if (asFlowSession(holder[sessionName]) === undefined) return sessionStoreError(error, 'load')
-    return holder[handled] === true ? sessionStoreError(error, 'save') : error
+    return holder[handled] === undefined ? error : sessionStoreError(error, 'save')
   }
   // Throwing from a route's error handler hands the error to the app's own (the parent).
   const routeErrorHandler = (error: Error & { statusCode?: number }, request: FastifyRequest, reply: FastifyReply): never => {
     const coded = storeErrors(error, request)
     if (coded instanceof OAuth1Error && coded.code === ErrorCodes.STORE_UNAVAILABLE) {
+      if ((request as unknown as Record<symbol, unknown>)[handled] === 'onConnect') {
+        reply.log.warn({ code: coded.code }, 'fastify-oauth1: the session could not be saved after onConnect answered; the error handler answers instead')
+      }
       reply.removeHeader('location')
       reply.removeHeader('set-cookie')
       ;(request as unknown as Record<string, unknown>)[sessionName] = null
@@ -213,7 +217,9 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
     if (retryAfter !== undefined) reply.header('retry-after', retryAfter)
     throw coded
   }
-  const markHandled = (request: FastifyRequest): void => { (request as unknown as Record<symbol, boolean>)[handled] = true }
+  const markHandled = (request: FastifyRequest, step: true | 'onConnect' = true): void => {
+    (request as unknown as Record<symbol, unknown>)[handled] = step
+  }
 
   if (startPath !== false) {
     // The cookies a start response sets are the same for every request of an app (per protocol):
@@ -248,7 +254,14 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
       return fail(request, reply, error, retryableCallback)
     }
     if (onConnect !== undefined) {
-      await onConnect(request, reply, result.credentials)
+      // A reply the hook sends is saved (onSend) while it runs: a failure there is the store's.
+      markHandled(request, 'onConnect')
+      try {
+        await onConnect(request, reply, result.credentials)
+      } catch (error) {
+        delete (request as unknown as Record<symbol, unknown>)[handled]
+        throw error
+      }
       if (reply.sent) return reply
     }
     markHandled(request)

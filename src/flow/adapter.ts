@@ -81,7 +81,12 @@ export interface AdapterOptions<Req, Res> extends Omit<FlowOptions, 'authorizePa
   deleteCredentials?: ((request: Req) => Promise<void>) | undefined
   /**
    * Called after a successful callback, before the redirect to the success target. Send a
-   * response from it to replace that redirect.
+   * response from it to replace that redirect. A session that cannot be saved is
+   * `OAUTH1_STORE_UNAVAILABLE` (503) for the error handler all the same: with Fastify the session
+   * is saved as the hook's reply is sent, and the 503 replaces that reply (a warn line says so);
+   * Express saves the credentials before calling the hook, which then is not called, and a
+   * failure to save what the hook itself changed, once its answer is out, is a
+   * `FastifyOAuth1Warning` from `errorHandler`.
    */
   onConnect?: ((request: Req, reply: Res, credentials: OAuth1Credentials) => Promise<void> | void) | undefined
   /**

@@ -147,6 +147,9 @@ export interface ClientOptions extends SignerOptions {
    * Times an idempotent request (GET, HEAD, OPTIONS, PUT, DELETE) is tried again after a network
    * failure or a 429/502/503/504 answer, within the call's `timeout`; each attempt is signed
    * again with a fresh nonce. Waits `Retry-After` (at most 10 s) or 100 ms doubling. Default 0.
+   * Never for a stream body (`Readable`, async iterable), which cannot be read twice, nor for a
+   * `stream: true` call: those are sent once and their 429/5xx answer is returned as it is; a
+   * stream body's network failure is `OAUTH1_NETWORK` (or `OAUTH1_TIMEOUT`) saying it was not retried.
    */
   retries?: number | undefined
   /** Largest response body read, in bytes; a larger body is not read past the limit. Default 16 MiB. */
@@ -768,6 +771,13 @@ async function retryAfterFailure (core: ClientCore, call: Call, failure: unknown
   return true
 }
 
+/** A network failure of a stream body where retries are on: the same error, saying why it was not retried. */
+function notRetried (core: ClientCore, call: Call, failure: unknown): unknown {
+  const stream = call.signBody !== undefined && call.signBody.body === undefined
+  if (!stream || core.retries === 0 || !isOAuth1Error(failure) || (failure.code !== ErrorCodes.NETWORK && failure.code !== ErrorCodes.TIMEOUT)) return failure
+  return new OAuth1Error(failure.code, `${failure.message}; not retried: a stream body cannot be sent twice (send a Buffer to have it retried)`, { cause: failure.cause })
+}
+
 /** A busy answer (429/502/503/504) worth another attempt: the wait before it, else `undefined`. */
 function retryDelayAfterStatus (core: ClientCore, call: Call, response: Received): number | undefined {
   if (call.retriesLeft === 0 || !retryStatuses.has(response.statusCode)) return undefined
@@ -872,7 +882,7 @@ async function send (core: ClientCore, input: string | URL, options: RequestOpti
       const outcome = await attempt(core, call)
       if ('failure' in outcome) {
         if (await retryAfterFailure(core, call, outcome.failure)) continue
-        throw outcome.failure
+        throw notRetried(core, call, outcome.failure)
       }
       const delay = retryDelayAfterStatus(core, call, outcome)
       if (delay !== undefined) {
