@@ -115,20 +115,26 @@ t.test('a callback whose session cannot be loaded: 503 before the plugin runs, f
   t.same((await browser.get('/me')).json(), { connected: true })
 })
 
+/** Makes the store's second `set` from now on fail; returns what puts the real `set` back. */
+function failSecondSave (store: FlakyStore): () => void {
+  const original = store.set.bind(store)
+  let calls = 0
+  store.set = (id, session, done) => { calls++; if (calls === 2) done(store.fail()); else original(id, session, done) }
+  return () => { store.set = original }
+}
+
 t.test('the credentials cannot be saved after the exchange: 503, not a redirect as if connected', async (t) => {
   const { provider, store, app } = await setup(t)
   const browser = new Browser(app)
   const callback = await provider.authorize((await browser.start()).headers.location as string)
   // The store dies between the renewal (before the exchange) and the save (after it).
-  const original = store.set.bind(store)
-  let calls = 0
-  store.set = (id, session, done) => { calls++; if (calls === 2) done(store.fail()); else original(id, session, done) }
+  const restore = failSecondSave(store)
   const failed = await browser.callback(callback)
   assertStoreUnavailable(t, failed, 'callback (save fails in onSend)')
   t.equal((await browser.callback(callback)).json().code, ErrorCodes.UNKNOWN_TOKEN, 'a retry of the spent flow is refused before the provider')
   t.equal(exchanges(provider), 1, 'that flow is spent (documented): the user starts again')
   t.same((await browser.get('/me')).json(), { connected: false })
-  store.set = original
+  restore()
   t.equal((await browser.connect(provider)).statusCode, 302, 'a new flow connects')
 })
 
@@ -142,9 +148,7 @@ t.test('onConnect answers itself, then the session save fails: the coded 503 ins
   })
   const browser = new Browser(app)
   const callback = await provider.authorize((await browser.start()).headers.location as string)
-  const original = store.set.bind(store)
-  let calls = 0
-  store.set = (id, session, done) => { calls++; if (calls === 2) done(store.fail()); else original(id, session, done) }
+  const restore = failSecondSave(store)
   const failed = await browser.callback(callback)
   assertStoreUnavailable(t, failed, 'callback (save fails after onConnect sent)')
   t.notMatch(failed.body, 'welcome', 'not the hook\'s answer as if connected')
@@ -156,7 +160,7 @@ t.test('onConnect answers itself, then the session save fails: the coded 503 ins
   t.match(logs(), 'OAUTH1_STORE_UNAVAILABLE', 'the coded error is logged')
   t.notMatch(logs(), issued?.token as string, 'no token in the logs')
   t.notMatch(logs(), issued?.secret as string, 'no token secret in the logs')
-  store.set = original
+  restore()
   t.same((await browser.get('/me')).json(), { connected: false })
   t.equal((await browser.connect(provider)).statusCode, 200, 'a new flow connects, and the hook answers')
   t.same((await browser.get('/me')).json(), { connected: true })
