@@ -5,7 +5,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import { Redis } from 'ioredis'
 import { ErrorCodes, fastifyOAuth1, isOAuth1Error, OAuth1Error } from '../../src/index.js'
 import type { ResolvedConfig } from './config.js'
-import { loggerOptions, redactUrl } from './logging.js'
+import { loggerOptions, redactUrl, RequestLogController } from './logging.js'
 import { errorPage, homePage, storeUnavailablePage, type DisconnectOutcome, type HostMismatch, type ProfileResult } from './pages.js'
 import { isSessionStoreError, RedisSessionStore, type RedisLike } from './redis-session-store.js'
 
@@ -82,6 +82,7 @@ function withTimeout<T> (promise: Promise<T>, milliseconds: number): Promise<T> 
 export async function buildApp (config: ResolvedConfig, deps: AppDependencies = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions({ level: config.logLevel, name: 'app', stream: deps.logStream, pretty: deps.prettyLogs }),
+    logController: new RequestLogController(),
     trustProxy: config.trustProxy
   })
   const provider = config.provider
