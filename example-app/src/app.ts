@@ -41,6 +41,8 @@ function hostMismatch (request: FastifyRequest, config: ResolvedConfig): HostMis
 }
 
 const sessionMaxAge = 24 * 60 * 60 * 1000
+/** Sent with every answer, pages, redirects and errors alike. */
+const securityHeaders = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY' } as const
 const htmlPolicy = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 function providerName (config: ResolvedConfig): string {
@@ -110,10 +112,9 @@ export async function buildApp (config: ResolvedConfig, deps: AppDependencies = 
     redis = client
   }
 
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('x-content-type-options', 'nosniff')
-    reply.header('referrer-policy', 'no-referrer')
-    reply.header('x-frame-options', 'DENY')
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    reply.headers(securityHeaders)
+    done(null, payload)
   })
 
   const startPath = '/oauth/start'
