@@ -42,7 +42,7 @@ function hostMismatch (request: FastifyRequest, config: ResolvedConfig): HostMis
 
 const sessionMaxAge = 24 * 60 * 60 * 1000
 /** Sent with every answer, pages, redirects and errors alike. */
-const securityHeaders = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY' } as const
+const securityHeaders = Object.freeze({ 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY' })
 const htmlPolicy = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 function providerName (config: ResolvedConfig): string {
