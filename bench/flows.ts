@@ -304,8 +304,8 @@ async function startGrant (provider: ProviderUrls): Promise<App> {
 
 /**
  * The example app (example-app/src/app.ts) as `npm start` builds it, in-memory sessions, its
- * request logging on at the default level (info: two lines per request, through its serializers
- * and redaction) into /dev/null with synchronous writes, as pino writes to stdout. The start link
+ * request logging on at the default level (info: one line per request, through its serializers
+ * and redaction) into /dev/null, one synchronous write per line. The start link
  * carries `returnTo=/done`, and the bench adds the same `/done` page as the others (the app's
  * home page would add a profile call to the provider).
  */

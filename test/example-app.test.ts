@@ -246,6 +246,24 @@ t.test('an unreachable provider gives an error page, not a stack', async (t) => 
   t.equal(location(api), '/?oauth1_error=OAUTH1_NETWORK', 'the same for any client of the start route')
 })
 
+t.test('security headers on every answer: pages, redirects, JSON, 404s and error pages', async (t) => {
+  const { demo, app } = await setup()
+  t.teardown(() => close(app, demo))
+  const answers = {
+    'home page': await app.inject({ url: '/', headers: { accept: 'text/html' } }),
+    'start redirect': await app.inject('/oauth/start'),
+    '/me (401 JSON)': await app.inject('/me'),
+    '404 page': await app.inject({ url: '/nowhere', headers: { accept: 'text/html' } }),
+    'error page': await app.inject({ url: '/disconnect', method: 'POST', headers: { accept: 'text/html', 'content-type': 'application/json' }, payload: '{' }),
+    '/healthz': await app.inject('/healthz')
+  }
+  t.equal(answers['start redirect'].statusCode, 302)
+  t.equal(answers['error page'].statusCode, 400, 'a malformed body: an error page')
+  for (const [what, answer] of Object.entries(answers)) {
+    t.match(answer.headers, { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY' }, what)
+  }
+})
+
 t.test('the provider gone during the token exchange: the callback lands on the same notice', async (t) => {
   const demo = await startDemoProvider({ host: '127.0.0.1', port: 0 })
   const { app } = await setup({ demo })

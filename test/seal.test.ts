@@ -47,3 +47,20 @@ t.test('secrets must be 32+ characters', async (t) => {
   t.same(secretList(a, 'x'), [a])
   t.same(secretList([a, b], 'x'), [a, b])
 })
+
+t.test('IVs stay unique across refills of the random pool, and any number of contexts opens', async (t) => {
+  const sealer = createSealer(a)
+  const ivs = new Set<string>()
+  const sealed: string[] = []
+  for (let i = 0; i < 600; i++) {
+    const value = sealer.seal(`v${i}`, `ctx-${i % 100}`)
+    sealed.push(value)
+    ivs.add(Buffer.from(value, 'base64url').subarray(1, 13).toString('hex'))
+  }
+  t.equal(ivs.size, 600, 'no IV handed out twice over 600 seals (the pool holds 256)')
+  t.ok(sealed.every((value, i) => sealer.open(value, `ctx-${i % 100}`) === `v${i}`), 'every value opens in its own context (100 contexts, past the AAD cache bound)')
+  t.ok(sealed.every((value, i) => sealer.open(value, `ctx-${(i + 1) % 100}`) === undefined), 'and in no other')
+  const empty = sealer.seal('', 'e')
+  t.equal(Buffer.from(empty, 'base64url').length, 29, 'an empty plaintext seals to version, IV and tag only')
+  t.equal(sealer.open(empty, 'e'), '')
+})

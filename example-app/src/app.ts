@@ -5,7 +5,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import { Redis } from 'ioredis'
 import { ErrorCodes, fastifyOAuth1, isOAuth1Error, OAuth1Error } from '../../src/index.js'
 import type { ResolvedConfig } from './config.js'
-import { loggerOptions, redactUrl } from './logging.js'
+import { loggerOptions, redactUrl, RequestLogController } from './logging.js'
 import { errorPage, homePage, storeUnavailablePage, type DisconnectOutcome, type HostMismatch, type ProfileResult } from './pages.js'
 import { isSessionStoreError, RedisSessionStore, type RedisLike } from './redis-session-store.js'
 
@@ -41,6 +41,8 @@ function hostMismatch (request: FastifyRequest, config: ResolvedConfig): HostMis
 }
 
 const sessionMaxAge = 24 * 60 * 60 * 1000
+/** Sent with every answer, pages, redirects and errors alike. */
+const securityHeaders = Object.freeze({ 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY' })
 const htmlPolicy = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 function providerName (config: ResolvedConfig): string {
@@ -82,6 +84,7 @@ function withTimeout<T> (promise: Promise<T>, milliseconds: number): Promise<T> 
 export async function buildApp (config: ResolvedConfig, deps: AppDependencies = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions({ level: config.logLevel, name: 'app', stream: deps.logStream, pretty: deps.prettyLogs }),
+    logController: new RequestLogController(),
     trustProxy: config.trustProxy
   })
   const provider = config.provider
@@ -109,10 +112,9 @@ export async function buildApp (config: ResolvedConfig, deps: AppDependencies = 
     redis = client
   }
 
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('x-content-type-options', 'nosniff')
-    reply.header('referrer-policy', 'no-referrer')
-    reply.header('x-frame-options', 'DENY')
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    reply.headers(securityHeaders)
+    done(null, payload)
   })
 
   const startPath = '/oauth/start'

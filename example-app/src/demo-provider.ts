@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import { createMockProvider, type MockProvider } from '../../src/testing/index.js'
 import type { ProviderConfig } from './config.js'
+import { RequestLogController } from './logging.js'
 import { authorizePage, demoMessagePage } from './pages.js'
 
 /** The demo provider's only user. */
@@ -79,7 +80,7 @@ export function buildDemoProvider (options: DemoProviderOptions): FastifyInstanc
     now: options.now,
     maxRecorded: 100
   })
-  const app = Fastify({ logger: options.logger ?? false })
+  const app = Fastify({ logger: options.logger ?? false, logController: new RequestLogController() })
   kits.set(app, kit)
   app.addContentTypeParser(formType, { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => done(null, body))
   app.addHook('onClose', async () => { await kit.close() })

@@ -4,7 +4,7 @@ import { ErrorCodes, invalidOption, OAuth1Error } from '../errors.js'
 import { type AdapterOptions, checkStartCookies, closedSignal, failureLocation, onceEach, retryAfterOf, retryableCallback, retryableStart, sessionStoreError, setupAdapter } from '../flow/adapter.js'
 import { type BeginOptions, type Completed, firstString, type OAuth1Credentials } from '../flow/connect.js'
 import type { Flow } from '../flow/flow.js'
-import { asFlowSession, type FlowContext, type FlowCookieOptions } from '../flow/state/context.js'
+import { asFlowSession, type FlowContext, type FlowCookieOptions, type FlowSession } from '../flow/state/context.js'
 import type { SessionState } from '../flow/state/session-store.js'
 import { createRequestClient, type OAuth1RequestClient } from '../flow/request-client.js'
 
@@ -68,31 +68,33 @@ declare module 'fastify' {
   }
 }
 
-/** The request context of the connect core, with the Fastify request and reply it wraps. */
-interface FastifyFlowContext extends FlowContext {
-  readonly request: FastifyRequest
-  readonly reply: FastifyReply
+interface CookieReply {
+  setCookie (name: string, value: string, options: FlowCookieOptions): void
+  clearCookie (name: string, options: object): void
 }
 
-function contextOf (request: FastifyRequest, reply: FastifyReply, sessionName: string): FastifyFlowContext {
-  const cookies = (request as unknown as { cookies?: Record<string, string | undefined> }).cookies ?? {}
-  const cookieReply = reply as unknown as {
-    setCookie (name: string, value: string, options: FlowCookieOptions): void
-    clearCookie (name: string, options: object): void
+/**
+ * The request context of the connect core, with the Fastify request and reply it wraps. A class,
+ * not an object of closures: one is built for every flow step and every request client.
+ */
+class FastifyFlowContext implements FlowContext {
+  readonly host: string
+  readonly protocol: 'http' | 'https'
+  private readonly cookies: Record<string, string | undefined>
+  private abortSignal: AbortSignal | undefined
+
+  constructor (readonly request: FastifyRequest, readonly reply: FastifyReply, private readonly sessionName: string) {
+    this.cookies = (request as unknown as { cookies?: Record<string, string | undefined> }).cookies ?? {}
+    this.host = request.host
+    this.protocol = request.protocol === 'https' ? 'https' : 'http'
   }
-  let signal: AbortSignal | undefined
-  return {
-    request,
-    reply,
-    getCookie: (name) => cookies[name],
-    cookieNames: () => Object.keys(cookies),
-    setCookie: (name, value, options) => cookieReply.setCookie(name, value, options),
-    clearCookie: (name, options) => cookieReply.clearCookie(name, options),
-    get session () { return asFlowSession((request as unknown as Record<string, unknown>)[sessionName]) },
-    host: request.host,
-    protocol: request.protocol === 'https' ? 'https' : 'http',
-    get signal () { return (signal ??= closedSignal(reply.raw)) }
-  }
+
+  getCookie (name: string): string | undefined { return this.cookies[name] }
+  cookieNames (): string[] { return Object.keys(this.cookies) }
+  setCookie (name: string, value: string, options: FlowCookieOptions): void { (this.reply as unknown as CookieReply).setCookie(name, value, options) }
+  clearCookie (name: string, options: object): void { (this.reply as unknown as CookieReply).clearCookie(name, options) }
+  get session (): FlowSession | undefined { return asFlowSession((this.request as unknown as Record<string, unknown>)[this.sessionName]) }
+  get signal (): AbortSignal { return (this.abortSignal ??= closedSignal(this.reply.raw)) }
 }
 
 /** The provider registered without a name, on the instance it was registered on (children inherit it). */
@@ -143,9 +145,9 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
   const { onConnect, onFailure, onTokenInvalid } = options
 
   const begin = async (request: FastifyRequest, reply: FastifyReply, beginOptions?: string | BeginOptions): Promise<string> =>
-    connect.begin(contextOf(request, reply, sessionName), typeof beginOptions === 'string' ? { returnTo: beginOptions } : beginOptions)
+    connect.begin(new FastifyFlowContext(request, reply, sessionName), typeof beginOptions === 'string' ? { returnTo: beginOptions } : beginOptions)
   const complete = async (request: FastifyRequest, reply: FastifyReply): Promise<Completed> =>
-    connect.complete(contextOf(request, reply, sessionName), (request.query ?? {}) as Record<string, unknown>)
+    connect.complete(new FastifyFlowContext(request, reply, sessionName), (request.query ?? {}) as Record<string, unknown>)
 
   const instance: OAuth1Instance = Object.assign(Object.create(null) as object, flow, { sessionKey, begin, complete })
   decorateDefault(fastify)
@@ -155,7 +157,7 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
     createRequestClient({
       connect,
       flow,
-      ctx: contextOf(request, undefined as unknown as FastifyReply, sessionName),
+      ctx: new FastifyFlowContext(request, undefined as unknown as FastifyReply, sessionName),
       name,
       onTokenInvalid: onTokenInvalid === undefined ? undefined : (ctx, error) => onTokenInvalid(ctx.request, error)
     })

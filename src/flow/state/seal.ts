@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, hkdfSync, randomFillSync } from 'node:crypto'
 import { invalidOption } from '../../errors.js'
 
 /** Authenticated encryption with a list of secrets: the first seals, every one opens (key rotation). */
@@ -16,6 +16,32 @@ const version = 1
 const ivLength = 12
 const tagLength = 16
 const header = 1 + ivLength + tagLength
+// IVs come from one CSPRNG fill per 256 values (a `randomBytes` call per seal costs more than the
+// encryption); each is copied out before the pool is filled again, and none is handed out twice.
+const ivPoolSize = ivLength * 256
+const ivPool = Buffer.alloc(ivPoolSize)
+let ivOffset = ivPoolSize
+
+/** Writes a fresh random IV into `target` at `at`. */
+function writeIv (target: Buffer, at: number): void {
+  if (ivOffset === ivPoolSize) {
+    randomFillSync(ivPool)
+    ivOffset = 0
+  }
+  ivPool.copy(target, at, ivOffset, ivOffset + ivLength)
+  ivOffset += ivLength
+}
+
+/** The additional data of a context: a cookie or session key name, the same few on every call. */
+function aadOf (cache: Map<string, Buffer>, context: string): Buffer {
+  let aad = cache.get(context)
+  if (aad === undefined) {
+    if (cache.size >= 64) cache.clear()
+    aad = Buffer.from(context, 'utf8')
+    cache.set(context, aad)
+  }
+  return aad
+}
 
 /**
  * Checks a secret or a list of secrets (each at least {@link minSecretLength} characters) and
@@ -41,19 +67,20 @@ export function createSealer (secrets: string | readonly string[], option = 'sec
   const keys = secretList(secrets, option).map((secret) =>
     Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.alloc(0), purpose, 32)))
   const first = keys[0] as Buffer
+  const aads = new Map<string, Buffer>()
   return {
     seal (plaintext, context) {
-      const iv = randomBytes(ivLength)
-      const cipher = createCipheriv('aes-256-gcm', first, iv)
-      cipher.setAAD(Buffer.from(context, 'utf8'))
-      const body = cipher.update(plaintext, 'utf8')
-      const rest = cipher.final()
-      const out = Buffer.allocUnsafe(header + body.length + rest.length)
+      const body = Buffer.from(plaintext, 'utf8')
+      // GCM is a stream mode: the ciphertext is as long as the plaintext.
+      const out = Buffer.allocUnsafe(header + body.length)
       out[0] = version
-      iv.copy(out, 1)
+      writeIv(out, 1)
+      const cipher = createCipheriv('aes-256-gcm', first, out.subarray(1, 1 + ivLength))
+      cipher.setAAD(aadOf(aads, context))
+      const encrypted = cipher.update(body)
+      encrypted.copy(out, header)
+      cipher.final().copy(out, header + encrypted.length)
       cipher.getAuthTag().copy(out, 1 + ivLength)
-      body.copy(out, header)
-      rest.copy(out, header + body.length)
       return out.toString('base64url')
     },
     open (sealed, context) {
@@ -66,7 +93,7 @@ export function createSealer (secrets: string | readonly string[], option = 'sec
       for (const key of keys) {
         try {
           const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: tagLength })
-          decipher.setAAD(Buffer.from(context, 'utf8'))
+          decipher.setAAD(aadOf(aads, context))
           decipher.setAuthTag(tag)
           return decipher.update(body, undefined, 'utf8') + decipher.final('utf8')
         } catch {}
