@@ -269,6 +269,22 @@ t.test('the three-line pattern: connect() then inject with the cookies', async (
   await t.rejects(connect(app, provider), /GET \/oauth\/start answered 502: .*HTTP 500/, 'a failing step throws with the status')
 })
 
+t.test('an app on a preset (provider: x) with the mock options: relative API paths reach the mock', async (t) => {
+  const provider = createMockProvider()
+  const app = Fastify()
+  t.teardown(async () => { await app.close(); await provider.close() })
+  await app.register(fastifyCookie)
+  await app.register(fastifySession, { secret: 'a-session-secret-of-at-least-32-characters!', cookie: { secure: false } })
+  await app.register(fastifyOAuth1, { provider: 'x', consumerKey: 'real-key', consumerSecret: 'real-secret', flowSecret: 'a-flow-secret-of-at-least-32-characters!!', ...provider.options(), callbackUrl: 'http://localhost/oauth/callback' })
+  app.get('/me', async (request) => (await request.oauth1.get('1.1/account/verify_credentials.json')).json())
+  t.equal(provider.options().baseUrl, `${provider.url}/`)
+
+  const { headers } = await connect(app, provider, { user: { id: '42', name: 'ada' } })
+  const response = await app.inject({ url: '/me', headers })
+  t.same(response.json(), { id: '42', name: 'ada', screen_name: 'ada' }, 'the README test-kit example: the preset\'s api.x.com base is replaced by the mock')
+  t.equal(provider.requests.at(-1)?.endpoint, 'resource')
+})
+
 t.test('denial, per style, as the plugin sees it', async (t) => {
   const provider = createMockProvider()
   const app = await appWith(provider, { failureRedirect: '/oops' })
