@@ -275,7 +275,8 @@ t.test('an app on a preset (provider: x) with the mock options: relative API pat
   t.teardown(async () => { await app.close(); await provider.close() })
   await app.register(fastifyCookie)
   await app.register(fastifySession, { secret: 'a-session-secret-of-at-least-32-characters!', cookie: { secure: false } })
-  await app.register(fastifyOAuth1, { provider: 'x', consumerKey: 'real-key', consumerSecret: 'real-secret', flowSecret: 'a-flow-secret-of-at-least-32-characters!!', ...provider.options(), callbackUrl: 'http://localhost/oauth/callback' })
+  const appOptions: FastifyOAuth1Options = { provider: 'x', consumerKey: 'real-key', consumerSecret: 'real-secret', callbackUrl: 'https://app.example.com/oauth/callback', flowSecret: 'a-flow-secret-of-at-least-32-characters!!' }
+  await app.register(fastifyOAuth1, { ...appOptions, ...provider.options(), callbackUrl: 'http://localhost/oauth/callback' })
   app.get('/me', async (request) => (await request.oauth1.get('1.1/account/verify_credentials.json')).json())
   t.equal(provider.options().baseUrl, `${provider.url}/`)
 
