@@ -163,6 +163,7 @@ t.test('dispatcher mode: the flow against the mock provider, tokens and verifier
   const refused = await elsewhere.getRequestToken('http://app.test/cb').then(() => ({ code: 'resolved', cause: new Error('') }), (error: unknown) => error as { code: string, cause: Error })
   t.equal(refused.code, 'OAUTH1_NETWORK', 'the dispatcher refuses other origins')
   t.match(refused.cause.message, /only serves http:\/\/provider\.test; refused http:\/\/elsewhere\.test/)
+  t.match((refused as unknown as Error).message, /^Could not reach http:\/\/elsewhere\.test\/oauth\/request_token \(UND_ERR_INFO: The mock provider dispatcher only serves http:\/\/provider\.test; .*baseUrl of provider\.options\(\)\)\)$/, 'the error message itself says why and what to do')
   t.equal(provider.requests.at(-1)?.url, `${provider.url}/api/public`, 'nothing reached the provider')
 })
 
