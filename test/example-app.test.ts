@@ -299,6 +299,7 @@ t.test('another host name than the callback URL\'s: a warning before starting, a
   const notice = /<p class="notice" role="alert">([^<]*)<\/p>/.exec(lost.body)?.[1] ?? ''
   t.match(notice, /^Your session was lost on the way back from the provider\. Most often this is the host name: open this app at 127\.0\.0\.1:3000/, 'the host name first')
   t.ok(notice.indexOf('host name') < notice.indexOf('cookies'), 'cookies only after the host name')
+  t.match(notice, 'Otherwise, this sign-in link was already used (a reload or the Back button after connecting)', 'a replayed callback after disconnecting is named too (it has no flow cookie either)')
 })
 
 t.test('every error code gets its own notice, connected or not', async (t) => {
