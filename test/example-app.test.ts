@@ -541,6 +541,7 @@ t.test('a 404 under the callback path logs no verifier', async (t) => {
   const missing = await app.inject({ url: '/oauth/callback/x?oauth_token=tok-123&oauth_verifier=ver-456', headers: { accept: 'text/html' } })
   t.equal(missing.statusCode, 404)
   t.match(missing.headers['content-type'], /^text\/html/)
+  t.match(missing.body, '<h1>Page not found</h1>', 'a 404 page says what happened, not "Something went wrong"')
   const slash = await app.inject({ url: '/oauth/callback/?oauth_token=tok-123&oauth_verifier=ver-456', headers: { accept: 'text/html' } })
   t.equal(slash.statusCode, 302, 'the trailing-slash form is the callback (here: no flow, the friendly notice)')
   t.match(logs.join(''), 'route not found')

@@ -233,7 +233,8 @@ export function storeUnavailablePage (): string {
 
 /** A page for errors the app cannot redirect away from. */
 export function errorPage (status: number, message: string): string {
-  return layout('Something went wrong', html`<h1>Something went wrong</h1><p class="notice">${message}</p>
+  const title = status === 404 ? 'Page not found' : 'Something went wrong'
+  return layout(title, html`<h1>${title}</h1><p class="notice">${message}</p>
 <p><span class="status off">HTTP ${status}</span></p><div class="actions"><a class="button secondary" href="/">Back to the start</a></div>`)
 }
 
