@@ -18,7 +18,7 @@ export type { SignatureMethod, PrivateKeyInput, BodyHashAlgorithm } from './prot
 export type { HeaderRecord } from './protocol/headers.js'
 export { createSigner } from './signer/signer.js'
 export type {
-  Signer, SignerOptions, SignableRequest, SignableBody, SignOptions, SignedRequest, Placement
+  Signer, SignerOptions, SignableRequest, SignableBody, SignOptions, SignedRequest, SignedBody, Placement
 } from './signer/signer.js'
 export { createSigningInterceptor } from './http/interceptor.js'
 export type { SigningInterceptorOptions, OAuth1DispatchOptions, Interceptor } from './http/interceptor.js'

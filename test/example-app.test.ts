@@ -317,6 +317,7 @@ t.test('another host name than the callback URL\'s: a warning before starting, a
   const notice = /<p class="notice" role="alert">([^<]*)<\/p>/.exec(lost.body)?.[1] ?? ''
   t.match(notice, /^Your session was lost on the way back from the provider\. Most often this is the host name: open this app at 127\.0\.0\.1:3000/, 'the host name first')
   t.ok(notice.indexOf('host name') < notice.indexOf('cookies'), 'cookies only after the host name')
+  t.match(notice, 'Otherwise, this sign-in link was already used (a reload or the Back button after connecting)', 'a replayed callback after disconnecting is named too (it has no flow cookie either)')
 })
 
 t.test('every error code gets its own notice, connected or not', async (t) => {
@@ -558,6 +559,7 @@ t.test('a 404 under the callback path logs no verifier', async (t) => {
   const missing = await app.inject({ url: '/oauth/callback/x?oauth_token=tok-123&oauth_verifier=ver-456', headers: { accept: 'text/html' } })
   t.equal(missing.statusCode, 404)
   t.match(missing.headers['content-type'], /^text\/html/)
+  t.match(missing.body, '<h1>Page not found</h1>', 'a 404 page says what happened, not "Something went wrong"')
   const slash = await app.inject({ url: '/oauth/callback/?oauth_token=tok-123&oauth_verifier=ver-456', headers: { accept: 'text/html' } })
   t.equal(slash.statusCode, 302, 'the trailing-slash form is the callback (here: no flow, the friendly notice)')
   t.match(logs.join(''), 'route not found')

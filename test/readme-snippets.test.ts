@@ -31,7 +31,7 @@ export function readmeSnippets (): string[] {
   return [...readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => match[1] as string)
 }
 
-const strings = ['consumerKey', 'consumerSecret', 'token', 'tokenSecret', 'callbackUrl']
+const strings = ['consumerKey', 'consumerSecret', 'token', 'tokenSecret', 'callbackUrl', 'flowSecret']
 
 /** Declarations for the names a snippet uses but neither imports nor defines. */
 function prelude (snippet: string, packageExports: readonly string[]): string {
@@ -73,8 +73,9 @@ t.test('every ```ts block of the README compiles exactly as printed (against dis
     t.ok(readFileSync(join(dir, file), 'utf8').endsWith(snippet), `${file} ends with the snippet unchanged`)
     return file
   })
+  // lib with DOM, as a project that does not set `lib` gets: its fetch types are stricter than Node's.
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
-    compilerOptions: { strict: true, target: 'ES2022', lib: ['ES2023'], module: 'NodeNext', moduleResolution: 'NodeNext', types: ['node'], skipLibCheck: true, noEmit: true },
+    compilerOptions: { strict: true, target: 'ES2022', lib: ['ES2023', 'DOM'], module: 'NodeNext', moduleResolution: 'NodeNext', types: ['node'], skipLibCheck: true, noEmit: true },
     files
   }))
   try {
@@ -97,6 +98,7 @@ t.test('the "Use it in your app" snippet registers and is ready', async (t) => {
   await app.register(fastifyCookie)
   await app.register(fastifySession, {
     secret: 'a-session-secret-of-at-least-32-characters!',
+    saveUninitialized: false,
     cookie: { secure: 'auto', httpOnly: true, sameSite: 'lax' }
   })
   await app.register(fastifyOAuth1, {

@@ -163,6 +163,7 @@ t.test('dispatcher mode: the flow against the mock provider, tokens and verifier
   const refused = await elsewhere.getRequestToken('http://app.test/cb').then(() => ({ code: 'resolved', cause: new Error('') }), (error: unknown) => error as { code: string, cause: Error })
   t.equal(refused.code, 'OAUTH1_NETWORK', 'the dispatcher refuses other origins')
   t.match(refused.cause.message, /only serves http:\/\/provider\.test; refused http:\/\/elsewhere\.test/)
+  t.match((refused as unknown as Error).message, /^Could not reach http:\/\/elsewhere\.test\/oauth\/request_token \(UND_ERR_INFO: The mock provider dispatcher only serves http:\/\/provider\.test; .*baseUrl of provider\.options\(\)\)\)$/, 'the error message itself says why and what to do')
   t.equal(provider.requests.at(-1)?.url, `${provider.url}/api/public`, 'nothing reached the provider')
 })
 
@@ -267,6 +268,23 @@ t.test('the three-line pattern: connect() then inject with the cookies', async (
 
   provider.misbehaveNext('http_500', { endpoint: 'request_token' })
   await t.rejects(connect(app, provider), /GET \/oauth\/start answered 502: .*HTTP 500/, 'a failing step throws with the status')
+})
+
+t.test('an app on a preset (provider: x) with the mock options: relative API paths reach the mock', async (t) => {
+  const provider = createMockProvider()
+  const app = Fastify()
+  t.teardown(async () => { await app.close(); await provider.close() })
+  await app.register(fastifyCookie)
+  await app.register(fastifySession, { secret: 'a-session-secret-of-at-least-32-characters!', cookie: { secure: false } })
+  const appOptions: FastifyOAuth1Options = { provider: 'x', consumerKey: 'real-key', consumerSecret: 'real-secret', callbackUrl: 'https://app.example.com/oauth/callback', flowSecret: 'a-flow-secret-of-at-least-32-characters!!' }
+  await app.register(fastifyOAuth1, { ...appOptions, ...provider.options(), callbackUrl: 'http://localhost/oauth/callback' })
+  app.get('/me', async (request) => (await request.oauth1.get('1.1/account/verify_credentials.json')).json())
+  t.equal(provider.options().baseUrl, `${provider.url}/`)
+
+  const { headers } = await connect(app, provider, { user: { id: '42', name: 'ada' } })
+  const response = await app.inject({ url: '/me', headers })
+  t.same(response.json(), { id: '42', name: 'ada', screen_name: 'ada' }, 'the README test-kit example: the preset\'s api.x.com base is replaced by the mock')
+  t.equal(provider.requests.at(-1)?.endpoint, 'resource')
 })
 
 t.test('denial, per style, as the plugin sees it', async (t) => {

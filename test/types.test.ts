@@ -12,7 +12,7 @@ import fastifyOAuth1Default, {
   type OAuth1RequestDecorations, type OAuth1InstanceDecorations, type OAuth1SessionData, type OAuth1SessionState,
   type FlowStore, type FlowContext, createCookieFlowStore
 } from '../src/index.js'
-import { createSigner, type SignedRequest } from '../src/core.js'
+import { createSigner, type SignableRequest, type SignedRequest } from '../src/core.js'
 
 // An app naming a second provider augments Fastify's interfaces itself.
 declare module 'fastify' {
@@ -184,4 +184,23 @@ export function signedHeadersFit (): void {
   // @ts-expect-error createSigner's options are checked: an unknown name does not compile
   createSigner({ consumerKey: 'k', consumerSecret: 's', consumerSecert: 's' })
   use(authorization, list, viaFetch, viaUndici)
+}
+
+/**
+ * The signed body is typed after the request's: the README's `fetch(signed.url, { body: signed.body })`
+ * compiles under the DOM lib too, whose BodyInit takes no `Uint8Array<ArrayBufferLike>` (TypeScript 5.7+).
+ */
+export function signedBodyTypes (): void {
+  const signer = createSigner({ consumerKey: 'k', consumerSecret: 's' })
+  const text: string = signer.sign({ method: 'POST', url: 'https://api.example/', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' }).body
+  const form: string = signer.sign({ method: 'POST', url: 'https://api.example/', body: new URLSearchParams({ a: '1' }) }).body
+  const bytes: Buffer | string = signer.sign({ method: 'PUT', url: 'https://api.example/', body: Buffer.from('x') }).body
+  const none: string | undefined = signer.sign({ method: 'GET', url: 'https://api.example/' }).body
+  const any: SignableRequest = { method: 'GET', url: 'https://api.example/' }
+  const unknown: string | Uint8Array | undefined = signer.sign(any).body
+  // @ts-expect-error a request without a body may get one only as form text, never bytes
+  const noBytes: Uint8Array = signer.sign({ method: 'GET', url: 'https://api.example/' }).body
+  // @ts-expect-error an unknown key of the request is still refused
+  signer.sign({ method: 'GET', url: 'https://api.example/', bdy: 'a=1' })
+  use(text, form, bytes, none, unknown, noBytes)
 }

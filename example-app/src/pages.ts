@@ -66,7 +66,7 @@ const refused = `The account provider refused the request or answered in a way t
 
 const errorMessages: Record<string, (context: NoticeContext) => string> = {
   OAUTH1_ACCESS_DENIED: () => 'You cancelled at the provider, so nothing was connected. You can try again whenever you like.',
-  OAUTH1_NO_SESSION: ({ callbackHost }) => `Your session was lost on the way back from the provider. Most often this is the host name: open this app at ${callbackHost}, the host of its callback URL (localhost and 127.0.0.1 are different sites to your browser and do not share cookies). Otherwise, cookies were blocked or the link was opened in another browser. Please start again.`,
+  OAUTH1_NO_SESSION: ({ callbackHost }) => `Your session was lost on the way back from the provider. Most often this is the host name: open this app at ${callbackHost}, the host of its callback URL (localhost and 127.0.0.1 are different sites to your browser and do not share cookies). Otherwise, this sign-in link was already used (a reload or the Back button after connecting), cookies were blocked, or the link was opened in another browser. Please start again.`,
   OAUTH1_UNKNOWN_TOKEN: () => 'That sign-in link has expired or was already used. Please start again.',
   OAUTH1_MISSING_VERIFIER: () => 'The provider sent you back without a verification code. Please try again.',
   OAUTH1_CALLBACK_PROBLEM: () => 'The provider sent you back with an error instead of an approval (for example an expired or rejected request), so nothing was connected. Please start again.',
@@ -233,7 +233,8 @@ export function storeUnavailablePage (): string {
 
 /** A page for errors the app cannot redirect away from. */
 export function errorPage (status: number, message: string): string {
-  return layout('Something went wrong', html`<h1>Something went wrong</h1><p class="notice">${message}</p>
+  const title = status === 404 ? 'Page not found' : 'Something went wrong'
+  return layout(title, html`<h1>${title}</h1><p class="notice">${message}</p>
 <p><span class="status off">HTTP ${status}</span></p><div class="actions"><a class="button secondary" href="/">Back to the start</a></div>`)
 }
 

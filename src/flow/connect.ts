@@ -240,7 +240,7 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
       ? ''
       : ` A sign-in was started on host ${mismatch.request} but the callback is on ${mismatch.callback}: open the app on ${mismatch.callback}.`
     return new OAuth1Error(ErrorCodes.NO_SESSION,
-      'No sign-in is in progress in this browser: its cookie did not come back (another host name, SameSite=Strict, a secure cookie over http) or the flow expired.' + cause)
+      'No sign-in is in progress in this browser: its cookie did not come back (another host name, SameSite=Strict, a secure cookie over http), the flow expired, or this callback was already completed (a reload or the Back button).' + cause)
   }
 
   /** A new session id keeping the session's data (RFC 6265 session fixation); writes the session store where it has one. */
@@ -284,7 +284,7 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
     if (taken.status !== 'found') {
       throw new OAuth1Error(ErrorCodes.UNKNOWN_TOKEN, taken.status === 'expired'
         ? 'The sign-in took too long; start again'
-        : 'The callback oauth_token does not match a sign-in started in this browser')
+        : 'The callback oauth_token does not match a sign-in in progress in this browser: it was already completed (a reload or the Back button), or another browser started it; start again')
     }
     if (verifier === undefined || verifier.length === 0) {
       throw new OAuth1Error(ErrorCodes.MISSING_VERIFIER, 'The callback carried no oauth_verifier')

@@ -186,7 +186,8 @@ function retryDelay (attempt: number, retryAfter: string | string[] | undefined)
 /**
  * Maps transport failures to coded errors: timeouts to `OAUTH1_TIMEOUT` (504), unreachable
  * hosts to `OAUTH1_NETWORK` (502), undici's refusals of the request itself to
- * `OAUTH1_INVALID_REQUEST`. The message names the origin and path, never the query.
+ * `OAUTH1_INVALID_REQUEST`. The message names the origin and path, never the query; for undici's
+ * informational errors (a reset socket, a dispatcher's refusal) it adds their message.
  */
 export function toTransportError (error: unknown, url: URL, timeout: number): unknown {
   if (error instanceof OAuth1Error) return error
@@ -200,7 +201,8 @@ export function toTransportError (error: unknown, url: URL, timeout: number): un
   }
   if ((error as Error | null)?.name === 'AbortError' || (error as Error | null)?.name === 'TimeoutError') return error
   if (typeof code === 'string') {
-    return new OAuth1Error(ErrorCodes.NETWORK, `Could not reach ${where} (${code})`, { cause: error })
+    const detail = code === 'UND_ERR_INFO' ? `: ${(error as Error).message}` : ''
+    return new OAuth1Error(ErrorCodes.NETWORK, `Could not reach ${where} (${code}${detail})`, { cause: error })
   }
   return error
 }

@@ -89,8 +89,16 @@ export const signerOptionNames: ReadonlySet<string> = new Set([
   'placement', 'bodyHash', 'now', 'nonce'
 ])
 
-/** The signed request, ready to send. */
-export interface SignedRequest {
+/**
+ * The body {@link Signer.sign} returns for a request body of type `B`: text (a string, a
+ * `URLSearchParams`) comes back as a string, bytes as the same bytes (or form text with
+ * `placement: 'body'`), no body as none (or form text with `placement: 'body'`). So a string
+ * body stays a `string`, which `fetch`'s `BodyInit` accepts under TypeScript's DOM lib too.
+ */
+export type SignedBody<B> = B extends Uint8Array ? B | string : B extends undefined ? string | undefined : string
+
+/** The signed request, ready to send; `Body` is the type of {@link SignedRequest.body}. */
+export interface SignedRequest<Body = string | Uint8Array | undefined> {
   /** The URL to call: the input's, with the protocol parameters when placement is `'query'`. */
   url: string
   /**
@@ -100,7 +108,7 @@ export interface SignedRequest {
    */
   headers: Record<string, string>
   /** The body to send: unchanged, or a form string that carries the protocol parameters. */
-  body: string | Uint8Array | undefined
+  body: Body
   /** The protocol parameters sent, `oauth_signature` included. */
   oauthParams: Record<string, string>
   /**
@@ -112,8 +120,8 @@ export interface SignedRequest {
 
 /** Signs requests with one set of client credentials. Create once, sign many times. */
 export interface Signer {
-  /** Signs one request (RFC 5849 §3.1). */
-  sign (request: SignableRequest, options?: SignOptions): SignedRequest
+  /** Signs one request (RFC 5849 §3.1). The result's `body` is typed after the request's (see {@link SignedBody}). */
+  sign<B extends SignableBody | undefined = undefined> (request: SignableRequest & { body?: B }, options?: SignOptions): SignedRequest<SignedBody<B>>
   /** The signature method in use. */
   readonly signatureMethod: SignatureMethod
   /** The placement in use. */
@@ -447,7 +455,8 @@ function buildSigner (options: SignerOptions): Signer {
     placement: config.placement,
     clockOffset: 0,
     timestamp: () => Math.floor(now() / 1000 + signer.clockOffset),
-    sign (request: SignableRequest, callOptions: SignOptions = {}): SignedRequest {
+    // SignedRequest<never>: the interface's signature types the body after the request's.
+    sign (request: SignableRequest, callOptions: SignOptions = {}): SignedRequest<never> {
       const method = readMethod(request)
       const target = readTarget(config, request)
       const tokenSecret = callOptions.tokenSecret !== undefined ? callOptions.tokenSecret : callOptions.token !== undefined ? '' : config.defaultTokenSecret
@@ -468,7 +477,7 @@ function buildSigner (options: SignerOptions): Signer {
         const param = params[i] as ProtocolParam
         oauthParams[param[0]] = param[1]
       }
-      const signed = place(config, request, target.url, parts, params) as SignedRequest
+      const signed = place(config, request, target.url, parts, params) as SignedRequest<never>
       signed.oauthParams = oauthParams
       if (callOptions.returnBaseString === true) signed.baseString = baseString
       return signed

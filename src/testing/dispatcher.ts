@@ -145,7 +145,7 @@ export class InProcessDispatcher extends Dispatcher {
     }
     const normalized = origin === undefined ? undefined : new URL(origin).origin
     if (normalized === undefined || !this.#origins().includes(normalized)) {
-      finish(new errors.InformationalError(`The mock provider dispatcher only serves ${this.#origins().join(', ')}; refused ${normalized ?? 'a request without origin'}`))
+      finish(new errors.InformationalError(`The mock provider dispatcher only serves ${this.#origins().join(', ')}; refused ${normalized ?? 'a request without origin'} (call the mock by an absolute URL on provider.url, or by a path relative to the baseUrl of provider.options())`))
       return true
     }
     const timeout = options.headersTimeout

@@ -128,6 +128,12 @@ export interface MockProviderClientOptions {
   accessTokenUrl: string
   /** X-style `POST /1.1/oauth/invalidate_token`, for `disconnect({ revoke: true })`. */
   revokeUrl: string
+  /**
+   * The provider's base URL with a trailing slash: relative API paths of the user's client
+   * (`request.oauth1.get('1.1/account/verify_credentials.json')`) go to the mock, even over a
+   * preset's `baseUrl` (`provider: 'x'`).
+   */
+  baseUrl: string
   /** Present while the provider is not listening on a port: routes the calls in-process. */
   dispatcher?: Dispatcher
 }
@@ -490,7 +496,8 @@ export function createMockProvider (options: MockProviderOptions = {}): MockProv
         requestTokenUrl: base + paths.requestToken,
         authorizeUrl: base + paths.authorize,
         accessTokenUrl: base + paths.accessToken,
-        revokeUrl: base + paths.invalidateToken
+        revokeUrl: base + paths.invalidateToken,
+        baseUrl: base + '/'
       }
       if (listenedUrl === undefined) result.dispatcher = dispatcher
       return result

@@ -190,6 +190,7 @@ export function adapterSuite (label: string, build: AppBuilder): void {
         const replayed = await browser.get(target)
         t.ok(replayed.status >= 400 && replayed.status < 500, `4xx (${replayed.status})`)
         t.match(replayed.json().code, /^OAUTH1_(UNKNOWN_TOKEN|NO_SESSION)$/)
+        t.match(replayed.json().message, /already completed \(a reload or the Back button\)/, 'the message names the likely cause')
         t.equal(exchanges(), before, 'no second exchange')
       })
 
