@@ -163,3 +163,31 @@ t.test('the cookie store needs @fastify/cookie, the session store a session plug
   await fnCallback.ready()
   t.ok(fnCallback.hasRoute({ method: 'GET', url: '/oauth/callback' }), 'a callbackUrl function: the callback route defaults to /oauth/callback')
 })
+
+t.test('two providers on one callback or start path: OAUTH1_INVALID_OPTION naming the option and the path, not FST_ERR_DUPLICATED_ROUTE', async (t) => {
+  const callback = appWith(t)
+  callback.register(fastifyOAuth1, { ...valid, name: 'x', startPath: '/oauth/x/start' })
+  callback.register(fastifyOAuth1, { ...valid, name: 'evernote', startPath: '/oauth/evernote/start' })
+  await t.rejects(ready(callback), { code: ErrorCodes.INVALID_OPTION, message: /"callbackUrl".*"\/oauth\/callback" is taken.*\/oauth\/evernote\/callback/ })
+
+  const byPath = appWith(t)
+  byPath.register(fastifyOAuth1, { ...valid, name: 'x', callbackPath: '/cb', callbackUrl: () => 'https://app.example/cb', startPath: '/oauth/x/start' })
+  byPath.register(fastifyOAuth1, { ...valid, name: 'y', callbackPath: '/cb', callbackUrl: () => 'https://app.example/cb', startPath: '/oauth/y/start' })
+  await t.rejects(ready(byPath), { code: ErrorCodes.INVALID_OPTION, message: /"callbackPath".*"\/cb" is taken/ })
+
+  const start = appWith(t)
+  start.register(fastifyOAuth1, { ...valid, name: 'x', callbackUrl: 'https://app.example/oauth/x/callback', startPath: '/connect' })
+  start.register(fastifyOAuth1, { ...valid, name: 'y', callbackUrl: 'https://app.example/oauth/y/callback', startPath: '/connect' })
+  await t.rejects(ready(start), { code: ErrorCodes.INVALID_OPTION, message: /"startPath".*"\/connect" is taken.*\/oauth\/y\/start/ })
+
+  const own = appWith(t)
+  own.get('/oauth/callback', async () => 'mine')
+  own.register(fastifyOAuth1, valid)
+  await t.rejects(ready(own), { code: ErrorCodes.INVALID_OPTION, message: /"\/oauth\/callback" is taken/ }, 'an app route on the path too')
+
+  const apart = appWith(t)
+  apart.register(fastifyOAuth1, { ...valid, name: 'x', callbackUrl: 'https://app.example/oauth/x/callback' })
+  apart.register(fastifyOAuth1, { ...valid, name: 'y', callbackUrl: 'https://app.example/oauth/y/callback' })
+  await ready(apart)
+  t.ok(apart.hasRoute({ method: 'GET', url: '/oauth/y/callback' }), 'distinct paths register')
+})

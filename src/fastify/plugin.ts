@@ -142,6 +142,13 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
     ? fastify.hasDecorator(kDefault) || (!fastify.hasDecorator(kDefaultDecorated) && (fastify.hasDecorator(name) || fastify.hasRequestDecorator(name)))
     : fastify.hasDecorator(name) || fastify.hasRequestDecorator(name)
   if (taken) invalidOption('name', `a name not decorated yet ("${name}" is taken; register each provider with its own name)`)
+  const pathOption = options.callbackPath !== undefined ? 'callbackPath' : 'callbackUrl'
+  if (fastify.hasRoute({ method: 'GET', url: callbackPath })) {
+    invalidOption(pathOption, `a callback path no other route has ("${callbackPath}" is taken, by another provider's callback?): give each provider its own, e.g. /oauth/${name}/callback`)
+  }
+  if (startPath !== false && fastify.hasRoute({ method: 'GET', url: startPath })) {
+    invalidOption('startPath', `a path no other route has ("${startPath}" is taken): give each provider its own, e.g. /oauth/${name}/start`)
+  }
   const { onConnect, onFailure, onTokenInvalid } = options
 
   const begin = async (request: FastifyRequest, reply: FastifyReply, beginOptions?: string | BeginOptions): Promise<string> =>
