@@ -12,6 +12,7 @@ import { expressOAuth1, type ExpressOAuth1Options } from '../src/express/index.j
 import { serveExpress } from './helpers/express-app.js'
 import type { FlowContext } from '../src/flow/state/context.js'
 import type { FlowStore } from '../src/flow/state/store.js'
+import type { CallerSignal } from '../src/http/client.js'
 import { Browser, flowSecret, sessionSecret } from './helpers/adapter-suite.js'
 import { type FakeProvider, flowOptions, startFakeProvider } from './helpers/fake-provider.js'
 
@@ -66,7 +67,7 @@ t.test('the Cookie header: junk, quoted and undecodable values do not hide the f
 })
 
 t.test('the browser going away aborts ctx.signal (provider calls stop with it)', async (t) => {
-  let seen: AbortSignal | undefined
+  let seen: CallerSignal | undefined
   const store: FlowStore = {
     async count (ctx: FlowContext) { seen = ctx.signal; return 0 },
     async put () {},

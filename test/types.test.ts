@@ -12,7 +12,7 @@ import fastifyOAuth1Default, {
   type OAuth1RequestDecorations, type OAuth1InstanceDecorations, type OAuth1SessionData, type OAuth1SessionState,
   type FlowStore, type FlowContext, createCookieFlowStore
 } from '../src/index.js'
-import { createSigner, type SignableRequest, type SignedRequest } from '../src/core.js'
+import { type CallerSignal, createSigner, type SignableRequest, type SignedRequest } from '../src/core.js'
 
 // An app naming a second provider augments Fastify's interfaces itself.
 declare module 'fastify' {
@@ -204,3 +204,17 @@ export function signedBodyTypes (): void {
   signer.sign({ method: 'GET', url: 'https://api.example/', bdy: 'a=1' })
   use(text, form, bytes, none, unknown, noBytes)
 }
+
+// Signals: an AbortSignal is a CallerSignal, so callers keep passing AbortSignal.timeout() and
+// controllers' signals; an object with the same four members fits too; a bare object does not.
+async function signalTypes (typedClient: OAuth1Client): Promise<unknown[]> {
+  const lightSignal: CallerSignal = { aborted: false, reason: undefined, addEventListener () {}, removeEventListener () {} }
+  return await Promise.all([
+    typedClient.get('https://api.example.com/x', { signal: AbortSignal.timeout(1000) }),
+    typedClient.get('https://api.example.com/x', { signal: new AbortController().signal }),
+    typedClient.get('https://api.example.com/x', { signal: lightSignal }),
+    // @ts-expect-error a signal needs addEventListener and removeEventListener
+    typedClient.get('https://api.example.com/x', { signal: { aborted: false } })
+  ])
+}
+t.equal(typeof signalTypes, 'function', 'signal types are compiled, not run')

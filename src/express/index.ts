@@ -13,6 +13,7 @@ import type { Flow } from '../flow/flow.js'
 import { createRequestClient, type OAuth1RequestClient } from '../flow/request-client.js'
 import type { FlowContext, FlowSession } from '../flow/state/context.js'
 import { watchStores } from './store-watch.js'
+import type { CallerSignal } from '../http/client.js'
 
 export type { OAuth1Credentials, BeginOptions, Completed } from '../flow/connect.js'
 export type { OAuth1RequestClient } from '../flow/request-client.js'
@@ -136,7 +137,7 @@ function sessionOf (req: Request, changed: () => void = () => {}): FlowSession |
 function contextOf (req: Request, res: Response): ExpressFlowContext {
   let cookies: Map<string, string> | undefined
   const jar = (): Map<string, string> => (cookies ??= parseCookies(req.headers.cookie))
-  let signal: AbortSignal | undefined
+  let signal: CallerSignal | undefined
   let sessionChanged = false
   const changed = (): void => { sessionChanged = true }
   return {

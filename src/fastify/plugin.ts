@@ -7,6 +7,7 @@ import type { Flow } from '../flow/flow.js'
 import { asFlowSession, type FlowContext, type FlowCookieOptions, type FlowSession } from '../flow/state/context.js'
 import type { SessionState } from '../flow/state/session-store.js'
 import { createRequestClient, type OAuth1RequestClient } from '../flow/request-client.js'
+import type { CallerSignal } from '../http/client.js'
 
 export type { OAuth1Credentials } from '../flow/connect.js'
 export type { FlowStateOption } from '../flow/adapter.js'
@@ -81,7 +82,7 @@ class FastifyFlowContext implements FlowContext {
   readonly host: string
   readonly protocol: 'http' | 'https'
   private readonly cookies: Record<string, string | undefined>
-  private abortSignal: AbortSignal | undefined
+  private abortSignal: CallerSignal | undefined
 
   constructor (readonly request: FastifyRequest, readonly reply: FastifyReply, private readonly sessionName: string) {
     this.cookies = (request as unknown as { cookies?: Record<string, string | undefined> }).cookies ?? {}
@@ -94,7 +95,7 @@ class FastifyFlowContext implements FlowContext {
   setCookie (name: string, value: string, options: FlowCookieOptions): void { (this.reply as unknown as CookieReply).setCookie(name, value, options) }
   clearCookie (name: string, options: object): void { (this.reply as unknown as CookieReply).clearCookie(name, options) }
   get session (): FlowSession | undefined { return asFlowSession((this.request as unknown as Record<string, unknown>)[this.sessionName]) }
-  get signal (): AbortSignal { return (this.abortSignal ??= closedSignal(this.reply.raw)) }
+  get signal (): CallerSignal { return (this.abortSignal ??= closedSignal(this.reply.raw)) }
 }
 
 /** The provider registered without a name, on the instance it was registered on (children inherit it). */

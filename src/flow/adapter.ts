@@ -8,6 +8,7 @@ import { createCookieFlowStore } from './state/cookie-store.js'
 import { createSealer } from './state/seal.js'
 import { createSessionFlowStore } from './state/session-store.js'
 import type { FlowLimits, FlowStore } from './state/store.js'
+import type { CallerSignal } from '../http/client.js'
 
 /** Where started flows wait for their callback: see the README's "Flow state". */
 export type FlowStateOption = 'cookie' | 'session' | FlowStore
@@ -358,11 +359,40 @@ interface ClosableResponse {
   readonly writableFinished: boolean
 }
 
-/** Aborts when the browser goes away before the answer is sent, so provider calls stop with it. */
-export function closedSignal (response: ClosableResponse): AbortSignal {
-  const controller = new AbortController()
-  response.once('close', () => { if (!response.writableFinished) controller.abort(new Error('The browser closed the request')) })
-  return controller.signal
+/**
+ * Aborts when the browser goes away before the answer is sent, so provider calls stop with it.
+ * A {@link CallerSignal}, not an `AbortController`'s signal: building one of those and adding and
+ * removing its listener costs microseconds on every provider call of every flow.
+ */
+export function closedSignal (response: ClosableResponse): CallerSignal {
+  return new ResponseClosedSignal(response)
+}
+
+class ResponseClosedSignal implements CallerSignal {
+  aborted = false
+  reason: Error | undefined = undefined
+  private listeners: Array<() => void> = []
+
+  constructor (response: ClosableResponse) {
+    response.once('close', () => { if (!response.writableFinished) this.abort() })
+  }
+
+  private abort (): void {
+    this.aborted = true
+    this.reason = new Error('The browser closed the request')
+    const listeners = this.listeners
+    this.listeners = []
+    for (const listener of listeners) listener()
+  }
+
+  addEventListener (_type: 'abort', listener: () => void): void {
+    if (!this.aborted) this.listeners.push(listener)
+  }
+
+  removeEventListener (_type: 'abort', listener: () => void): void {
+    const at = this.listeners.indexOf(listener)
+    if (at !== -1) this.listeners.splice(at, 1)
+  }
 }
 
 /** Calls `warn` once per key (at most about a hundred keys), so a misconfiguration is told once, not per request. */

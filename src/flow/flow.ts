@@ -1,5 +1,5 @@
 import { Agent } from 'undici'
-import { buildClient, clientOptionKeys, type ClientOptions, type OAuth1Client } from '../http/client.js'
+import { buildClient, clientOptionKeys, type ClientOptions, type OAuth1Client, type CallerSignal } from '../http/client.js'
 import { applyPreset } from '../presets/presets.js'
 import { formatForm, percentEncode } from '../protocol/encoding.js'
 import { ErrorCodes, OAuth1Error, invalidOption } from '../errors.js'
@@ -78,7 +78,7 @@ export interface FlowCallOptions {
    * Ends the call (e.g. when the browser request that started it goes away): the upstream read
    * is aborted and the call rejects with `OAUTH1_ABORTED`.
    */
-  signal?: AbortSignal | undefined
+  signal?: CallerSignal | undefined
 }
 
 /** The option keys {@link createFlow} reads itself, besides the client's, signer's and preset's. */

@@ -1,5 +1,5 @@
 import { ErrorCodes, OAuth1Error, OAuthProblems } from '../errors.js'
-import type { ClientResponse, OAuth1Client } from '../http/client.js'
+import type { ClientResponse, OAuth1Client, CallerSignal } from '../http/client.js'
 import type { AccessToken } from './flow.js'
 import { parseTokenResponse } from './token-response.js'
 
@@ -94,7 +94,7 @@ export function tokenInvalidError (response: ClientResponse): OAuth1Error | unde
  * @see http://oauth.googlecode.com/svn/spec/ext/session/1.0/drafts/1/spec.html
  */
 export async function renewToken (client: OAuth1Client, accessTokenUrl: string, credentials: RenewableCredentials,
-  options: { method?: 'POST' | 'GET', signal?: AbortSignal } = {}): Promise<AccessToken> {
+  options: { method?: 'POST' | 'GET', signal?: CallerSignal } = {}): Promise<AccessToken> {
   const handle = credentials.sessionHandle
   if (handle === undefined || handle === '') {
     throw new OAuth1Error(ErrorCodes.TOKEN_INVALID, 'This token cannot be renewed: the provider gave no oauth_session_handle; connect again')
@@ -116,7 +116,7 @@ export async function renewToken (client: OAuth1Client, accessTokenUrl: string, 
 export interface RevokeOptions {
   /** Default `POST`. */
   method?: 'POST' | 'GET' | 'DELETE'
-  signal?: AbortSignal
+  signal?: CallerSignal
 }
 
 /**

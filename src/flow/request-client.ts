@@ -1,5 +1,5 @@
 import { ErrorCodes, OAuth1Error, OAuthProblems } from '../errors.js'
-import type { ClientResponse, OAuth1Client, RequestOptions, StreamedResponse, StreamOptions } from '../http/client.js'
+import type { ClientResponse, OAuth1Client, RequestOptions, StreamedResponse, StreamOptions, CallerSignal } from '../http/client.js'
 import type { Connect, OAuth1Credentials } from './connect.js'
 import type { Flow } from './flow.js'
 import { tokenInvalidError } from './lifecycle.js'
@@ -12,7 +12,7 @@ export interface DisconnectOptions {
    * (X `invalidate_token`). The local credentials are dropped whatever the provider answers.
    */
   revoke?: boolean | undefined
-  signal?: AbortSignal | undefined
+  signal?: CallerSignal | undefined
 }
 
 /** What {@link OAuth1RequestClient.disconnect} did at the provider; the local credentials are always dropped. */
@@ -93,7 +93,7 @@ export function createRequestClient<C extends FlowContext> ({ connect, flow, ctx
     return credentials
   }
   const client = async (): Promise<OAuth1Client> => flow.clientFor(await connected())
-  const renew = (old: OAuth1Credentials, signal: AbortSignal | undefined): Promise<OAuth1Credentials> => {
+  const renew = (old: OAuth1Credentials, signal: CallerSignal | undefined): Promise<OAuth1Credentials> => {
     renewing ??= (async () => {
       const fresh = await flow.renew(old, { signal })
       const credentials: OAuth1Credentials = { ...old, token: fresh.token, tokenSecret: fresh.tokenSecret, extra: { ...old.extra, ...fresh.extra } }

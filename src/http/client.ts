@@ -48,9 +48,21 @@ export interface RequestOptions {
   json?: unknown
   /** Per-call signing values (e.g. `callback`, `verifier`, or another token). */
   oauth?: SignOptions | undefined
-  /** Milliseconds to wait for the response headers and, again, for the body. Default: the client's. */
+  /** Milliseconds the whole call may take, headers and body (see {@link ClientOptions.timeout}). Default: the client's. */
   timeout?: number | undefined
-  signal?: AbortSignal | undefined
+  /** Ends the call when it aborts (`OAUTH1_ABORTED`): an `AbortSignal`, or any {@link CallerSignal}. */
+  signal?: CallerSignal | undefined
+}
+
+/**
+ * What a call reads of its caller's signal: the part of an `AbortSignal` it uses, so an
+ * `AbortSignal` fits, and so does a lighter object (the adapters' "the browser went away").
+ */
+export interface CallerSignal {
+  readonly aborted: boolean
+  readonly reason?: unknown
+  addEventListener (type: 'abort', listener: () => void, options?: { once?: boolean }): void
+  removeEventListener (type: 'abort', listener: () => void): void
 }
 
 /** A response read in full. Non-2xx statuses are responses, not errors. */
@@ -529,10 +541,10 @@ class Deadline {
   /** What the call waits on now. */
   active: Waiting | undefined = undefined
   private readonly timer: NodeJS.Timeout
-  private readonly callerSignal: AbortSignal | undefined
+  private readonly callerSignal: CallerSignal | undefined
   private onAbort: (() => void) | undefined
 
-  constructor (timeout: number, url: URL, callerSignal: AbortSignal | undefined) {
+  constructor (timeout: number, url: URL, callerSignal: CallerSignal | undefined) {
     this.timer = setTimeout(expire, timeout, this, url, timeout)
     this.callerSignal = callerSignal
     if (callerSignal !== undefined) {

@@ -1,3 +1,5 @@
+import type { CallerSignal } from '../../http/client.js'
+
 /** Attributes of a cookie the flow state sets (RFC 6265 §4.1; SameSite per RFC 6265bis). */
 export interface FlowCookieOptions {
   path: string
@@ -39,7 +41,7 @@ export interface FlowContext {
   readonly host: string
   readonly protocol: 'http' | 'https'
   /** Aborted when the client goes away; passed to provider calls where supported. */
-  readonly signal?: AbortSignal | undefined
+  readonly signal?: CallerSignal | undefined
 }
 
 /** @fastify/session's own fields on its session object (not data; they must not be copied on regenerate). */
