@@ -84,6 +84,10 @@ t.test('a URL called again with and without the query option: each call sends an
   t.same(server.requests.map((request) => request.url), ['/repeat?fixed=1', '/repeat?fixed=1&extra=x', '/repeat?fixed=1', '/repeat?fixed=1&other=y'])
   t.same(expectSigned(t, server.requests[2], consumerOnly, 'third call').params, [['fixed', '1']])
   t.same(expectSigned(t, server.requests[3], consumerOnly, 'fourth call').params, [['fixed', '1'], ['other', 'y']])
+  await client.get(url, { query: {} })
+  await client.get(url, { query: { last: 'z' } })
+  await client.get(url)
+  t.same(server.requests.slice(4).map((request) => request.url), ['/repeat?fixed=1', '/repeat?fixed=1&last=z', '/repeat?fixed=1'], 'an empty query adds nothing, and changes nothing after it')
 })
 
 t.test('GET with a query: spaces, +, unicode and duplicates are signed', async (t) => {

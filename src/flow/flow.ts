@@ -184,7 +184,6 @@ export function createFlow (flowOptions: FlowOptions): Flow {
   const options = applyPreset(flowOptions.provider, flowOptions)
   checkFlowOptions(options)
   const { requestTokenUrl, authorizeUrl, accessTokenUrl, revokeUrl, requestTokenParams = {}, authorizeParams = {} } = options as FlowOptions & ProviderEndpoints
-  const noRequestTokenParams = Object.keys(requestTokenParams).length === 0
   const method = options.tokenMethod ?? 'POST'
   const requireConfirmed = options.requireCallbackConfirmed ?? true
   const clientOptions: Record<string, unknown> = {}
@@ -220,7 +219,7 @@ export function createFlow (flowOptions: FlowOptions): Flow {
     async getRequestToken (callbackUrl, params, callOptions) {
       const response = await client.request(requestTokenUrl, {
         method,
-        query: params === undefined && noRequestTokenParams ? undefined : { ...requestTokenParams, ...params },
+        query: { ...requestTokenParams, ...params },
         oauth: { callback: callbackUrl },
         signal: callOptions?.signal
       })

@@ -235,9 +235,8 @@ function encodeParams (input: QueryInput): string {
   return formatForm(pairs)
 }
 
-function appendQuery (url: URL, query: QueryInput): void {
-  const extra = encodeParams(query)
-  if (extra === '') return
+/** Appends an encoded query (from {@link encodeParams}, not empty) to the URL's own. */
+function appendQuery (url: URL, extra: string): void {
   url.search = url.search.length > 1 ? url.search.slice(1) + '&' + extra : extra
 }
 
@@ -504,7 +503,8 @@ export function bindClient (core: ClientCore, credentials: { token: string, toke
 
 /**
  * The request URL, parsed and checked. The last string URL's parse is kept per client and shared
- * by calls that add no query: the client never changes a call's URL in place, it replaces it.
+ * by calls that add no query parameters: the client never changes a call's URL in place once it
+ * is prepared, it replaces it.
  */
 function resolveUrl (core: ClientCore, input: string | URL, shared: boolean): URL {
   const last = core.lastUrl
@@ -685,8 +685,9 @@ function prepareBody (options: RequestOptions, headers: HeaderRecord): SendableB
 }
 
 function prepareCall (core: ClientCore, input: string | URL, options: RequestOptions, credentials: { token: string, tokenSecret: string } | undefined, methodName: string | undefined): Call {
-  const url = resolveUrl(core, input, options.query === undefined)
-  if (options.query !== undefined) appendQuery(url, options.query)
+  const extraQuery = options.query === undefined ? '' : encodeParams(options.query)
+  const url = resolveUrl(core, input, extraQuery === '')
+  if (extraQuery !== '') appendQuery(url, extraQuery)
   const method = methodName === 'GET' ? methodName : (methodName ?? 'GET').toUpperCase()
   const headers: HeaderRecord = options.headers === undefined ? {} : { ...options.headers }
   if (options.headers !== undefined) checkHeaders(headers)
