@@ -1,8 +1,6 @@
-import { randomFillSync } from 'node:crypto'
+import { RandomPool } from './random-pool.js'
 
-const poolSize = 12 * 512
-const pool = Buffer.alloc(poolSize)
-let offset = poolSize
+const pool = new RandomPool(12 * 512)
 
 /**
  * A fresh nonce (RFC 5849 §3.3): 24 lower-case hex characters, 96 random bits from the
@@ -12,11 +10,5 @@ let offset = poolSize
  * @see https://www.rfc-editor.org/rfc/rfc5849#section-3.3
  */
 export function generateNonce (): string {
-  if (offset === poolSize) {
-    randomFillSync(pool)
-    offset = 0
-  }
-  const nonce = pool.toString('hex', offset, offset + 12)
-  offset += 12
-  return nonce
+  return pool.hex(12)
 }

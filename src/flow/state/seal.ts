@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomFillSync } from 'node:crypto'
+import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto'
+import { RandomPool } from '../../protocol/random-pool.js'
 import { invalidOption } from '../../errors.js'
 
 /** Authenticated encryption with a list of secrets: the first seals, every one opens (key rotation). */
@@ -16,21 +17,8 @@ const version = 1
 const ivLength = 12
 const tagLength = 16
 const header = 1 + ivLength + tagLength
-// IVs come from one CSPRNG fill per 256 values (a `randomBytes` call per seal costs more than the
-// encryption); each is copied out before the pool is filled again, and none is handed out twice.
-const ivPoolSize = ivLength * 256
-const ivPool = Buffer.alloc(ivPoolSize)
-let ivOffset = ivPoolSize
-
-/** Writes a fresh random IV into `target` at `at`. */
-function writeIv (target: Buffer, at: number): void {
-  if (ivOffset === ivPoolSize) {
-    randomFillSync(ivPool)
-    ivOffset = 0
-  }
-  ivPool.copy(target, at, ivOffset, ivOffset + ivLength)
-  ivOffset += ivLength
-}
+// IVs from one CSPRNG fill per 256 values, none handed out twice.
+const ivPool = new RandomPool(ivLength * 256)
 
 /** The additional data of a context: a cookie or session key name, the same few on every call. */
 function aadOf (cache: Map<string, Buffer>, context: string): Buffer {
@@ -74,7 +62,7 @@ export function createSealer (secrets: string | readonly string[], option = 'sec
       // GCM is a stream mode: the ciphertext is as long as the plaintext.
       const out = Buffer.allocUnsafe(header + body.length)
       out[0] = version
-      writeIv(out, 1)
+      ivPool.copyTo(out, 1, ivLength)
       const cipher = createCipheriv('aes-256-gcm', first, out.subarray(1, 1 + ivLength))
       cipher.setAAD(aadOf(aads, context))
       const encrypted = cipher.update(body)
