@@ -11,7 +11,7 @@ import { type AdapterOptions, checkStartCookies, closedSignal, failureLocation, 
 import { type BeginOptions, type Completed, firstString } from '../flow/connect.js'
 import type { Flow } from '../flow/flow.js'
 import { createRequestClient, type OAuth1RequestClient } from '../flow/request-client.js'
-import type { FlowContext, FlowSession } from '../flow/state/context.js'
+import { type FlowContext, type FlowSession, readSessionStore } from '../flow/state/context.js'
 import { watchStores } from './store-watch.js'
 import type { CallerSignal } from '../http/client.js'
 
@@ -149,6 +149,7 @@ function contextOf (req: Request, res: Response): ExpressFlowContext {
     setCookie: (name, value, { path, maxAge, httpOnly, secure, sameSite }) => { res.cookie(name, value, { path, maxAge: maxAge * 1000, httpOnly, secure, sameSite }) },
     clearCookie: (name, { path, httpOnly, secure, sameSite }) => { res.clearCookie(name, { path, httpOnly, secure, sameSite }) },
     get session () { return sessionOf(req, changed) },
+    readStoredSession: (key) => readSessionStore((req as unknown as { sessionStore?: unknown }).sessionStore, req.sessionID, key),
     host: req.hostname ?? '',
     protocol: req.protocol === 'https' ? 'https' : 'http',
     get signal () { return (signal ??= closedSignal(res)) }
@@ -205,6 +206,7 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
     ...connect,
     loadCredentials: whenStoreUp(connect.loadCredentials),
     storeCredentials: whenStoreUp(connect.storeCredentials),
+    replaceCredentials: whenStoreUp(connect.replaceCredentials),
     deleteCredentials: whenStoreUp(connect.deleteCredentials)
   }
   const begin = async (req: Request, res: Response, beginOptions?: string | BeginOptions): Promise<string> => beginIn(contextOf(req, res), beginOptions)

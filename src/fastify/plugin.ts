@@ -4,7 +4,7 @@ import { ErrorCodes, invalidOption, OAuth1Error } from '../errors.js'
 import { type AdapterOptions, checkStartCookies, closedSignal, failureLocation, onceEach, retryAfterOf, retryableCallback, retryableStart, sessionStoreError, setupAdapter } from '../flow/adapter.js'
 import { type BeginOptions, type Completed, firstString, type OAuth1Credentials } from '../flow/connect.js'
 import type { Flow } from '../flow/flow.js'
-import { asFlowSession, type FlowContext, type FlowCookieOptions, type FlowSession } from '../flow/state/context.js'
+import { asFlowSession, type FlowContext, type FlowCookieOptions, type FlowSession, readSessionStore } from '../flow/state/context.js'
 import type { SessionState } from '../flow/state/session-store.js'
 import { createRequestClient, type OAuth1RequestClient } from '../flow/request-client.js'
 import type { CallerSignal } from '../http/client.js'
@@ -95,6 +95,11 @@ class FastifyFlowContext implements FlowContext {
   setCookie (name: string, value: string, options: FlowCookieOptions): void { (this.reply as unknown as CookieReply).setCookie(name, value, options) }
   clearCookie (name: string, options: object): void { (this.reply as unknown as CookieReply).clearCookie(name, options) }
   get session (): FlowSession | undefined { return asFlowSession((this.request as unknown as Record<string, unknown>)[this.sessionName]) }
+  async readStoredSession (key: string): Promise<{ value: unknown } | undefined> {
+    const { sessionStore, session } = this.request as unknown as { sessionStore?: unknown, session?: { sessionId?: unknown } }
+    return readSessionStore(sessionStore, session?.sessionId, key)
+  }
+
   get signal (): CallerSignal { return (this.abortSignal ??= closedSignal(this.reply.raw)) }
 }
 

@@ -1,7 +1,7 @@
 import { ErrorCodes, invalidOption, OAuth1Error } from '../errors.js'
 import { rejectUnknownOptions } from '../options.js'
 import { type PresetFields, presetFacts, userOf } from '../presets/presets.js'
-import { type Connect, createConnect, isCredentials, type OAuth1Credentials, storeUnavailable } from './connect.js'
+import { type Connect, createConnect, type CredentialsChange, isCredentials, type OAuth1Credentials, storeUnavailable } from './connect.js'
 import { createFlow, type Flow, flowOptionKeys, type FlowOptions } from './flow.js'
 import type { FlowContext } from './state/context.js'
 import { createCookieFlowStore } from './state/cookie-store.js'
@@ -73,9 +73,12 @@ export interface AdapterOptions<Req, Res> extends Omit<FlowOptions, 'authorizePa
   /**
    * Keeps the credentials somewhere else than the session (a database). Called after a
    * successful callback; when given, `loadCredentials` is required and nothing goes in the session.
-   * With these hooks no session at all is needed.
+   * With these hooks no session at all is needed. For a renewed token the third argument names
+   * the credentials it replaces: write only while the database still holds those (a conditional
+   * update), so a renewal finishing after a disconnect does not reconnect the user. The adapter
+   * has already re-read them with `loadCredentials` just before.
    */
-  saveCredentials?: ((request: Req, credentials: OAuth1Credentials) => Promise<void>) | undefined
+  saveCredentials?: ((request: Req, credentials: OAuth1Credentials, change: CredentialsChange) => Promise<void>) | undefined
   /** Loads the current user's credentials; called at most once per request. */
   loadCredentials?: ((request: Req) => Promise<OAuth1Credentials | null | undefined>) | undefined
   /** Forgets the current user's credentials (called by `request[name].disconnect()`). */
@@ -262,7 +265,7 @@ export function setupAdapter<Req, Res, C extends AdapterContext<Req>> (options: 
     authorizeParams: typeof authorizeParams === 'function' ? (ctx) => authorizeParams(ctx.request) : undefined,
     denial: preset.denial,
     toCredentials: (access, now) => ({ token: access.token, tokenSecret: access.tokenSecret, extra: access.extra, connectedAt: now, user: userOf(preset, access.extra) }),
-    saveCredentials: saveCredentials === undefined ? undefined : (ctx, credentials) => saveCredentials(ctx.request, credentials),
+    saveCredentials: saveCredentials === undefined ? undefined : (ctx, credentials, change = {}) => saveCredentials(ctx.request, credentials, change),
     loadCredentials: loadCredentials === undefined ? undefined : (ctx) => loadCredentials(ctx.request),
     deleteCredentials: deleteCredentials === undefined ? undefined : (ctx) => deleteCredentials(ctx.request),
     onHostMismatch: (ctx, requestHost, callbackHost) => env.warn(ctx, `host:${requestHost}>${callbackHost}`,

@@ -2,7 +2,7 @@ import { ErrorCodes, OAuth1Error } from '../errors.js'
 import type { AccessToken, Flow } from './flow.js'
 import { type DenialStyle, defaultDenialStyles } from '../presets/presets.js'
 import { callbackError, classifyCallback } from './callback.js'
-import { safeReturnPath } from './pending-tokens.js'
+import { safeEqual, safeReturnPath } from './pending-tokens.js'
 import { type FlowContext, type FlowSession, sessionDataKeys } from './state/context.js'
 import type { Sealer } from './state/seal.js'
 import { readSessionState, type SessionState } from './state/session-store.js'
@@ -42,7 +42,7 @@ export interface ConnectOptions<C extends FlowContext = FlowContext> {
   /** Builds the stored credentials from the access-token answer. */
   toCredentials: (access: AccessToken, now: number) => OAuth1Credentials
   /** Keeps credentials elsewhere than the session; then `loadCredentials` is used to read them. */
-  saveCredentials?: ((ctx: C, credentials: OAuth1Credentials) => Promise<void>) | undefined
+  saveCredentials?: ((ctx: C, credentials: OAuth1Credentials, change?: CredentialsChange) => Promise<void>) | undefined
   loadCredentials?: ((ctx: C) => Promise<OAuth1Credentials | null | undefined>) | undefined
   deleteCredentials?: ((ctx: C) => Promise<void>) | undefined
   /** Told when a start request's host differs from the callback's (the flow state will not come back). */
@@ -58,6 +58,17 @@ export interface ConnectOptions<C extends FlowContext = FlowContext> {
    * `OAUTH1_BUSY` (503) instead of queueing more provider calls. Default: no cap.
    */
   maxConcurrentStarts?: number | undefined
+}
+
+/**
+ * What a save replaces, passed to `saveCredentials` as its third argument. Set for a renewal
+ * (OAuth Session 1.0 §4): the store should write `credentials` only while it still holds
+ * `replaces` (e.g. `UPDATE ... WHERE token = replaces.token`), so a renewal that finishes after a
+ * disconnect or another renewal changes nothing.
+ */
+export interface CredentialsChange {
+  /** The credentials being replaced; absent for a new connection. */
+  replaces?: OAuth1Credentials
 }
 
 /** Per-start choices of {@link Connect.begin}. */
@@ -88,6 +99,19 @@ export interface Connect<C extends FlowContext = FlowContext> {
   deleteCredentials (ctx: C): Promise<void>
   /** Replaces the current user's credentials where they live (`saveCredentials`, or the session): renewed tokens. */
   storeCredentials (ctx: C, credentials: OAuth1Credentials): Promise<void>
+  /**
+   * Compare-and-set for renewed tokens: writes `next` only while the stored credentials are still
+   * `previous` (re-read from the hooks' `loadCredentials`, or from the session and, where it has
+   * one, the session's store), so a renewal racing a disconnect never reconnects the user.
+   * Returns whether it wrote. With a session whose store holds something else by now, this
+   * request's copy takes the store's credentials, so its own save does not write the old ones back.
+   */
+  replaceCredentials (ctx: C, previous: OAuth1Credentials, next: OAuth1Credentials): Promise<boolean>
+}
+
+/** True when both are the same token credentials (RFC 5849 §2.3), compared in constant time. */
+export function sameCredentials (a: OAuth1Credentials | undefined, b: OAuth1Credentials): boolean {
+  return a !== undefined && safeEqual(a.token, b.token) && safeEqual(a.tokenSecret, b.tokenSecret)
 }
 
 /** Copies the token's lifetime (`expiresAt`, `sessionHandle`, ...) from an access-token answer onto credentials. */
@@ -194,6 +218,13 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
       delete state.credentials
     }
   }
+  /** Takes the stored copy's credentials (or their absence) into this request's state. */
+  const adoptCredentials = (state: SessionState, stored: SessionState): void => {
+    delete state.credentials
+    delete state.sealed
+    if (stored.credentials !== undefined) state.credentials = stored.credentials
+    if (stored.sealed !== undefined) state.sealed = stored.sealed
+  }
   const maxStarts = options.maxConcurrentStarts ?? Infinity
   let starting = 0
   let mismatch: { request: string, callback: string } | undefined
@@ -252,6 +283,19 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
     } catch (error) {
       throw storeUnavailable(error, 'The session store is unavailable, so the sign-in cannot be saved yet; the flow is kept: try the same link again in a minute')
     }
+  }
+
+  /** This session's state as its store holds it now (another request may have saved since this one loaded it). */
+  async function readStored (ctx: C): Promise<SessionState | undefined> {
+    if (ctx.readStoredSession === undefined) return undefined
+    let stored: { value: unknown } | undefined
+    try {
+      stored = await ctx.readStoredSession(sessionKey)
+    } catch (error) {
+      throw storeUnavailable(error, 'The session store is unavailable, so the renewed token cannot be saved; connect again')
+    }
+    if (stored === undefined) return undefined
+    return readSessionState({ get: () => stored.value, set () {} }, sessionKey, isCredentials) ?? {}
   }
 
   function readCredentials (state: SessionState | undefined): OAuth1Credentials | undefined {
@@ -334,6 +378,27 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
       const state = sessionState(session) ?? {}
       writeCredentials(state, credentials)
       session.set(sessionKey, state)
+    },
+    async replaceCredentials (ctx, previous, next) {
+      if (saveCredentials !== undefined) {
+        const current = (await options.loadCredentials?.(ctx)) ?? undefined
+        if (!sameCredentials(current, previous)) return false
+        await saveCredentials(ctx, next, { replaces: previous })
+        return true
+      }
+      const session = ctx.session
+      if (session === undefined) return false
+      const state = sessionState(session) ?? {}
+      if (!sameCredentials(readCredentials(state), previous)) return false
+      const stored = await readStored(ctx)
+      if (stored !== undefined && !sameCredentials(readCredentials(stored), previous)) {
+        adoptCredentials(state, stored)
+        session.set(sessionKey, state)
+        return false
+      }
+      writeCredentials(state, next)
+      session.set(sessionKey, state)
+      return true
     },
     async deleteCredentials (ctx) {
       const session = ctx.session

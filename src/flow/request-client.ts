@@ -101,7 +101,11 @@ export function createRequestClient<C extends FlowContext> ({ connect, flow, ctx
         if (fresh[field] === undefined) delete credentials[field]
         else (credentials as unknown as Record<string, unknown>)[field] = fresh[field]
       }
-      await connect.storeCredentials(ctx, credentials)
+      if (!await connect.replaceCredentials(ctx, old, credentials)) {
+        loaded = connect.loadCredentials(ctx)
+        throw new OAuth1Error(ErrorCodes.NOT_CONNECTED,
+          `The ${name} account was disconnected or its token replaced while the token was being renewed; the renewed token was not saved`)
+      }
       loaded = Promise.resolve(credentials)
       return credentials
     })()

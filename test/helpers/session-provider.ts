@@ -19,6 +19,8 @@ export interface SessionProvider extends TestServer {
   issue (token: string, options?: { handle?: boolean }): { token: string, tokenSecret: string, sessionHandle?: string }
   /** Requests to each path, in order. */
   calls (path: string): RecordedRequest[]
+  /** Holds the next renewals' answers until `release()`; `arrived` settles when the first one is held. */
+  holdRenewals (): { arrived: Promise<void>, release: () => void }
 }
 
 export const consumer = { consumerKey: 'ck', consumerSecret: 'cs' }
@@ -26,6 +28,7 @@ export const consumer = { consumerKey: 'ck', consumerSecret: 'cs' }
 export async function startSessionProvider (): Promise<SessionProvider> {
   const tokens = new Map<string, IssuedToken>()
   let renewals = 0
+  let hold: { gate: Promise<void>, arrive: () => void } | undefined
   const server = await startServer((request, response) => {
     const path = request.url.split('?')[0]
     const auth = checkSignature(request, { consumerKey: 'ck', consumerSecret: 'cs', tokenSecret: '' })
@@ -49,7 +52,7 @@ export async function startSessionProvider (): Promise<SessionProvider> {
       answer(200, 'application/json', JSON.stringify({ access_token: token }))
       return
     }
-    if (path === '/oauth/access_token') {
+    const renew = (): void => {
       const handle = check.oauth.oauth_session_handle
       if (handle === undefined || handle !== issued.handle || issued.state === 'revoked') {
         answer(401, 'application/x-www-form-urlencoded', 'oauth_problem=token_rejected')
@@ -61,6 +64,15 @@ export async function startSessionProvider (): Promise<SessionProvider> {
       tokens.set(fresh, { secret: `renewed-secret-${renewals}`, state: 'valid', handle })
       answer(200, 'application/x-www-form-urlencoded',
         `oauth_token=${fresh}&oauth_token_secret=renewed-secret-${renewals}&oauth_session_handle=${handle}&oauth_expires_in=3600&oauth_authorization_expires_in=86400`)
+    }
+    if (path === '/oauth/access_token' && hold !== undefined) {
+      const { gate, arrive } = hold
+      arrive()
+      gate.then(renew, () => {})
+      return
+    }
+    if (path === '/oauth/access_token') {
+      renew()
       return
     }
     if (path === '/api/me') {
@@ -78,6 +90,14 @@ export async function startSessionProvider (): Promise<SessionProvider> {
       tokens.set(token, { secret: `${token}-secret`, state: 'valid', handle })
       return handle === undefined ? { token, tokenSecret: `${token}-secret` } : { token, tokenSecret: `${token}-secret`, sessionHandle: handle }
     },
-    calls: (path: string) => server.requests.filter((request) => request.url.split('?')[0] === path)
+    calls: (path: string) => server.requests.filter((request) => request.url.split('?')[0] === path),
+    holdRenewals () {
+      let release = (): void => {}
+      let arrive = (): void => {}
+      const gate = new Promise<void>((resolve) => { release = () => { hold = undefined; resolve() } })
+      const arrived = new Promise<void>((resolve) => { arrive = resolve })
+      hold = { gate, arrive }
+      return { arrived, release }
+    }
   })
 }

@@ -40,6 +40,13 @@ export interface FlowContext {
   /** `Host` of the request (with port), as the adapter trusts it. */
   readonly host: string
   readonly protocol: 'http' | 'https'
+  /**
+   * Optional: the value of `key` in this request's session as the session's store holds it now
+   * (`{ value: undefined }` when the store has no such session or key), or `undefined` when there
+   * is no server-side store to ask (`@fastify/secure-session`). Used to compare before writing
+   * renewed credentials.
+   */
+  readStoredSession? (key: string): Promise<{ value: unknown } | undefined>
   /** Aborted when the client goes away; passed to provider calls where supported. */
   readonly signal?: CallerSignal | undefined
 }
@@ -63,4 +70,21 @@ export function sessionDataKeys (session: FlowSession): string[] {
     return typeof data === 'object' && data !== null ? Object.keys(data) : []
   }
   return Object.keys(session).filter((key) => !sessionInternals.has(key))
+}
+
+interface CallbackStore {
+  get (id: string, done: (error: unknown, session?: unknown) => void): void
+}
+
+/**
+ * The value of `key` in session `id` as a callback-style session store (`@fastify/session`'s and
+ * express-session's `get(id, done)`) holds it now; `undefined` when `store` or `id` is not usable.
+ * See {@link FlowContext.readStoredSession}.
+ */
+export async function readSessionStore (store: unknown, id: unknown, key: string): Promise<{ value: unknown } | undefined> {
+  if (typeof store !== 'object' || store === null || typeof (store as Partial<CallbackStore>).get !== 'function' || typeof id !== 'string') return undefined
+  const data = await new Promise<unknown>((resolve, reject) => {
+    (store as CallbackStore).get(id, (error, session) => { if (error !== undefined && error !== null) reject(error); else resolve(session) })
+  })
+  return { value: typeof data === 'object' && data !== null && Object.hasOwn(data, key) ? (data as Record<string, unknown>)[key] : undefined }
 }
