@@ -7,13 +7,14 @@
  */
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express'
 import { ErrorCodes, OAuth1Error } from '../errors.js'
-import { checkStartCookies, closedSignal, onceEach, retryAfterOf, sessionStoreError, setupAdapter } from '../flow/adapter.js'
+import { checkStartCookies, closedSignal, onceEach, prepareErrorAnswer, sessionStoreError, setupAdapter } from '../flow/adapter.js'
 import type { BeginOptions, Completed } from '../flow/connect.js'
 import type { Flow } from '../flow/flow.js'
 import type { OAuth1RequestClient } from '../flow/request-client.js'
 import { type AdapterOptions, noSessionForCredentials, resolveOptions } from '../flow/resolve-options.js'
-import { createRoutes, noDefaultProvider, type RouteContext, type RouteOutcome } from '../flow/routes.js'
-import { type FlowSession, readSessionStore } from '../flow/state/context.js'
+import { createRoutes, noDefaultProvider, type RouteContext } from '../flow/routes.js'
+import { readSessionStore } from '../flow/state/context.js'
+import { callbackSession, parseCookieHeader, saveCallbackSession } from '../flow/callback-session.js'
 import { watchStores } from './store-watch.js'
 import type { CallerSignal } from '../http/client.js'
 
@@ -75,90 +76,28 @@ declare global {
 
 /** What the middleware reads of a request besides Express's own fields (set by express-session). */
 interface SessionFields { session?: unknown, sessionStore?: unknown }
-type ExpressSession = Record<string, unknown> & { regenerate?: (done: (error?: unknown) => void) => void, save?: (done: (error?: unknown) => void) => void }
 const fieldsOf = (req: Request): SessionFields => req as SessionFields
 
 /** The request context of the connect core and the route core for Express. */
-interface ExpressFlowContext extends RouteContext<Request, Response> {
-  /** Whether the connect core wrote to (or regenerated) the session, which then has to be saved before the answer. */
-  readonly sessionChanged: boolean
-}
-
-/** The cookies of a `Cookie` header (RFC 6265 §5.4); the first of a repeated name wins, undecodable values are kept as sent. */
-function parseCookies (header: string | undefined): Map<string, string> {
-  const cookies = new Map<string, string>()
-  for (const pair of header?.split(';') ?? []) {
-    const index = pair.indexOf('=')
-    const name = pair.slice(0, index).trim()
-    if (index < 0 || name === '' || cookies.has(name)) continue
-    let value = pair.slice(index + 1).trim()
-    if (value.startsWith('"') && value.endsWith('"') && value.length > 1) value = value.slice(1, -1)
-    try {
-      value = decodeURIComponent(value)
-    } catch {}
-    cookies.set(name, value)
-  }
-  return cookies
-}
-
-/**
- * express-session's `req.session` as a {@link FlowSession}: plain properties, and a callback
- * `regenerate` that replaces `req.session` (so it is always read through `req`).
- */
-function sessionOf (req: Request, changed: () => void = () => {}): FlowSession | undefined {
-  const first = fieldsOf(req).session as ExpressSession | undefined
-  if (typeof first !== 'object' || first === null) return undefined
-  const current = (): ExpressSession => (fieldsOf(req).session as ExpressSession | undefined) ?? first
-  const regenerate = (keep: string[] = []): Promise<void> => new Promise<void>((resolve, reject) => {
-    const old = current()
-    const kept = keep.map((key) => [key, old[key]] as const)
-    changed()
-    old.regenerate?.((error) => {
-      if (error !== undefined && error !== null) return reject(error)
-      Object.assign(current(), Object.fromEntries(kept))
-      resolve()
-    })
-  })
-  return {
-    get: (key) => current()[key],
-    set: (key, value) => {
-      changed()
-      current()[key] = value
-    },
-    data: () => Object.fromEntries(Object.entries(current()).filter(([key]) => key !== 'cookie')),
-    regenerate: typeof first.regenerate !== 'function' ? undefined : regenerate
-  }
-}
-
-/** Saves express-session's session now (express-session's own save, when the answer ends, still sends the answer if it fails). */
-async function saveSession (req: Request): Promise<void> {
-  const session = fieldsOf(req).session as ExpressSession | undefined
-  if (typeof session?.save !== 'function') return
-  try {
-    await new Promise<void>((resolve, reject) => { session.save?.((error) => { if (error === undefined || error === null) resolve(); else reject(error) }) })
-  } catch (error) {
-    throw sessionStoreError(error, 'save')
-  }
-}
+type ExpressFlowContext = RouteContext<Request, Response>
 
 /** Set on a callback's request once its credentials are saved (until onConnect throws). */
 const connected = new WeakSet<Request>()
 
 function contextOf (req: Request, res: Response): ExpressFlowContext {
   let cookies: Map<string, string> | undefined
-  const jar = (): Map<string, string> => (cookies ??= parseCookies(req.headers.cookie))
+  const jar = (): Map<string, string> => (cookies ??= parseCookieHeader(req.headers.cookie))
   let signal: CallerSignal | undefined
   let sessionChanged = false
   const changed = (): void => { sessionChanged = true }
   return {
     request: req,
     reply: res,
-    get sessionChanged () { return sessionChanged },
     getCookie: (name) => jar().get(name),
     cookieNames: () => jar().keys(),
     setCookie: (name, value, { path, maxAge, httpOnly, secure, sameSite }) => { res.cookie(name, value, { path, maxAge: maxAge * 1000, httpOnly, secure, sameSite }) },
     clearCookie: (name, { path, httpOnly, secure, sameSite }) => { res.clearCookie(name, { path, httpOnly, secure, sameSite }) },
-    get session () { return sessionOf(req, changed) },
+    get session () { return callbackSession(fieldsOf(req), changed) },
     readStoredSession: (key) => readSessionStore(fieldsOf(req).sessionStore, req.sessionID, key),
     host: req.hostname ?? '',
     protocol: req.protocol === 'https' ? 'https' : 'http',
@@ -168,11 +107,8 @@ function contextOf (req: Request, res: Response): ExpressFlowContext {
     // express-session saves when the answer ends and, when that save fails, still sends the answer
     // (a redirect to the provider, or to the app as if connected) while the error goes to next().
     // So the routes save a session the core changed themselves, before redirecting.
-    commit: async () => { if (sessionChanged) await saveSession(req) },
-    mark: (state) => {
-      if (state === undefined) connected.delete(req)
-      else if (state !== 'started') connected.add(req)
-    }
+    commit: async () => { if (sessionChanged) await saveCallbackSession(fieldsOf(req)) },
+    mark: (state) => { if (state === undefined) connected.delete(req); else if (state !== 'started') connected.add(req) }
   }
 }
 
@@ -191,7 +127,7 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
   const warnOnce = onceEach((message: string) => { process.emitWarning(message, 'FastifyOAuth1Warning') })
   const sessionMissing = 'express-session is not mounted; mount it before the fastify-oauth1 middleware'
   const config = resolveOptions(options, { hasSession: undefined, sessionNeeded: "'session' only with express-session mounted before the fastify-oauth1 middleware", sessionMissing })
-  const { name, credentials: { sessionKey, inSession }, routes: { startPath, callbackPath } } = config
+  const { name, credentials: { sessionKey, inSession } } = config
   const { flow, connect } = setupAdapter<Request, Response, ExpressFlowContext>(config, (_ctx, key, message) => warnOnce(key, message))
   // express-session gives no session, and no error, while its store is disconnected.
   const stores = watchStores()
@@ -209,37 +145,25 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
   // cookies being prepared, and with the session dropped so express-session neither saves it
   // again nor sets its cookie.
   const handOn = (req: Request, res: Response, next: NextFunction, error: unknown): void => {
-    if (error instanceof OAuth1Error && error.code === ErrorCodes.STORE_UNAVAILABLE && !res.headersSent) {
-      res.removeHeader('location')
-      res.removeHeader('set-cookie')
-      fieldsOf(req).session = undefined
-    }
-    const retryAfter = retryAfterOf(error)
-    if (retryAfter !== undefined && !res.headersSent) res.setHeader('retry-after', retryAfter)
+    if (!res.headersSent) prepareErrorAnswer(error, res, () => { fieldsOf(req).session = undefined })
     next(error)
-  }
-  const answer = (req: Request, res: Response, next: NextFunction, outcome: RouteOutcome): void => {
-    if ('redirect' in outcome) res.redirect(outcome.redirect)
-    else if ('error' in outcome) handOn(req, res, next, outcome.error)
   }
   // The cookies a start response sets are the same for every request of an app (per protocol):
   // the first starts are checked once the answer is written (express-session sets its cookie then).
   let checks = 0
-  const start = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    if (checks < 50) {
-      checks++
-      res.once('finish', () => { checkStartCookies(res.getHeader('set-cookie'), req.protocol === 'https', "app.set('trust proxy', 1)", warnOnce) })
-    }
-    answer(req, res, next, await routes.start(contextOf(req, res)))
-  }
   // The credentials are saved before onConnect, which may answer itself: a failure is then the
   // coded 503 and the hook is not called. What the hook changes in the session express-session
   // saves when the answer ends; the error handler takes a failure there (see `connected`).
-  const callback = async (req: Request, res: Response, next: NextFunction): Promise<void> => answer(req, res, next, await routes.callback(contextOf(req, res)))
-  const routeOf = (req: Request): typeof start | undefined => {
-    const path = pathOf(req.originalUrl ?? req.url)
-    return path === callbackPath ? callback : startPath !== false && path === startPath ? start : undefined
+  const run = async (route: 'start' | 'callback', req: Request, res: Response, next: NextFunction): Promise<void> => {
+    if (route === 'start' && checks < 50) {
+      checks++
+      res.once('finish', () => { checkStartCookies(res.getHeader('set-cookie'), req.protocol === 'https', "app.set('trust proxy', 1)", warnOnce) })
+    }
+    const outcome = await routes[route](contextOf(req, res))
+    if ('redirect' in outcome) res.redirect(outcome.redirect)
+    else if ('error' in outcome) handOn(req, res, next, outcome.error)
   }
+  const routeOf = (req: Request): 'start' | 'callback' | undefined => req.method === 'GET' ? routes.routeOf(req.originalUrl ?? req.url) : undefined
   // Four parameters: Express calls it with errors only. express-session exposes its store
   // before loading; the session is not there when the load failed.
   const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
@@ -252,22 +176,18 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
       process.emitWarning(`fastify-oauth1: ${coded instanceof OAuth1Error ? coded.code : 'an error'} after the callback answered: the session changes made in onConnect were not saved`, 'FastifyOAuth1Warning')
       return
     }
-    if (req.method !== 'GET' || routeOf(req) === undefined || sessionStore === undefined || sessionOf(req) !== undefined) return next(error)
+    if (routeOf(req) === undefined || sessionStore === undefined || callbackSession(fieldsOf(req)) !== undefined) return next(error)
     handOn(req, res, next, sessionStoreError(error, 'load'))
   }
 
-  const descriptor: PropertyDescriptor = {
-    configurable: true,
-    enumerable: false,
-    get (this: Request) { return routes.clientOf(this, () => contextOf(this, this.res as Response)) }
-  }
+  const descriptor: PropertyDescriptor = { configurable: true, enumerable: false, get (this: Request) { return routes.clientOf(this, () => contextOf(this, this.res as Response)) } }
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     Object.defineProperty(req, name, descriptor)
     stores.see(fieldsOf(req).sessionStore)
     if (name !== 'oauth1' && !('oauth1' in req)) Object.defineProperty(req, 'oauth1', noDefault)
-    const route = req.method === 'GET' ? routeOf(req) : undefined
+    const route = routeOf(req)
     if (route === undefined) return next()
-    route(req, res, next).catch(next)
+    run(route, req, res, next).catch(next)
   }
   Object.defineProperty(middleware, 'name', { value: name })
   return Object.assign(middleware, {
@@ -281,15 +201,6 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
 }
 
 /** `req.oauth1` where only named providers' middleware ran: a coded error, not a TypeError on `undefined`. */
-const noDefault: PropertyDescriptor = {
-  configurable: true,
-  enumerable: false,
-  get () { throw noDefaultProvider('req', 'OAuth1ExpressDecorations', 'mount') }
-}
-
-function pathOf (url: string): string {
-  const end = url.search(/[?#]/)
-  return end < 0 ? url : url.slice(0, end)
-}
+const noDefault: PropertyDescriptor = { configurable: true, enumerable: false, get () { throw noDefaultProvider('req', 'OAuth1ExpressDecorations', 'mount') } }
 
 export default expressOAuth1

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { ErrorCodes, invalidOption, OAuth1Error } from '../errors.js'
-import { checkStartCookies, closedSignal, onceEach, retryAfterOf, sessionStoreError, setupAdapter } from '../flow/adapter.js'
+import { checkStartCookies, closedSignal, onceEach, prepareErrorAnswer, sessionStoreError, setupAdapter } from '../flow/adapter.js'
 import type { BeginOptions, Completed, OAuth1Credentials } from '../flow/connect.js'
 import type { Flow } from '../flow/flow.js'
 import type { OAuth1RequestClient } from '../flow/request-client.js'
@@ -71,10 +71,7 @@ declare module 'fastify' {
   }
 }
 
-interface CookieReply {
-  setCookie (name: string, value: string, options: FlowCookieOptions): void
-  clearCookie (name: string, options: object): void
-}
+interface CookieReply { setCookie (name: string, value: string, options: FlowCookieOptions): void, clearCookie (name: string, options: object): void }
 /** What the plugin reads of a request besides Fastify's own fields (set by the cookie and session plugins). */
 interface PluginFields { cookies?: Record<string, string | undefined>, session?: unknown, sessionStore?: unknown }
 const fieldsOf = (request: FastifyRequest): PluginFields => request as PluginFields
@@ -208,14 +205,10 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
     const coded = !hasSession
       ? error
       : asFlowSession(fields.session) === undefined ? sessionStoreError(error, 'load') : step === undefined ? error : sessionStoreError(error, 'save')
-    if (coded instanceof OAuth1Error && coded.code === ErrorCodes.STORE_UNAVAILABLE) {
-      if (step === 'onConnect') reply.log.warn({ code: coded.code }, 'fastify-oauth1: the session could not be saved after onConnect answered; the error handler answers instead')
-      reply.removeHeader('location')
-      reply.removeHeader('set-cookie')
-      fields.session = null
+    if (step === 'onConnect' && coded instanceof OAuth1Error && coded.code === ErrorCodes.STORE_UNAVAILABLE) {
+      reply.log.warn({ code: coded.code }, 'fastify-oauth1: the session could not be saved after onConnect answered; the error handler answers instead')
     }
-    const retryAfter = retryAfterOf(coded)
-    if (retryAfter !== undefined) reply.header('retry-after', retryAfter)
+    prepareErrorAnswer(coded, reply, () => { fields.session = null })
     throw coded
   }
 
@@ -251,9 +244,6 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
  *
  * @see https://www.rfc-editor.org/rfc/rfc5849#section-2
  */
-export const fastifyOAuth1 = fp(plugin, {
-  fastify: '5.x',
-  name: 'fastify-oauth1'
-})
+export const fastifyOAuth1 = fp(plugin, { fastify: '5.x', name: 'fastify-oauth1' })
 
 export default fastifyOAuth1

@@ -60,15 +60,27 @@ export function sessionStoreError (error: unknown, when: 'load' | 'save'): unkno
     : 'The session store is unavailable (the session could not be saved); try again in a minute')
 }
 
+/** A reply as far as {@link prepareErrorAnswer} needs it (Fastify's reply and Express's response both fit). */
+interface HeaderReply {
+  removeHeader (name: string): unknown
+  header (name: string, value: string): unknown
+}
+
 /**
- * The `Retry-After` seconds (RFC 9110 §10.2.3) of an error the adapters hand to the framework's
- * error handler: 30 for `OAUTH1_STORE_UNAVAILABLE`, 5 for `OAUTH1_BUSY`, none otherwise.
+ * Readies a reply for an error the adapter hands to the framework's error handler: a store
+ * outage (`OAUTH1_STORE_UNAVAILABLE`) goes without the redirect or the cookies being prepared,
+ * and `dropSession` drops the session so the session plugin neither saves it again nor sets its
+ * cookie; `Retry-After` (RFC 9110 §10.2.3) is 30 s for an outage, 5 s for `OAUTH1_BUSY`.
  */
-export function retryAfterOf (error: unknown): string | undefined {
-  if (!(error instanceof OAuth1Error)) return undefined
-  if (error.code === ErrorCodes.STORE_UNAVAILABLE) return '30'
-  if (error.code === ErrorCodes.BUSY) return '5'
-  return undefined
+export function prepareErrorAnswer (error: unknown, reply: HeaderReply, dropSession: () => void): void {
+  if (!(error instanceof OAuth1Error)) return
+  if (error.code === ErrorCodes.STORE_UNAVAILABLE) {
+    reply.removeHeader('location')
+    reply.removeHeader('set-cookie')
+    dropSession()
+  }
+  const retryAfter = error.code === ErrorCodes.STORE_UNAVAILABLE ? '30' : error.code === ErrorCodes.BUSY ? '5' : undefined
+  if (retryAfter !== undefined) reply.header('retry-after', retryAfter)
 }
 
 /**

@@ -57,6 +57,8 @@ export interface Routes<Req, C> {
   callback (ctx: C): Promise<RouteOutcome>
   /** The request's signed client, built once per request object. */
   clientOf (request: Req, ctx: () => C): OAuth1RequestClient
+  /** Which route a request URL (a path with its query) is for, for adapters that route requests themselves. */
+  routeOf (url: string): 'start' | 'callback' | undefined
 }
 
 /** Errors of the start route a user can retry (a busy or unreachable provider, too many flows, too many starts at once). */
@@ -123,7 +125,7 @@ export function createRoutes<Req extends object, Res, C extends RouteContext<Req
   config: OAuth1Config<Req, Res>, flow: Flow, connect: Connect<C>, adapter: RouteAdapter<C> = {}
 ): Routes<Req, C> {
   const { name, needsSession } = config
-  const { successRedirect, failureRedirect, returnToParam } = config.routes
+  const { startPath, callbackPath, successRedirect, failureRedirect, returnToParam } = config.routes
   const { onConnect, onFailure, onTokenInvalid } = config.hooks
   const { sessionMissing, guardCredentials } = adapter
   const checkSession = (ctx: C): void => {
@@ -195,6 +197,11 @@ export function createRoutes<Req extends object, Res, C extends RouteContext<Req
       }
       ctx.mark?.('connected')
       return { redirect: result.returnTo ?? successRedirect }
+    },
+    routeOf (url) {
+      const end = url.search(/[?#]/)
+      const path = end < 0 ? url : url.slice(0, end)
+      return path === callbackPath ? 'callback' : startPath !== false && path === startPath ? 'start' : undefined
     },
     clientOf (request, ctx) {
       let client = clients.get(request)
