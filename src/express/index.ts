@@ -75,7 +75,7 @@ declare global {
 }
 
 /** What the middleware reads of a request besides Express's own fields (set by express-session). */
-interface SessionFields { session?: unknown, sessionStore?: unknown }
+interface SessionFields { session?: unknown, sessionStore?: unknown, sessionID?: unknown }
 const fieldsOf = (req: Request): SessionFields => req as SessionFields
 
 /** The request context of the connect core and the route core for Express. */
@@ -98,7 +98,7 @@ function contextOf (req: Request, res: Response): ExpressFlowContext {
     setCookie: (name, value, { path, maxAge, httpOnly, secure, sameSite }) => { res.cookie(name, value, { path, maxAge: maxAge * 1000, httpOnly, secure, sameSite }) },
     clearCookie: (name, { path, httpOnly, secure, sameSite }) => { res.clearCookie(name, { path, httpOnly, secure, sameSite }) },
     get session () { return callbackSession(fieldsOf(req), changed) },
-    readStoredSession: (key) => readSessionStore(fieldsOf(req).sessionStore, req.sessionID, key),
+    readStoredSession: (key) => readSessionStore(fieldsOf(req).sessionStore, fieldsOf(req).sessionID, key),
     host: req.hostname ?? '',
     protocol: req.protocol === 'https' ? 'https' : 'http',
     get signal () { return (signal ??= closedSignal(res)) },

@@ -197,7 +197,7 @@ export interface AdapterEnvironment {
   cookiesMissing?: string | undefined
   /** What `flowState: 'session'` needs, for the error when no session is there. */
   sessionNeeded: string
-  /** Which session plugin is missing, and where it goes: "@fastify/session ... is not registered; register one (before ...)". */
+  /** Which session plugin is missing and where it goes, for the error when credentials need a session and there is none. */
   sessionMissing: string
 }
 
