@@ -12,7 +12,8 @@
  * cross-site navigation, and the SameSite=Lax flow cookie has to come back with it for real.
  *
  * Needs /usr/bin/chromium (or CHROMIUM_PATH): without it this test fails, it does not skip.
- * Writes a screenshot of each page to test-artifacts/ (git-ignored); docs/connected.png is a copy.
+ * Writes a screenshot of each page to test-artifacts/ (git-ignored); the images in docs/ come from
+ * example-app/scripts/screenshots.ts --docs.
  */
 import { existsSync, mkdirSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'

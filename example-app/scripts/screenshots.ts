@@ -33,30 +33,32 @@ function freePort (): Promise<number> {
   })
 }
 
-async function shot (page: Page, name: string, width: number): Promise<string> {
-  const path = `${out.endsWith('/') ? out : `${out}/`}${name}-${width}.png`
-  await page.screenshot({ path, fullPage: true })
+/** Whole pages; `crop` (for docs/) ends the image as far below the card as the card is from the top. */
+async function shot (page: Page, name: string, width: number, crop = false): Promise<string> {
+  const path = `${out.endsWith('/') ? out : `${out}/`}${name}-${width}${crop ? '-cropped' : ''}.png`
+  const card = crop ? await page.locator('main').boundingBox() : null
+  await page.screenshot(card === null ? { path, fullPage: true } : { path, fullPage: true, clip: { x: 0, y: 0, width, height: Math.ceil(card.y * 2 + card.height) } })
   process.stdout.write(`${path}\n`)
   return path
 }
 
-async function pagesAt (browser: Browser, origin: string, width: number): Promise<Record<string, string>> {
+async function pagesAt (browser: Browser, origin: string, width: number, crop = false): Promise<Record<string, string>> {
   const port = new URL(origin).port
   const context = await browser.newContext({ viewport: { width, height: width < 500 ? 844 : 800 } })
   context.setDefaultTimeout(15_000)
   const page = await context.newPage()
   const taken: Record<string, string> = {}
   await page.goto(`${origin}/`)
-  taken.home = await shot(page, 'home', width)
+  taken.home = await shot(page, 'home', width, crop)
   await page.getByRole('link', { name: 'Connect your account' }).click()
   await page.waitForURL((url) => url.pathname === '/oauth/authorize')
-  taken.authorize = await shot(page, 'authorize', width)
+  taken.authorize = await shot(page, 'authorize', width, crop)
   await page.getByRole('button', { name: 'Approve' }).click()
   await page.waitForURL((url) => url.origin === origin && url.pathname === '/')
-  taken.connected = await shot(page, 'connected', width)
+  taken.connected = await shot(page, 'connected', width, crop)
   await page.getByRole('button', { name: 'Disconnect' }).click()
   await page.waitForURL(`${origin}/`)
-  taken.disconnected = await shot(page, 'disconnected', width)
+  taken.disconnected = await shot(page, 'disconnected', width, crop)
 
   const notices: Array<[string, string, string?]> = [
     ['notice-cancel', '/?oauth1_error=OAUTH1_ACCESS_DENIED'],
@@ -69,13 +71,13 @@ async function pagesAt (browser: Browser, origin: string, width: number): Promis
   ]
   for (const [name, path, at] of notices) {
     await page.goto(`${at ?? origin}${path}`)
-    taken[name] = await shot(page, name, width)
+    taken[name] = await shot(page, name, width, crop)
   }
   await page.goto(`${origin}/?oauth1_error=OAUTH1_NETWORK`)
   const details = page.locator('details')
   if (await details.count() > 0) {
     await details.first().locator('summary').click()
-    taken['notice-error-details'] = await shot(page, 'notice-error-details', width)
+    taken['notice-error-details'] = await shot(page, 'notice-error-details', width, crop)
   }
   await context.close()
   return taken
@@ -95,8 +97,8 @@ async function main (): Promise<void> {
   try {
     for (const width of widths) await pagesAt(browser, config.publicUrl, width)
     if (docs) {
-      const wide = await pagesAt(browser, config.publicUrl, 900)
-      const narrow = await pagesAt(browser, config.publicUrl, 390)
+      const wide = await pagesAt(browser, config.publicUrl, 900, true)
+      const narrow = await pagesAt(browser, config.publicUrl, 390, true)
       copyFileSync(wide.connected as string, `${repoRoot}docs/connected.png`)
       copyFileSync(wide['notice-error'] as string, `${repoRoot}docs/notice-error.png`)
       copyFileSync(narrow.connected as string, `${repoRoot}docs/mobile.png`)
