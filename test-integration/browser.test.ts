@@ -198,7 +198,8 @@ t.test('every page of the example app, in Chromium', async (t) => {
     await page.getByRole('button', { name: 'Approve' }).click()
     await page.waitForURL((url) => url.origin === origin && url.pathname === '/')
     t.equal(lastError(), 'OAUTH1_NO_SESSION', 'the session did not come back')
-    t.equal(await text('#notice > p'), 'Your session was lost on the way back from the provider, so nothing was connected. Please start again.', 'the notice says so plainly')
+    t.equal(await text('#notice > p'), 'Your session was lost on the way back from the provider, so nothing was connected. Please start again.',
+      'the notice says so plainly')
     t.equal(await page.locator('#notice').getAttribute('class'), 'notice error', 'an error')
     t.notMatch(await text('main'), /host name|open this app at/i, 'back at the callback URL\'s host: no host-name advice')
     t.notOk(await page.locator('#notice details').getAttribute('open'), 'its details folded away')
@@ -232,7 +233,8 @@ t.test('every page of the example app, in Chromium', async (t) => {
     t.equal(homeQueries.at(-1), '?oauth1_error=OAUTH1_NETWORK', 'back home with the code only')
     t.equal(page.url(), `${offline.origin}/`, 'which then left the address bar')
     t.equal(await homeStatus(page), 'Not connected')
-    t.equal(await text('[role=alert] > p'), 'The account provider could not be reached or did not answer in time, so nothing was connected. Please try again in a moment.', 'the friendly notice')
+    t.equal(await text('[role=alert] > p'),
+      'The account provider could not be reached or did not answer in time, so nothing was connected. Please try again in a moment.', 'the friendly notice')
     t.notMatch(await text('main'), /ECONNREFUSED|127\.0\.0\.1:\d+\/oauth/, 'no details of the failure')
     await shot('start-error')
   } catch (error) {

@@ -172,7 +172,8 @@ t.test('npm start with bad configuration: one line on stderr, exit code 1, no st
 t.test('.env.example names every variable the app reads, with no secret filled in, and as it is runs the demo', async (t) => {
   const example = readFileSync(`${root}.env.example`, 'utf8')
   const sources = ['config.ts', 'main.ts'].map((file) => readFileSync(`${root}example-app/src/${file}`, 'utf8')).join('\n')
-  const read = new Set([...sources.matchAll(/\b(?:read|parsePort)\(env, '([A-Z_]+)'|\benv\.([A-Z_]+)|process\.env\.([A-Z_]+)/g)].map((match) => match[1] ?? match[2] ?? match[3]))
+  const names = sources.matchAll(/\b(?:read|parsePort)\(env, '([A-Z_]+)'|\benv\.([A-Z_]+)|process\.env\.([A-Z_]+)/g)
+  const read = new Set([...names].map((match) => match[1] ?? match[2] ?? match[3]))
   for (const name of providerVariables) read.add(name)
   t.ok(read.size >= 20, `the variables were found in the sources (${[...read].join(', ')})`)
   const listed = parseEnv(example)
@@ -189,12 +190,13 @@ t.test('.env.example names every variable the app reads, with no secret filled i
 t.test('npm start (start.ts) reads .env when there is one, the environment wins, and no .env is fine', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'example-env-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const start = (env: Record<string, string>): ReturnType<typeof spawnSync> => spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), `${root}example-app/src/start.ts`], {
-    cwd: dir,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    encoding: 'utf8',
-    timeout: 30_000
-  })
+  const start = (env: Record<string, string>): ReturnType<typeof spawnSync> =>
+    spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), `${root}example-app/src/start.ts`], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      encoding: 'utf8',
+      timeout: 30_000
+    })
   writeFileSync(join(dir, '.env'), 'PORT=from-the-file\n')
   const fromFile = start({})
   t.equal(fromFile.status, 1)

@@ -37,7 +37,8 @@ function freePort (): Promise<number> {
 async function shot (page: Page, name: string, width: number, crop = false): Promise<string> {
   const path = `${out.endsWith('/') ? out : `${out}/`}${name}-${width}${crop ? '-cropped' : ''}.png`
   const card = crop ? await page.locator('main').boundingBox() : null
-  await page.screenshot(card === null ? { path, fullPage: true } : { path, fullPage: true, clip: { x: 0, y: 0, width, height: Math.ceil(card.y * 2 + card.height) } })
+  const clip = card === null ? undefined : { x: 0, y: 0, width, height: Math.ceil(card.y * 2 + card.height) }
+  await page.screenshot({ path, fullPage: true, ...(clip === undefined ? {} : { clip }) })
   process.stdout.write(`${path}\n`)
   return path
 }

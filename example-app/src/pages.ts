@@ -118,7 +118,8 @@ function sessionLost ({ hostMismatch }: NoticeContext): NoticeText {
     message: hostMismatch === undefined
       ? `${lost} Please start again.`
       : `${lost} This is most likely the host name: open this app at ${hostMismatch.expected}, not ${hostMismatch.current}, and start again.`,
-    details: 'This happens when the sign-in link was already used (a reload, or the Back button after connecting), when cookies are blocked for this site, or when the link was opened in another browser.'
+    details: 'This happens when the sign-in link was already used (a reload, or the Back button after connecting), ' +
+      'when cookies are blocked for this site, or when the link was opened in another browser.'
   }
 }
 
@@ -138,7 +139,10 @@ const errorTexts: Record<string, (context: NoticeContext) => NoticeText> = {
   OAUTH1_CALLBACK_NOT_CONFIRMED: () => refused,
   OAUTH1_REDIRECT_REFUSED: () => refused,
   OAUTH1_TOKEN_INVALID: () => ({ message: 'The provider no longer accepts this connection (it expired or was revoked there). Please connect again.' }),
-  OAUTH1_REVOKE_FAILED: () => ({ message: 'You are disconnected here, but the provider did not confirm that it revoked the access. You can revoke it in your account settings at the provider.' }),
+  OAUTH1_REVOKE_FAILED: () => ({
+    message: 'You are disconnected here, but the provider did not confirm that it revoked the access. ' +
+      'You can revoke it in your account settings at the provider.'
+  }),
   OAUTH1_NOT_CONNECTED: () => ({ message: 'No account is connected yet. Connect one first.' }),
   OAUTH1_FLOW_IN_PROGRESS: () => ({
     message: 'That sign-in is already being completed in another request. Reload this page in a moment.',
@@ -174,7 +178,9 @@ export function errorNotice (code: string, context: NoticeContext = {}): Notice 
  * stale callback did not disconnect anything, so the page says so instead of "start again".
  */
 export function connectedErrorNotice (code: string, context: NoticeContext = {}): Notice {
-  if (staleLinkCodes.has(code)) return { tone: 'info', message: 'You are already connected. That sign-in link was already used or has expired, so it was ignored.' }
+  if (staleLinkCodes.has(code)) {
+    return { tone: 'info', message: 'You are already connected. That sign-in link was already used or has expired, so it was ignored.' }
+  }
   if (code === 'OAUTH1_ACCESS_DENIED') return { tone: 'cancelled', message: 'You cancelled at the provider. Your existing connection is unchanged.' }
   const notice = errorNotice(code, context)
   if (code === 'OAUTH1_TOKEN_INVALID' || code === 'OAUTH1_REVOKE_FAILED') return { ...notice, tone: 'warning' }
@@ -257,8 +263,10 @@ function errorNoticeBlock (notice: Notice, code: string, connected: boolean): Sa
   const role = !connected && notice.tone === 'error' ? 'alert' : 'status'
   const known = isKnownErrorCode(code) && code !== 'OAUTH1_ACCESS_DENIED'
   const folded = notice.details !== undefined || (known && notice.tone !== 'info')
+  const details = notice.details === undefined ? '' : html`<p>${notice.details}</p>`
+  const codeLine = known ? html`<p>Error code: <code>${code}</code></p>` : ''
   return html`<div class="notice ${notice.tone}" role="${role}" id="notice"><p>${notice.message}</p>${folded
-    ? html`<details><summary>Details</summary>${notice.details === undefined ? '' : html`<p>${notice.details}</p>`}${known ? html`<p>Error code: <code>${code}</code></p>` : ''}</details>`
+    ? html`<details><summary>Details</summary>${details}${codeLine}</details>`
     : ''}</div>`
 }
 
@@ -315,7 +323,8 @@ ${profileBlock(view.profile)}
 <p>This app asks ${provider} for permission to read your profile, using OAuth 1.0a. You will be sent there to approve, then back here.</p>
 <div class="actions"><a class="button primary" href="/oauth/start">Connect your account</a></div>`}
 ${plain ? aboutBlock(view) : ''}`
-  return layout(view.connected ? 'Connected — fastify-oauth1 example' : 'Connect your account — fastify-oauth1 example', body, { clearQuery: view.error !== undefined })
+  const title = view.connected ? 'Connected — fastify-oauth1 example' : 'Connect your account — fastify-oauth1 example'
+  return layout(title, body, { clearQuery: view.error !== undefined })
 }
 
 /** The page for a session store outage (HTTP 503): nothing can be signed in or read until it is back. */
