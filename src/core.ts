@@ -7,6 +7,7 @@
  * Only what the README documents is exported; test/package.test.ts holds the list.
  *
  * @packageDocumentation
+ * @module fastify-oauth1/core
  */
 export { ErrorCodes, OAuth1Error, isOAuth1Error, OAuthProblems, isOAuthProblem } from './errors.js'
 export type { ErrorCode, OAuth1ErrorOptions, ProviderProblem, OAuthProblem } from './errors.js'

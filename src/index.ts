@@ -9,6 +9,7 @@
  * The Express middleware is `fastify-oauth1/express`; the mock provider is `fastify-oauth1/testing`.
  *
  * @packageDocumentation
+ * @module fastify-oauth1
  */
 export { fastifyOAuth1, fastifyOAuth1 as default } from './fastify/plugin.js'
 export type {
