@@ -4,6 +4,7 @@
  * the start and callback routes and puts the user's signed client on `req.oauth1` (or `req[name]`).
  *
  * @packageDocumentation
+ * @module fastify-oauth1/express
  */
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express'
 import { ErrorCodes, OAuth1Error } from '../errors.js'
@@ -149,7 +150,7 @@ function contextOf (req: Request, res: Response): ExpressFlowContext {
     setCookie: (name, value, { path, maxAge, httpOnly, secure, sameSite }) => { res.cookie(name, value, { path, maxAge: maxAge * 1000, httpOnly, secure, sameSite }) },
     clearCookie: (name, { path, httpOnly, secure, sameSite }) => { res.clearCookie(name, { path, httpOnly, secure, sameSite }) },
     get session () { return sessionOf(req, changed) },
-    readStoredSession: (key) => readSessionStore((req as unknown as { sessionStore?: unknown }).sessionStore, req.sessionID, key),
+    readStoredSession: (key) => readSessionStore((req as unknown as { sessionStore?: unknown }).sessionStore, (req as unknown as { sessionID?: string }).sessionID, key),
     host: req.hostname ?? '',
     protocol: req.protocol === 'https' ? 'https' : 'http',
     get signal () { return (signal ??= closedSignal(res)) }

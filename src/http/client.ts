@@ -20,6 +20,7 @@ export type QueryInput = Record<string, QueryValue | readonly QueryValue[] | und
 export interface RequestOptions {
   /** Default `GET`. */
   method?: string | undefined
+  /** Request headers. `Authorization` is the signer's with the default `header` placement (RFC 5849 §3.5.1). */
   headers?: HeaderRecord | undefined
   /** Added to the URL's query; signed into the base string (RFC 5849 §3.4.1.3.1). */
   query?: QueryInput | undefined
@@ -59,20 +60,27 @@ export interface RequestOptions {
  * `AbortSignal` fits, and so does a lighter object (the adapters' "the browser went away").
  */
 export interface CallerSignal {
+  /** True once the caller gave up. */
   readonly aborted: boolean
+  /** Why the caller gave up (an `AbortSignal`'s reason), kept as the `cause` of `OAUTH1_ABORTED`. */
   readonly reason?: unknown
+  /** Calls `listener` when the caller gives up. */
   addEventListener (type: 'abort', listener: () => void, options?: { once?: boolean }): void
+  /** Stops calling `listener` (when the call has ended). */
   removeEventListener (type: 'abort', listener: () => void): void
 }
 
 /** A response read in full. Non-2xx statuses are responses, not errors. */
 export interface ClientResponse {
+  /** The HTTP status of the answer. */
   status: number
   /** True for 2xx. */
   ok: boolean
+  /** The response headers, by lower-case name. */
   headers: Record<string, string | string[] | undefined>
   /** The URL that answered (after redirects). */
   url: string
+  /** The whole body, at most the client's `maxResponseBytes`. */
   body: Buffer
   /** The body as UTF-8 text. */
   text (): string
@@ -93,17 +101,30 @@ export interface ClientResponse {
 
 /** A response whose body is not read: the undici body stream (`stream: true`). */
 export interface StreamedResponse {
+  /** The HTTP status of the answer. */
   status: number
+  /** True for 2xx. */
   ok: boolean
+  /** The response headers, by lower-case name. */
   headers: Record<string, string | string[] | undefined>
+  /** The URL that answered (a streamed call follows no redirect: the URL asked). */
   url: string
   /** The undici body: read it or destroy it. The call's deadline and signal still end it. */
   body: Readable
 }
 
 /** Options of a streamed call. */
-export type StreamOptions = RequestOptions & { stream: true }
+export type StreamOptions = RequestOptions & {
+  /** Resolve at the response headers with the body stream (see {@link RequestOptions.stream}). */
+  stream: true
+}
 
+/**
+ * A call with a fixed method (`client.get(url, options)`, ...): {@link OAuth1Client.request}
+ * without the `method` option; `{ stream: true }` resolves to a {@link StreamedResponse}.
+ *
+ * @inline
+ */
 interface Method {
   (url: string | URL, options: Omit<StreamOptions, 'method'>): Promise<StreamedResponse>
   (url: string | URL, options?: Omit<RequestOptions, 'method'>): Promise<ClientResponse>
@@ -111,12 +132,33 @@ interface Method {
 
 /** A client that signs every request with one set of credentials. */
 export interface OAuth1Client {
+  /**
+   * A signed request whose body is not read (`stream: true`): resolves at the response headers
+   * with the undici body stream. Sent once: no redirect, retry or clock-skew retry.
+   *
+   * @throws {OAuth1Error} `OAUTH1_INVALID_REQUEST` for a URL outside the client's origins,
+   * `OAUTH1_TIMEOUT`, `OAUTH1_NETWORK`, `OAUTH1_ABORTED`.
+   */
   request (url: string | URL, options: StreamOptions): Promise<StreamedResponse>
+  /**
+   * A signed request (RFC 5849 §3.5), the answer read in full: every status resolves, a non-2xx
+   * one too. Redirects ({@link ClientOptions.maxRedirections}) and retries ({@link ClientOptions.retries})
+   * are signed again with a fresh nonce; a refused timestamp is corrected and retried once ({@link ClientOptions.correctClockSkew}).
+   *
+   * @throws {OAuth1Error} `OAUTH1_INVALID_REQUEST` for a URL outside the client's origins,
+   * `OAUTH1_TIMEOUT`, `OAUTH1_NETWORK`, `OAUTH1_ABORTED`, `OAUTH1_PROVIDER_BAD_RESPONSE` (a body over `maxResponseBytes`),
+   * `OAUTH1_REDIRECT_REFUSED`.
+   */
   request (url: string | URL, options?: RequestOptions): Promise<ClientResponse>
+  /** `GET`: {@link OAuth1Client.request} with `method: 'GET'`. */
   get: Method
+  /** `POST`: {@link OAuth1Client.request} with `method: 'POST'`. */
   post: Method
+  /** `PUT`: {@link OAuth1Client.request} with `method: 'PUT'`. */
   put: Method
+  /** `PATCH`: {@link OAuth1Client.request} with `method: 'PATCH'`. */
   patch: Method
+  /** `DELETE`: {@link OAuth1Client.request} with `method: 'DELETE'`. */
   delete: Method
   /** A client for the same consumer with a user's token; it shares signer and connections. */
   withToken (credentials: { token: string, tokenSecret: string }): OAuth1Client

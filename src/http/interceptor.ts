@@ -10,11 +10,15 @@ import { rejectUnknownOptions } from '../options.js'
  * three-legged call: `dispatcher.request({ ..., oauth1: { token, tokenSecret } })`.
  */
 export interface OAuth1DispatchOptions extends Dispatcher.DispatchOptions {
+  /** Signing values for this dispatch only (`token`, `tokenSecret`, `verifier`, ...); the interceptor removes it before sending. */
   oauth1?: SignOptions | undefined
 }
 
 /** Options for {@link createSigningInterceptor}: a signer (or its options) and where it may sign. */
-export type SigningInterceptorOptions = (SignerOptions | { signer: Signer }) & {
+export type SigningInterceptorOptions = (SignerOptions | {
+  /** A signer built by {@link createSigner}, shared with other code (its `clockOffset` too). */
+  signer: Signer
+}) & {
   /**
    * The origins (`https://api.example.com`) whose requests are signed. Requests to any other
    * origin, redirects included, pass through untouched, so credentials never leave these hosts.

@@ -48,20 +48,27 @@ export type SignableBody = string | Uint8Array | URLSearchParams
 
 /** The request to sign. It is never mutated. */
 export interface SignableRequest {
+  /** The HTTP method, any case; upper-cased into the base string (RFC 5849 §3.4.1.1). */
   method: string
+  /** The absolute request URL; its query is signed (§3.4.1.3.1), its fragment ignored. */
   url: string | URL
+  /** The request headers: a form `content-type` makes the body's parameters signed (§3.4.1.3.1). */
   headers?: HeaderRecord | undefined
+  /** The body: its parameters are signed when it is a form (`URLSearchParams`, or a form `content-type`). */
   body?: SignableBody | undefined
 }
 
 /** Per-call values. Everything is optional; what is given overrides the signer's options. */
 export interface SignOptions {
+  /** `oauth_token` for this request (a user's access token, or the request token in §2.3). */
   token?: string | undefined
+  /** The secret of {@link SignOptions.token}, half of the signing key (§3.4.2). */
   tokenSecret?: string | undefined
   /** `oauth_callback` (temporary-credential request, §2.1). */
   callback?: string | undefined
   /** `oauth_verifier` (token request, §2.3). */
   verifier?: string | undefined
+  /** `oauth_nonce` for this request (§3.3), for tests; by default a fresh random one. */
   nonce?: string | undefined
   /** Seconds since the epoch. */
   timestamp?: number | string | undefined

@@ -2,18 +2,23 @@ import { Dispatcher, errors } from 'undici'
 
 /** A request as the in-process provider receives it. */
 export interface MockRequest {
+  /** The HTTP method, as sent. */
   method: string
   /** The absolute URL the client addressed (scheme, host and port as sent, path and query). */
   url: string
   /** Header names lower-cased. */
   headers: Record<string, string>
+  /** The request body, read in full (empty when none was sent). */
   body: Buffer
 }
 
 /** An answer of the in-process provider. */
 export interface MockResponse {
+  /** The HTTP status to answer with. */
   status: number
+  /** The response headers. */
   headers: Record<string, string>
+  /** The response body, sent as UTF-8 text. */
   body: string
 }
 

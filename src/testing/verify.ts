@@ -9,6 +9,13 @@ import { parseForm, percentEncode, type ParamList } from '../protocol/encoding.j
  * @see https://wiki.oauth.net/w/page/12238543/ProblemReporting
  */
 export class ProviderRefusal extends Error {
+  /**
+   * A refusal to answer with `oauth_problem=<problem>`.
+   *
+   * @param statusCode - The HTTP status of the answer: 400 or 401 (RFC 5849 §3.2).
+   * @param problem - The `oauth_problem` value (OAuth Problem Reporting), e.g. `signature_invalid`.
+   * @param details - Other `oauth_*` fields of the problem report (`oauth_acceptable_timestamps`, ...).
+   */
   constructor (readonly statusCode: number, readonly problem: string, readonly details: Record<string, string> = {}) {
     super(`oauth_problem=${problem}`)
     this.name = 'ProviderRefusal'
@@ -25,9 +32,11 @@ export interface MockConsumer {
 
 /** The parts of an incoming request that are signed (RFC 5849 §3.4.1). */
 export interface IncomingSigned {
+  /** The HTTP method, as sent. */
   method: string
   /** The URL as the client addressed it: scheme, Host, path and query. */
   url: URL
+  /** The `Authorization` header, when sent (RFC 5849 §3.5.1). */
   authorization: string | undefined
   /** The raw body when it is a form (`application/x-www-form-urlencoded`), otherwise `undefined`. */
   body: string | undefined
@@ -38,7 +47,9 @@ export type TokenSecretLookup = ((token: string) => string | undefined) | null
 
 /** A request whose signature, timestamp and nonce were accepted. */
 export interface VerifiedRequest {
+  /** `oauth_consumer_key`: the consumer whose signature was verified. */
   consumerKey: string
+  /** `oauth_token`, or `undefined` when the request carries none (a consumer-only, two-legged call). */
   token: string | undefined
   /** The protocol parameters (`oauth_*`), signature included, decoded. */
   oauth: Record<string, string>
@@ -46,6 +57,7 @@ export interface VerifiedRequest {
 
 /** Options of {@link createRequestVerifier}. */
 export interface RequestVerifierOptions {
+  /** The known consumers, by consumer key. */
   consumers: ReadonlyMap<string, MockConsumer>
   /** Seconds a timestamp may be off, either way. Default 300. */
   window?: number | undefined
