@@ -831,8 +831,9 @@ function followRedirect (core: ClientCore, call: Call, response: Received): bool
 
 const contentHeaders = new Set(['content-type', 'content-length'])
 
+/** A copy of `headers` without `names`, in an object without prototype (a header may be named `__proto__`). */
 function withoutHeaders (headers: HeaderRecord, names: ReadonlySet<string>): HeaderRecord {
-  const out: HeaderRecord = {}
+  const out: HeaderRecord = Object.create(null)
   for (const name of Object.keys(headers)) if (!names.has(name.toLowerCase())) out[name] = headers[name]
   return out
 }

@@ -8,7 +8,7 @@ import { findHeader, formType, type HeaderRecord, isFormContentType } from '../p
 import { generateNonce } from '../protocol/nonce.js'
 import {
   type BodyHashAlgorithm, computeBodyHash, createSignatureFunction, type PrivateKeyInput,
-  type SignatureFunction, type SignatureMethod, signatureMethods
+  type SignatureFunction, type SignatureMethod, isSignatureMethod, signatureMethods
 } from '../protocol/signature-methods.js'
 
 /** Where the protocol parameters travel (RFC 5849 §3.5). */
@@ -232,7 +232,7 @@ function configure (options: SignerOptions): { config: SignerConfig, signatureMe
   const { consumerKey, realm } = options
   if (!isString(consumerKey) || consumerKey.length === 0) invalidOption('consumerKey', 'a non-empty string')
   const signatureMethod = options.signatureMethod ?? 'HMAC-SHA1'
-  if (!signatureMethods.includes(signatureMethod)) invalidOption('signatureMethod', `one of ${signatureMethods.join(', ')}`)
+  if (!isSignatureMethod(signatureMethod)) invalidOption('signatureMethod', `one of ${signatureMethods.join(', ')}`)
   const placement = options.placement ?? 'header'
   if (!placements.includes(placement)) invalidOption('placement', `one of ${placements.join(', ')}`)
   for (const name of ['consumerSecret', 'token', 'tokenSecret', 'realm'] as const) checkOptionalString(options, name)
