@@ -63,7 +63,7 @@ export interface SignatureKeyOptions {
 export function createSignatureFunction (method: SignatureMethod, options: SignatureKeyOptions): SignatureFunction {
   if (method === 'RSA-SHA1' || method === 'RSA-SHA256') {
     const key = loadPrivateKey(options.privateKey)
-    const hash = method === 'RSA-SHA1' ? 'sha1' : 'sha256'
+    const hash: BodyHashAlgorithm = method === 'RSA-SHA1' ? 'sha1' : 'sha256'
     return Object.assign(
       (baseString: string) => rsaSign(hash, Buffer.from(baseString, 'utf8'), key).toString('base64'),
       { usesBaseString: true, bodyHash: hash }
