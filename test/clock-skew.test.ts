@@ -210,7 +210,7 @@ t.test('correctedClockOffset: a correction beyond the limit or out of 1..2^31-1 
  */
 async function lyingServer (t: Test, refusal: (response: ServerResponse) => void) {
   let answered = 0
-  const server = await startServer((request, response) => {
+  const server = await startServer((_request, response) => {
     if (answered++ === 0) return refusal(response)
     response.writeHead(200, { 'content-type': 'application/json' })
     response.end(JSON.stringify({ ok: true }))

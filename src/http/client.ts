@@ -1,4 +1,4 @@
-import { Agent, type Dispatcher } from 'undici'
+import { Agent, type Dispatcher } from './undici.js'
 import type { Readable } from 'node:stream'
 import { correctedClockOffset, defaultMaxClockSkew, OriginClockOffsets } from './clock-skew.js'
 import { rejectUnknownOptions } from '../options.js'

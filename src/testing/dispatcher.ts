@@ -1,4 +1,4 @@
-import { Dispatcher, errors } from 'undici'
+import { Dispatcher, errors } from '../http/undici.js'
 
 /** A request as the in-process provider receives it. */
 export interface MockRequest {
