@@ -223,7 +223,7 @@ export class OAuth1Error extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'OAuth1Error'
     this.code = code
-    this.statusCode = options.statusCode ?? defaultStatus[code]
+    this.statusCode = options.statusCode ?? (Object.hasOwn(defaultStatus, code) ? defaultStatus[code] : 500)
     if (options.status !== undefined) this.status = options.status
     if (options.problem !== undefined) this.problem = options.problem
     if (options.advice !== undefined) this.advice = options.advice

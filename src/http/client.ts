@@ -1,6 +1,6 @@
-import { Agent, type Dispatcher } from 'undici'
+import { Agent, type Dispatcher } from './undici.js'
 import type { Readable } from 'node:stream'
-import { clockSkewCorrection } from './clock-skew.js'
+import { correctedClockOffset, defaultMaxClockSkew, OriginClockOffsets } from './clock-skew.js'
 import { rejectUnknownOptions } from '../options.js'
 import { formatForm } from '../protocol/encoding.js'
 import { ErrorCodes, OAuth1Error, OAuthProblems, invalidOption, isOAuth1Error, type ProviderProblem, type SignatureDiagnosis } from '../errors.js'
@@ -164,6 +164,12 @@ export interface OAuth1Client {
   withToken (credentials: { token: string, tokenSecret: string }): OAuth1Client
   /** The signer in use. */
   readonly signer: Signer
+  /**
+   * Seconds this client adds to the timestamps it sends to `url`'s origin, learned from that
+   * origin's refusals of our timestamp (see {@link ClientOptions.correctClockSkew}); 0 when none was learned.
+   * Shared by the clients of {@link OAuth1Client.withToken}. {@link Signer.clockOffset} comes on top.
+   */
+  clockOffset (url: string | URL): number
   /** Closes the connection pool this client created (not a dispatcher you passed in). */
   close (): Promise<void>
 }
@@ -212,9 +218,17 @@ export interface ClientOptions extends SignerOptions {
   userAgent?: string | undefined
   /**
    * When the provider refuses our timestamp (`oauth_problem=timestamp_refused`, or a 401 whose
-   * `Date` is minutes away), learn the offset for this client and retry once. Default `true`.
+   * `Date` is minutes away), learn the offset for the origin that answered and retry once.
+   * The offset applies to that origin only, and is shared by this client's {@link OAuth1Client.withToken}
+   * clients (one consumer, one provider clock per origin). A correction beyond {@link ClientOptions.maxClockSkew},
+   * or one that would send a timestamp outside 1..2^31-1, is refused: the answer is returned as it is. Default `true`.
    */
   correctClockSkew?: boolean | undefined
+  /**
+   * The largest clock offset, in seconds either way, learned from a provider's answer
+   * ({@link ClientOptions.correctClockSkew}). Default 86 400 (one day).
+   */
+  maxClockSkew?: number | undefined
   /** A provider preset (object or name) whose values fill the options you leave out. */
   provider?: ProviderPreset | PresetName | undefined
   /** Sign the non-file fields of `FormData` bodies (Flickr's upload API); set by the Flickr preset. Default `false`. */
@@ -222,7 +236,7 @@ export interface ClientOptions extends SignerOptions {
 }
 
 /** The option keys {@link createClient} itself reads, besides the signer's. */
-export const clientOwnOptionKeys: ReadonlySet<string> = new Set(['baseUrl', 'origins', 'apiOrigins', 'dispatcher', 'timeout', 'maxRedirections', 'retries', 'maxResponseBytes', 'userAgent', 'correctClockSkew', 'provider', 'signMultipartFields'])
+export const clientOwnOptionKeys: ReadonlySet<string> = new Set(['baseUrl', 'origins', 'apiOrigins', 'dispatcher', 'timeout', 'maxRedirections', 'retries', 'maxResponseBytes', 'userAgent', 'correctClockSkew', 'maxClockSkew', 'provider', 'signMultipartFields'])
 
 /** Every option key {@link createClient} accepts: the signer's, the client's and a preset's. */
 export const clientOptionKeys: ReadonlySet<string> = new Set([...signerOptionNames, ...clientOwnOptionKeys, ...presetOptionKeys])
@@ -416,6 +430,10 @@ interface ClientCore {
   maxResponseBytes: number
   userAgent: string | undefined
   correctClockSkew: boolean
+  /** {@link ClientOptions.maxClockSkew}. */
+  maxClockSkew: number
+  /** The offsets learned per origin (see {@link OriginClockOffsets}). */
+  clockOffsets: OriginClockOffsets
   crossOriginRedirects: CrossOriginRedirects
   signMultipartFields: boolean
   /** Cut out of a provider's echoed base string (see {@link ClientResponse.diagnosis}). */
@@ -484,6 +502,8 @@ export function buildClient (clientOptions: ClientOptions, internals: ClientInte
   if (dispatcher !== undefined && (typeof dispatcher !== 'object' || dispatcher === null || typeof (dispatcher as Dispatcher).request !== 'function')) invalidOption('dispatcher', 'an undici Dispatcher')
   const raw = options as unknown as Record<string, unknown>
   checkBoolean(raw, 'correctClockSkew')
+  const maxClockSkew = options.maxClockSkew ?? defaultMaxClockSkew
+  if (typeof maxClockSkew !== 'number' || !Number.isFinite(maxClockSkew) || maxClockSkew < 0) invalidOption('maxClockSkew', 'a number of seconds >= 0')
   checkBoolean(raw, 'signMultipartFields')
   let base: URL | undefined
   const allowed = new Set<string>()
@@ -512,6 +532,8 @@ export function buildClient (clientOptions: ClientOptions, internals: ClientInte
     maxResponseBytes,
     userAgent,
     correctClockSkew: options.correctClockSkew ?? true,
+    maxClockSkew,
+    clockOffsets: new OriginClockOffsets(),
     crossOriginRedirects: internals.crossOriginRedirects ?? 'unsigned',
     signMultipartFields: options.signMultipartFields === true,
     consumerSecret: options.consumerSecret,
@@ -537,6 +559,15 @@ export function bindClient (core: ClientCore, credentials: { token: string, toke
       return bindClient(core, { token: next.token, tokenSecret: next.tokenSecret })
     },
     signer: core.signer,
+    clockOffset (url) {
+      let origin: string
+      try {
+        origin = new URL(String(url), core.base).origin
+      } catch (cause) {
+        throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, 'clockOffset(url): expected an absolute URL, or a path when baseUrl is set', { cause })
+      }
+      return core.clockOffsets.get(origin)
+    },
     async close () {
       if (core.ownsDispatcher) await core.dispatcher.close()
     }
@@ -650,6 +681,8 @@ interface Call {
   /** What the signer reads of a multipart or stream body: the signed fields (a form string), or nothing. */
   readonly signBody: { body: string | undefined } | undefined
   readonly signOptions: SignOptions
+  /** True when the client sets the timestamp (the caller gave none): the signer's clock plus the origin's learned offset. */
+  readonly clocked: boolean
   readonly firstOrigin: string
   readonly timeout: number
   readonly deadline: Deadline
@@ -755,6 +788,7 @@ function prepareCall (core: ClientCore, input: string | URL, options: RequestOpt
     body,
     signBody,
     signOptions,
+    clocked: signOptions.timestamp === undefined,
     firstOrigin: url.origin,
     timeout,
     retriesLeft: idempotentMethods.has(method) && !once && options.stream !== true ? core.retries : 0,
@@ -780,6 +814,10 @@ function dispatchOptions (core: ClientCore, call: Call): { dispatch: Dispatcher.
   }
   let baseString: string | undefined
   if (signed) {
+    if (call.clocked) {
+      const offset = core.clockOffsets.get(origin)
+      call.signOptions.timestamp = offset === 0 ? undefined : core.signer.timestamp() + offset
+    }
     const opaque = call.signBody
     const result = opaque === undefined
       ? core.signer.sign({ method: call.method, url, headers: call.headers, body: call.body as string | Uint8Array | undefined }, call.signOptions)
@@ -801,7 +839,7 @@ function dispatchOptions (core: ClientCore, call: Call): { dispatch: Dispatcher.
 async function attempt (core: ClientCore, call: Call): Promise<Outcome> {
   const { url } = call
   // The offset this request is signed with: a concurrent request may learn a new one meanwhile.
-  const offsetAtSend = core.signer.clockOffset
+  const offsetAtSend = core.clockOffsets.get(call.firstOrigin)
   const { dispatch, signed, baseString } = dispatchOptions(core, call)
   if (call.deadline.reason !== undefined) return { failure: call.deadline.reason }
   const collector = new Collector(core.maxResponseBytes, url)
@@ -873,22 +911,23 @@ function followRedirect (core: ClientCore, call: Call, response: Received): bool
 
 const contentHeaders = new Set(['content-type', 'content-length'])
 
+/** A copy of `headers` without `names`, in an object without prototype (a header may be named `__proto__`). */
 function withoutHeaders (headers: HeaderRecord, names: ReadonlySet<string>): HeaderRecord {
-  const out: HeaderRecord = {}
+  const out: HeaderRecord = Object.create(null)
   for (const name of Object.keys(headers)) if (!names.has(name.toLowerCase())) out[name] = headers[name]
   return out
 }
 
-/** A refusal of our timestamp (once per call): learns the provider's clock, then true. */
+/**
+ * A refusal of our timestamp (once per call): learns the provider's clock for the call's origin,
+ * then true; false when the correction is refused (see {@link correctedClockOffset}).
+ */
 function correctClock (core: ClientCore, call: Call, outcome: Answer): boolean {
-  const { offsetAtSend } = outcome
-  const response = outcome
-  if (!call.mayCorrectClock || !outcome.signed || response.statusCode < 400) return false
+  if (!call.mayCorrectClock || !outcome.signed || outcome.statusCode < 400) return false
   call.mayCorrectClock = false
-  const sentClock = Math.floor(core.signer.timestamp() - core.signer.clockOffset + offsetAtSend)
-  const delta = clockSkewCorrection(response.statusCode, response.headers, outcome.data.toString('utf8'), sentClock)
-  if (delta === undefined) return false
-  core.signer.clockOffset = offsetAtSend + delta
+  const offset = correctedClockOffset(outcome.statusCode, outcome.headers, outcome.data.toString('utf8'), core.signer.timestamp(), outcome.offsetAtSend, core.maxClockSkew)
+  if (offset === undefined) return false
+  core.clockOffsets.set(call.firstOrigin, offset)
   return true
 }
 

@@ -590,7 +590,7 @@ export function createMockProvider (options: MockProviderOptions = {}): MockProv
       const host = listenOptions.host ?? '127.0.0.1'
       const started = createServer((req, res) => {
         readBody(req).then(async (body) => {
-          const headers: Record<string, string> = {}
+          const headers: Record<string, string> = Object.create(null)
           for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value
           const response = await provider.handle({ method: req.method ?? 'GET', url: `http://${req.headers.host ?? host}${req.url ?? '/'}`, headers, body })
           if (response === undefined) {

@@ -65,8 +65,9 @@ export interface RequestVerifierOptions {
   now?: (() => number) | undefined
 }
 
-const hmacHashes: Record<string, string> = { 'HMAC-SHA1': 'sha1', 'HMAC-SHA256': 'sha256', 'HMAC-SHA512': 'sha512' }
-const rsaHashes: Record<string, string> = { 'RSA-SHA1': 'sha1', 'RSA-SHA256': 'sha256' }
+// Maps, not object literals: the method name comes from the request (`constructor` is no hash).
+const hmacHashes: ReadonlyMap<string, string> = new Map([['HMAC-SHA1', 'sha1'], ['HMAC-SHA256', 'sha256'], ['HMAC-SHA512', 'sha512']])
+const rsaHashes: ReadonlyMap<string, string> = new Map([['RSA-SHA1', 'sha1'], ['RSA-SHA256', 'sha256']])
 const required = ['oauth_consumer_key', 'oauth_signature_method', 'oauth_signature', 'oauth_timestamp', 'oauth_nonce']
 const headerParam = /\s*([A-Za-z0-9_.~%-]+)\s*=\s*"([^"]*)"\s*(?:,|$)/y
 
@@ -108,14 +109,14 @@ export function sameString (a: string, b: string): boolean {
 }
 
 function checkSignature (method: string, consumer: MockConsumer, base: string, tokenSecret: string, signature: string): boolean {
-  const hmac = hmacHashes[method]
+  const hmac = hmacHashes.get(method)
   if (hmac !== undefined) {
     const key = percentEncode(consumer.secret ?? '') + '&' + percentEncode(tokenSecret)
     return sameString(createHmac(hmac, key).update(base).digest('base64'), signature)
   }
   if (method === 'PLAINTEXT') return sameString(percentEncode(consumer.secret ?? '') + '&' + percentEncode(tokenSecret), signature)
   const key = typeof consumer.publicKey === 'string' ? createPublicKey(consumer.publicKey) : consumer.publicKey as KeyObject
-  return rsaVerify(rsaHashes[method] as string, Buffer.from(base), key, Buffer.from(signature, 'base64'))
+  return rsaVerify(rsaHashes.get(method) as string, Buffer.from(base), key, Buffer.from(signature, 'base64'))
 }
 
 /**
@@ -158,9 +159,9 @@ export function createRequestVerifier (options: RequestVerifierOptions): (reques
     const consumerKey = oauth.oauth_consumer_key as string
     const consumer = options.consumers.get(consumerKey)
     if (consumer === undefined) throw new ProviderRefusal(401, 'consumer_key_unknown')
-    const usable = hmacHashes[method] !== undefined || method === 'PLAINTEXT'
+    const usable = hmacHashes.has(method) || method === 'PLAINTEXT'
       ? consumer.secret !== undefined
-      : rsaHashes[method] !== undefined && consumer.publicKey !== undefined
+      : rsaHashes.has(method) && consumer.publicKey !== undefined
     if (!usable) throw new ProviderRefusal(400, 'signature_method_rejected')
 
     const nowMs = now()
