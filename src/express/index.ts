@@ -4,6 +4,7 @@
  * the start and callback routes and puts the user's signed client on `req.oauth1` (or `req[name]`).
  *
  * @packageDocumentation
+ * @module fastify-oauth1/express
  */
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express'
 import { ErrorCodes, OAuth1Error } from '../errors.js'
@@ -141,9 +142,8 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
     guardCredentials: (ctx) => { if (inSession && ctx.session === undefined && stores.down()) throw storeDown() }
   })
 
-  // Hands an error to Express's error handling; a store outage without the redirect or the
-  // cookies being prepared, and with the session dropped so express-session neither saves it
-  // again nor sets its cookie.
+  // Hands an error to Express's error handling; a store outage goes without the prepared redirect and
+  // cookies, and without the session, so express-session neither saves it again nor sets its cookie.
   const handOn = (req: Request, res: Response, next: NextFunction, error: unknown): void => {
     if (!res.headersSent) prepareErrorAnswer(error, res, () => { fieldsOf(req).session = undefined })
     next(error)

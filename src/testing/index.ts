@@ -4,6 +4,7 @@
  * {@link connect}, which connects an account through an app's `/oauth/start` and `/oauth/callback`.
  *
  * @packageDocumentation
+ * @module fastify-oauth1/testing
  */
 export { createMockProvider } from './mock-provider.js'
 export type {
