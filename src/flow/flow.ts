@@ -209,9 +209,11 @@ export function buildFlow (options: FlowOptions): Flow {
   const { requestTokenUrl, authorizeUrl, accessTokenUrl, revokeUrl, requestTokenParams = {}, authorizeParams = {} } = options as FlowOptions & ProviderEndpoints
   const method = options.tokenMethod ?? 'POST'
   const requireConfirmed = options.requireCallbackConfirmed ?? true
-  const clientOptions: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(options)) if (!flowOwnOptionKeys.has(key) && key !== 'token' && key !== 'tokenSecret' && key !== 'provider') clientOptions[key] = value
-  const { baseUrl, origins, apiOrigins, maxResponseBytes, ...tokenOptions } = clientOptions as unknown as ClientOptions
+  const clientOptions: Partial<ClientOptions> = {}
+  for (const [key, value] of Object.entries(options)) {
+    if (!flowOwnOptionKeys.has(key) && key !== 'token' && key !== 'tokenSecret' && key !== 'provider') Object.assign(clientOptions, { [key]: value })
+  }
+  const { baseUrl, origins, apiOrigins, maxResponseBytes, ...tokenOptions } = clientOptions as ClientOptions
   const ownsDispatcher = options.dispatcher === undefined
   const timeout = isPositiveNumber(options.timeout) ? options.timeout : 10_000
   const dispatcher = options.dispatcher ?? new Agent({ connect: { timeout }, keepAliveTimeout: 10_000 })
