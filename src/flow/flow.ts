@@ -1,4 +1,4 @@
-import { Agent } from 'undici'
+import { Agent } from '../http/undici.js'
 import { buildClient, clientOptionKeys, type ClientOptions, type OAuth1Client, type CallerSignal } from '../http/client.js'
 import { applyPreset } from '../presets/presets.js'
 import { formatForm, percentEncode } from '../protocol/encoding.js'
