@@ -26,7 +26,12 @@ interface Run { code: number | null, stdout: string, stderr: string }
  * Runs the built bin with `env` only (no OAUTH1_* of the test's own environment). `onStderr` sees
  * stderr as it grows and may answer on stdin; without it, stdin is `input` and then closed.
  */
-function cli (args: string[], env: Record<string, string>, options: { input?: string, onStderr?: (stderr: string, stdin: NodeJS.WritableStream) => void } = {}): Promise<Run> {
+interface CliOptions {
+  input?: string
+  onStderr?: (stderr: string, stdin: NodeJS.WritableStream) => void
+}
+
+function cli (args: string[], env: Record<string, string>, options: CliOptions = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
     let stdout = ''
@@ -113,7 +118,8 @@ t.test('authorize: PIN sign-in prints export lines that request then signs with;
   const provider = await listening(t)
   const signedIn = await authorizeWithPin(provider, consumerEnv)
   t.equal(signedIn.code, 0, 'authorize exits 0', { stderr: signedIn.stderr })
-  t.equal(provider.requests.find((each) => each.endpoint === 'request_token')?.oauth?.oauth_callback, 'oob', 'the request token is asked with oauth_callback=oob')
+  const requestTokenCall = provider.requests.find((each) => each.endpoint === 'request_token')
+  t.equal(requestTokenCall?.oauth?.oauth_callback, 'oob', 'the request token is asked with oauth_callback=oob')
   const exported = /^export OAUTH1_TOKEN='([^']+)'\nexport OAUTH1_TOKEN_SECRET='([^']+)'\n$/.exec(signedIn.stdout)
   t.ok(exported, 'stdout is the two export lines and nothing else', { stdout: signedIn.stdout })
   const [, token = '', tokenSecret = ''] = exported ?? []
@@ -140,7 +146,8 @@ t.test('authorize: PIN sign-in prints export lines that request then signs with;
   const baseString = /Signature base string \(RFC 5849 §3\.4\.1\):\n(.*)\n/.exec(called.stderr)?.[1]
   t.equal(hmacSha1(baseString ?? '', `${percentEncode(consumerSecret)}&${percentEncode(tokenSecret)}`), recorded.oauth_signature,
     'the printed base string is the one whose signature the mock accepted')
-  const expected = createSigner({ consumerKey, consumerSecret, token, tokenSecret, nonce: () => recorded.oauth_nonce as string, now: () => Number(recorded.oauth_timestamp) * 1000 })
+  const sameNonceAndTime = { nonce: () => recorded.oauth_nonce as string, now: () => Number(recorded.oauth_timestamp) * 1000 }
+  const expected = createSigner({ consumerKey, consumerSecret, token, tokenSecret, ...sameNonceAndTime })
     .sign({ method: 'GET', url }, { returnBaseString: true }).baseString
   t.equal(baseString, expected, 'and the one the signer computes for that request')
   t.notMatch(called.stdout + called.stderr, tokenSecret, 'no secret printed by request')
@@ -149,13 +156,17 @@ t.test('authorize: PIN sign-in prints export lines that request then signs with;
 
 t.test('request: --data as a signed form body, --header, --placement body and query, two-legged without a token', async (t) => {
   const provider = await listening(t)
-  provider.route('POST', '/echo', ({ request, query }) => ({ body: { body: request.body.toString(), header: request.headers['x-trace'], query: query.toString() } }), { twoLegged: true })
-  const posted = await cli(['request', `${provider.url}/echo`, '-d', 'status=hello world', '--data', 'n=1', '-H', 'X-Trace: abc', '--placement', 'body', '--base-string'], consumerEnv)
+  provider.route('POST', '/echo', ({ request, query }) => ({
+    body: { body: request.body.toString(), header: request.headers['x-trace'], query: query.toString() }
+  }), { twoLegged: true })
+  const posted = await cli(['request', `${provider.url}/echo`, '-d', 'status=hello world', '--data', 'n=1', '-H', 'X-Trace: abc',
+    '--placement', 'body', '--base-string'], consumerEnv)
   t.equal(posted.code, 0, 'POST by default with --data', { stderr: posted.stderr })
   const echoed = JSON.parse(posted.stdout.split('\n\n')[1] as string) as { body: string, header: string, query: string }
   t.match(echoed.body, /^status=hello%20world&n=1&oauth_consumer_key=cli-consumer&/, 'the form, with the protocol parameters in the body')
   t.equal(echoed.header, 'abc')
-  t.match(posted.stderr, /\nPOST&http%3A%2F%2F127\.0\.0\.1%3A\d+%2Fecho&n%3D1%26oauth_consumer_key%3Dcli-consumer%26.*status%3Dhello%2520world\n/, 'the form is in the base string')
+  t.match(posted.stderr, /\nPOST&http%3A%2F%2F127\.0\.0\.1%3A\d+%2Fecho&n%3D1%26oauth_consumer_key%3Dcli-consumer%26.*status%3Dhello%2520world\n/,
+    'the form is in the base string')
 
   const queried = await cli(['request', '--method', 'post', `${provider.url}/echo?a=1`, '--placement', 'query'], consumerEnv)
   t.equal(queried.code, 0, { stderr: queried.stderr })
@@ -164,13 +175,15 @@ t.test('request: --data as a signed form body, --header, --placement body and qu
 
 t.test('request: a refused signature exits 1 with the status on stdout and the base string signed on stderr', async (t) => {
   const provider = await listening(t)
-  const refused = await cli(['request', 'GET', `${provider.url}/1.1/account/verify_credentials.json`], { OAUTH1_CONSUMER_KEY: consumerKey, OAUTH1_CONSUMER_SECRET: 'not-the-s3cret', OAUTH1_TOKEN: 't', OAUTH1_TOKEN_SECRET: 'ts-s3cret' })
+  const wrongEnv = { OAUTH1_CONSUMER_KEY: consumerKey, OAUTH1_CONSUMER_SECRET: 'not-the-s3cret', OAUTH1_TOKEN: 't', OAUTH1_TOKEN_SECRET: 'ts-s3cret' }
+  const refused = await cli(['request', 'GET', `${provider.url}/1.1/account/verify_credentials.json`], wrongEnv)
   t.equal(refused.code, 1)
   t.match(refused.stdout, /^HTTP 401 Unauthorized\n/)
   t.match(refused.stdout, /oauth_problem=(signature_invalid|token_rejected)/)
   t.notMatch(refused.stdout + refused.stderr, /not-the-s3cret|ts-s3cret/, 'no secret printed')
 
-  provider.route('GET', '/flickr-like', () => ({ status: 401, headers: { 'content-type': 'text/plain' }, body: 'oauth_problem=signature_invalid&debug_sbs=GET&http%3A%2F%2Fother&x%3D1' }), { twoLegged: true })
+  const debugSbs = 'oauth_problem=signature_invalid&debug_sbs=GET&http%3A%2F%2Fother&x%3D1'
+  provider.route('GET', '/flickr-like', () => ({ status: 401, headers: { 'content-type': 'text/plain' }, body: debugSbs }), { twoLegged: true })
   const diagnosed = await cli(['request', `${provider.url}/flickr-like`], consumerEnv)
   t.equal(diagnosed.code, 1)
   t.match(diagnosed.stderr, /The provider refused the signature\. We signed this base string:\nGET&http%3A%2F%2F127\.0\.0\.1/)
@@ -185,12 +198,13 @@ t.test('authorize: a wrong PIN or no PIN exits 1 with a coded error and prints n
   t.equal(wrong.stdout, '')
   t.match(wrong.stderr, /fastify-oauth1: OAUTH1_PROVIDER_ERROR: .*oauth_problem=verifier_invalid/)
   const { requestTokenUrl, authorizeUrl, accessTokenUrl } = provider.options()
-  const none = await cli(['authorize', '--request-token-url', requestTokenUrl, '--authorize-url', authorizeUrl, '--access-token-url', accessTokenUrl], consumerEnv, { input: '' })
+  const endpoints = ['--request-token-url', requestTokenUrl, '--authorize-url', authorizeUrl, '--access-token-url', accessTokenUrl]
+  const none = await cli(['authorize', ...endpoints], consumerEnv, { input: '' })
   t.equal(none.code, 1)
   t.equal(none.stdout, '')
   t.match(none.stderr, /fastify-oauth1: OAUTH1_MISSING_VERIFIER: No PIN was read/)
   provider.misbehaveNext('unconfirmed_callback')
-  const unconfirmed = await cli(['authorize', '--request-token-url', requestTokenUrl, '--authorize-url', authorizeUrl, '--access-token-url', accessTokenUrl], consumerEnv)
+  const unconfirmed = await cli(['authorize', ...endpoints], consumerEnv)
   t.equal(unconfirmed.code, 1)
   t.match(unconfirmed.stderr, /OAUTH1_CALLBACK_NOT_CONFIRMED/)
 })
@@ -206,7 +220,7 @@ t.test('usage errors exit 2 and say what is wrong; a missing variable is named',
     [['request', 'GET', 'http://127.0.0.1:9/', '-X', 'POST'], consumerEnv, /Two methods given/],
     [['request', 'v1/me'], consumerEnv, /expected an absolute http\(s\) URL \(or a path with --provider\)/],
     [['request', 'http://127.0.0.1:9/', '--authorize-url', 'http://x/'], consumerEnv, /--authorize-url is an option of authorize, not of request/],
-    [['authorize'], consumerEnv, /authorize needs the provider's endpoints: --provider NAME, or --request-token-url URL, --authorize-url URL, --access-token-url URL/],
+    [['authorize'], consumerEnv, /needs the provider's endpoints: --provider NAME, or --request-token-url URL, --authorize-url URL, --access-token-url/],
     [['authorize', '--provider', 'myspace'], consumerEnv, /OAUTH1_INVALID_OPTION: Invalid option "provider"/],
     [['request', 'http://127.0.0.1:9/'], { OAUTH1_CONSUMER_SECRET: consumerSecret }, /OAUTH1_CONSUMER_KEY is not set/],
     [['authorize', '--provider', 'x'], { OAUTH1_CONSUMER_KEY: consumerKey }, /OAUTH1_CONSUMER_SECRET is not set/],

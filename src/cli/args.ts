@@ -164,6 +164,8 @@ export function parseCommandLine (args: readonly string[]): CommandLine {
   const method = (named ?? values.method ?? (data.length > 0 ? 'POST' : 'GET')).toUpperCase()
   if (!/^[A-Z]+$/.test(method)) throw usageError(`Invalid method "${method}": expected letters only, such as GET or POST`)
   const placement = values.placement
-  if (placement !== undefined && placement !== 'header' && placement !== 'query' && placement !== 'body') throw usageError('--placement expects header, query or body')
+  if (placement !== undefined && placement !== 'header' && placement !== 'query' && placement !== 'body') {
+    throw usageError('--placement expects header, query or body')
+  }
   return { command, ...common, method, url, data, headers: headerPairs(values.header), placement, baseString: values['base-string'] === true }
 }

@@ -50,7 +50,8 @@ export async function authorize (args: AuthorizeArgs, io: CliIO): Promise<number
     if ((io.stdin as { isTTY?: boolean }).isTTY !== true) io.stderr.write('\n')
     if (pin === undefined) throw new OAuth1Error(ErrorCodes.MISSING_VERIFIER, 'No PIN was read: stdin ended before a line')
     const access = await flow.completePin(requestToken, pin)
-    io.stdout.write(`export ${credentialVariables.token}=${shellQuote(access.token)}\nexport ${credentialVariables.tokenSecret}=${shellQuote(access.tokenSecret)}\n`)
+    io.stdout.write(`export ${credentialVariables.token}=${shellQuote(access.token)}\n` +
+      `export ${credentialVariables.tokenSecret}=${shellQuote(access.tokenSecret)}\n`)
     const user = userOf(resolvePreset(args.provider as PresetName | undefined), access.extra)
     const who = [user.name, user.id === undefined ? undefined : `id ${user.id}`].filter((part) => part !== undefined).join(', ')
     io.stderr.write(`Signed in${who === '' ? '' : ` as ${who}`}.` +

@@ -16,7 +16,7 @@ function targetOf (args: RequestArgs): URL {
   try {
     url = new URL(args.url, baseUrl)
   } catch {
-    throw usageError(baseUrl === undefined ? `Invalid URL "${args.url}": expected an absolute http(s) URL (or a path with --provider)` : `Invalid URL "${args.url}"`)
+    throw usageError(`Invalid URL "${args.url}"${baseUrl === undefined ? ': expected an absolute http(s) URL (or a path with --provider)' : ''}`)
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError(`Invalid URL "${args.url}": expected http or https`)
   return url
@@ -93,7 +93,9 @@ export async function request (args: RequestArgs, io: CliIO): Promise<number> {
     if (diagnosis !== undefined) printDiagnosis(diagnosis, io)
     else if (!response.ok) {
       const { problem, advice } = response.problem()
-      if (problem !== undefined) io.stderr.write(`The provider answered ${response.status}: oauth_problem=${problem}${advice === undefined ? '' : ` (${advice})`}\n`)
+      if (problem !== undefined) {
+        io.stderr.write(`The provider answered ${response.status}: oauth_problem=${problem}${advice === undefined ? '' : ` (${advice})`}\n`)
+      }
     }
     return response.ok ? 0 : 1
   } finally {
