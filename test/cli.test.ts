@@ -15,6 +15,9 @@ import { percentEncode } from '../src/protocol/encoding.js'
 import { createMockProvider, type MockProvider } from '../src/testing/index.js'
 import { run } from '../src/cli/run.js'
 
+// About 25 child processes, each starting node: more than .taprc's 60 s may pass on a busy machine.
+t.setTimeout(240_000)
+
 const root = fileURLToPath(new URL('..', import.meta.url))
 const bin = join(root, 'dist/esm/cli/main.js')
 const consumerKey = 'cli-consumer'
