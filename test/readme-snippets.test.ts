@@ -1,4 +1,4 @@
-// The README's code. First every ```ts block compiled exactly as printed, against the built
+// The README's code (and the ts blocks of the docs/ pages in docPages). First every ```ts block compiled exactly as printed, against the built
 // package (`fastify-oauth1` resolves to dist/ by self-reference): each block is its own module,
 // after a prelude that declares only what the block uses without defining (`consumerKey`,
 // `app`, the package's exports). Then the snippets run: the app is built and made ready,
@@ -26,11 +26,14 @@ declare module 'fastify' {
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
-/** The ```ts blocks of the README, as printed. */
-export function readmeSnippets (): string[] {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8')
+/** The ```ts blocks of the README (or of another page), as printed. */
+export function readmeSnippets (page = 'README.md'): string[] {
+  const readme = readFileSync(join(root, page), 'utf8')
   return [...readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => match[1] as string)
 }
+
+/** The docs/ pages whose ```ts blocks are compiled with the README's. */
+const docPages = ['docs/pin-sign-in.md', 'docs/cli.md']
 
 const strings = ['consumerKey', 'consumerSecret', 'token', 'tokenSecret', 'callbackUrl', 'flowSecret']
 
@@ -47,7 +50,7 @@ function prelude (snippet: string, packageExports: readonly string[]): string {
   return lines.join('\n') + '\n'
 }
 
-t.test('every ```ts block of the README compiles exactly as printed (against dist/)', async (t) => {
+t.test('every ```ts block of the README and of docs/pin-sign-in.md and docs/cli.md compiles exactly as printed (against dist/)', async (t) => {
   const snippets = readmeSnippets()
   t.ok(snippets.length >= 5, `${snippets.length} snippets`)
   const packageExports = Object.keys(await import('fastify-oauth1')).filter((name) => name !== 'default')
@@ -74,6 +77,15 @@ t.test('every ```ts block of the README compiles exactly as printed (against dis
     t.ok(readFileSync(join(dir, file), 'utf8').endsWith(snippet), `${file} ends with the snippet unchanged`)
     return file
   })
+  for (const page of docPages) {
+    const pageSnippets = readmeSnippets(page)
+    t.ok(pageSnippets.length > 0, `${page} has ts snippets`)
+    pageSnippets.forEach((snippet, i) => {
+      const file = `${page.replace(/^docs\/|\.md$/g, '')}-${i + 1}.mts`
+      writeFileSync(join(dir, file), prelude(snippet, packageExports) + snippet)
+      files.push(file)
+    })
+  }
   // lib with DOM, as a project that does not set `lib` gets: its fetch types are stricter than Node's.
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
     compilerOptions: { strict: true, target: 'ES2022', lib: ['ES2023', 'DOM'], module: 'NodeNext', moduleResolution: 'NodeNext', types: ['node'], skipLibCheck: true, noEmit: true },

@@ -1,4 +1,4 @@
-import { Agent } from 'undici'
+import { Agent } from '../http/undici.js'
 import { buildClient, clientOptionKeys, type ClientOptions, type OAuth1Client, type CallerSignal } from '../http/client.js'
 import { applyPreset } from '../presets/presets.js'
 import { formatForm, percentEncode } from '../protocol/encoding.js'
@@ -115,6 +115,21 @@ export interface Flow {
   /** Step 3: exchanges the verifier, signed with the temporary credentials (§2.3). */
   getAccessToken (requestToken: { token: string, tokenSecret: string }, verifier: string, options?: FlowCallOptions): Promise<AccessToken>
   /**
+   * PIN (out-of-band) sign-in, step 1, for CLIs, desktop apps and scripts that cannot receive a
+   * callback: a request token asked with `oauth_callback=oob` (RFC 5849 §2.1), checked for
+   * `oauth_callback_confirmed` like any other, and the authorize URL the user opens. The provider
+   * then shows a PIN (the verifier) instead of redirecting; pass it to {@link Flow.completePin}.
+   * @see https://www.rfc-editor.org/rfc/rfc5849#section-2.1
+   */
+  startPin (options?: FlowCallOptions): Promise<{ requestToken: RequestToken, authorizeUrl: string }>
+  /**
+   * PIN sign-in, step 2: exchanges the PIN the user typed (the verifier, §2.3) for token
+   * credentials. Spaces around it are ignored.
+   * @throws {OAuth1Error} `OAUTH1_MISSING_VERIFIER` for an empty PIN, or any error of {@link Flow.getAccessToken}.
+   * @see https://www.rfc-editor.org/rfc/rfc5849#section-2.3
+   */
+  completePin (requestToken: { token: string, tokenSecret: string }, pin: string, options?: FlowCallOptions): Promise<AccessToken>
+  /**
    * Renews a token with its session handle (OAuth Session 1.0 §4): the fresh token, its
    * lifetime, and the handle (the old one when the provider sends none).
    * @throws {OAuth1Error} `OAUTH1_TOKEN_INVALID` without a session handle or when the provider refuses.
@@ -226,7 +241,7 @@ export function buildFlow (options: FlowOptions): Flow {
 
   const withLifetime = (access: AccessToken, now: number): AccessToken => Object.assign(access, tokenLifetime(access.extra, now))
 
-  return {
+  const flow: Flow = {
     client: apiClient,
     canRevoke: revokeUrl !== undefined,
     async renew (credentials, callOptions) {
@@ -271,6 +286,16 @@ export function buildFlow (options: FlowOptions): Flow {
         signal: callOptions?.signal
       })
       return withLifetime(parseTokenResponse(response, 'access-token', [requestToken.token, requestToken.tokenSecret, verifier, consumerSecret]), Date.now())
+    },
+    async startPin (callOptions) {
+      const requestToken = await flow.getRequestToken('oob', undefined, callOptions)
+      return { requestToken, authorizeUrl: flow.authorizeUrl(requestToken.token) }
+    },
+    async completePin (requestToken, pin, callOptions) {
+      const verifier = typeof pin === 'string' ? pin.trim() : ''
+      if (verifier === '') throw new OAuth1Error(ErrorCodes.MISSING_VERIFIER, 'No PIN was given: type the code the provider showed after you approved')
+      return flow.getAccessToken(requestToken, verifier, callOptions)
     }
   }
+  return flow
 }
