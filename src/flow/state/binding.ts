@@ -1,0 +1,77 @@
+import { createHash, randomBytes } from 'node:crypto'
+import type { FlowContext, FlowSession } from './context.js'
+
+/**
+ * The browser binding cookie over https: the `__Host-` prefix (RFC 6265bis §4.1.3.2) makes
+ * browsers refuse it unless it is `Secure`, `Path=/` and has no `Domain`, so a sibling subdomain
+ * or a plain-http page cannot set or overwrite it.
+ */
+export const secureBindingCookie = '__Host-oauth1-binding'
+/** The browser binding cookie over plain http (no prefix is possible there: a sibling host can plant it). */
+export const plainBindingCookie = 'oauth1-binding'
+/** The session key holding the session's binding value (one for every provider). */
+export const sessionBindingKey = 'oauth1:binding'
+/** Seconds the binding cookie lives at least; every start sets it again. */
+export const minBindingAge = 24 * 60 * 60
+
+const valuePattern = /^[A-Za-z0-9_-]{22}$/
+
+/** The binding cookie's name for this request's protocol. */
+export function bindingCookieName (ctx: FlowContext): string {
+  return ctx.protocol === 'https' ? secureBindingCookie : plainBindingCookie
+}
+
+/** A new 128-bit random binding value (base64url). */
+function newBindingValue (): string {
+  return randomBytes(16).toString('base64url')
+}
+
+/** What a flow records of a binding value: a truncated SHA-256 (128 bits), never the value. */
+export function bindingHash (value: string, kind: 'browser' | 'session'): string {
+  return createHash('sha256').update(`fastify-oauth1 ${kind} binding v1\0${value}`, 'utf8').digest('base64url').slice(0, 22)
+}
+
+/** The hash of the request's browser binding cookie, or `undefined` when it is absent or malformed. */
+export function readBrowserBinding (ctx: FlowContext): string | undefined {
+  const value = ctx.getCookie(bindingCookieName(ctx))
+  return value !== undefined && valuePattern.test(value) ? bindingHash(value, 'browser') : undefined
+}
+
+/**
+ * Reads the browser's binding cookie, or makes a new value when it is absent or malformed, and
+ * sets it again (`HttpOnly`, `SameSite=Lax`, `Path=/`; `Secure` and `__Host-` over https) for
+ * `maxAge` seconds. Returns the hash the started flow records.
+ */
+export function ensureBrowserBinding (ctx: FlowContext, maxAge: number): string {
+  const name = bindingCookieName(ctx)
+  const current = ctx.getCookie(name)
+  const value = current !== undefined && valuePattern.test(current) ? current : newBindingValue()
+  ctx.setCookie(name, value, { path: '/', maxAge, httpOnly: true, secure: ctx.protocol === 'https', sameSite: 'lax' })
+  return bindingHash(value, 'browser')
+}
+
+/**
+ * True when the session carries the app's own data (a logged-in user): a key that is not one of
+ * this library's (`oauth1:*`). An empty session, or one holding only flow state or credentials of
+ * this library, is not bound to: its id may still change on every request.
+ */
+function established (keys: readonly string[]): boolean {
+  return keys.some((key) => !key.startsWith('oauth1:'))
+}
+
+/**
+ * The hash of the session's binding value when the session carries the app's data, or
+ * `undefined`. With `create`, a session that carries data but no binding value yet gets one (a
+ * random value kept in the session under {@link sessionBindingKey}, so it survives the session
+ * id's renewal on connect, and works for sessions without an id such as @fastify/secure-session).
+ */
+export function sessionBinding (session: FlowSession | undefined, dataKeys: (session: FlowSession) => string[], create: boolean): string | undefined {
+  if (session === undefined || !established(dataKeys(session))) return undefined
+  let value = session.get(sessionBindingKey)
+  if (typeof value !== 'string' || !valuePattern.test(value)) {
+    if (!create) return bindingHash('', 'session')
+    value = newBindingValue()
+    session.set(sessionBindingKey, value)
+  }
+  return bindingHash(value as string, 'session')
+}
