@@ -3,7 +3,7 @@ import type { AccessToken, Flow } from './flow.js'
 import { type DenialStyle, defaultDenialStyles } from '../presets/presets.js'
 import { callbackError, classifyCallback } from './callback.js'
 import { maxReturnToLength, safeEqual, safeReturnPath } from './pending-tokens.js'
-import { ensureBrowserBinding, minBindingAge, readBrowserBinding, sessionBinding } from './state/binding.js'
+import { ensureBrowserBinding, minBindingAge, readBrowserBindings, sessionBinding } from './state/binding.js'
 import { type FlowContext, type FlowSession, sessionDataKeys } from './state/context.js'
 import type { Sealer } from './state/seal.js'
 import { readSessionState, type SessionState } from './state/session-store.js'
@@ -197,17 +197,21 @@ function callbackOriginsOf (callbackUrl: string | ((ctx: never) => string), give
   return new Set([new URL(callbackUrl).origin])
 }
 
-/** Refuses a start's callback URL that is not an http(s) URL on an allowed origin (a forged `Host` would send the verifier there). */
-function checkCallbackOrigin (callbackUrl: unknown, allowed: ReadonlySet<string>): void {
-  let origin: string | undefined
+/**
+ * Refuses a start's callback URL that is not an http(s) URL on an allowed origin (a forged
+ * `Host` would send the verifier there); true when it is https.
+ */
+function checkCallbackOrigin (callbackUrl: unknown, allowed: ReadonlySet<string>): boolean {
+  let url: URL | undefined
   try {
-    const url = new URL(callbackUrl as string)
-    if (url.protocol === 'https:' || url.protocol === 'http:') origin = url.origin
+    url = new URL(callbackUrl as string)
   } catch {}
+  const origin = url?.protocol === 'https:' || url?.protocol === 'http:' ? url.origin : undefined
   if (origin === undefined || !allowed.has(origin)) {
     throw new OAuth1Error(ErrorCodes.CALLBACK_NOT_ALLOWED,
       'The callback URL of this start is not on an allowed origin (callbackOrigins): open the app on its configured host name')
   }
+  return url?.protocol === 'https:'
 }
 
 /** The start's return path, normalised; refuses one too long for the flow cookie (as given or URL-encoded). */
@@ -276,12 +280,12 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
   async function begin (ctx: C, begin: BeginOptions = {}): Promise<string> {
     const now = Date.now()
     const callbackUrl = begin.callbackUrl ?? (typeof options.callbackUrl === 'function' ? options.callbackUrl(ctx) : options.callbackUrl)
-    checkCallbackOrigin(callbackUrl, allowedOrigins)
+    const httpsCallback = checkCallbackOrigin(callbackUrl, allowedOrigins)
     const returnTo = returnPathOf(begin.returnTo)
     const callbackHost = callbackHostOf(callbackUrl)
     const requestHost = requestHostOf(ctx.host)
     if (ctx.host !== '' && requestHost !== callbackHost) options.onHostMismatch?.(ctx, requestHost, callbackHost)
-    const binding = ensureBrowserBinding(ctx, bindingAge)
+    const binding = ensureBrowserBinding(ctx, bindingAge, ctx.protocol === 'https' || httpsCallback)
     const sessionBound = sessionBinding(ctx.session, sessionDataKeys, true)
     if (await store.count(ctx, now, binding) >= limits.max) {
       throw new OAuth1Error(ErrorCodes.TOO_MANY_FLOWS,
@@ -340,7 +344,7 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
 
   async function exchange (ctx: C, query: Record<string, unknown>, token: string): Promise<Completed> {
     const now = Date.now()
-    const binding = readBrowserBinding(ctx)
+    const bindings = readBrowserBindings(ctx)
     const sessionBound = sessionBinding(ctx.session, sessionDataKeys, false)
     const denied = callbackError(classifyCallback(query, denial))
     const verifier = firstString(query.oauth_verifier)
@@ -350,7 +354,7 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
       await renew(ctx)
       renewed = true
     }
-    const taken = await store.take(ctx, token, now, binding)
+    const taken = await store.take(ctx, token, now, bindings[0])
     if (denied !== undefined) throw denied
     if (taken.status === 'none') throw noSession(ctx)
     if (taken.status !== 'found') {
@@ -358,7 +362,8 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
         ? 'The sign-in took too long; start again'
         : 'The callback oauth_token does not match a sign-in in progress in this browser: it was already completed (a reload or the Back button), or another browser started it; start again')
     }
-    if (!sameBinding(taken.entry.binding, binding) || !sameBinding(taken.entry.session, sessionBound)) {
+    const recorded = taken.entry.binding
+    if (recorded === undefined || !bindings.some((binding) => safeEqual(binding, recorded)) || !sameBinding(taken.entry.session, sessionBound)) {
       throw new OAuth1Error(ErrorCodes.FLOW_NOT_BOUND, 'This sign-in was started in another browser or session, so it cannot complete here; start again')
     }
     if (verifier === undefined || verifier.length === 0) {

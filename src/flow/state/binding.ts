@@ -16,38 +16,42 @@ export const minBindingAge = 24 * 60 * 60
 
 const valuePattern = /^[A-Za-z0-9_-]{22}$/
 
-/** The binding cookie's name for this request's protocol. */
-export function bindingCookieName (ctx: FlowContext): string {
-  return ctx.protocol === 'https' ? secureBindingCookie : plainBindingCookie
-}
-
 /** A new 128-bit random binding value (base64url). */
 function newBindingValue (): string {
   return randomBytes(16).toString('base64url')
 }
 
-/** What a flow records of a binding value: a truncated SHA-256 (128 bits), never the value. */
-export function bindingHash (value: string, kind: 'browser' | 'session'): string {
+/** What a flow records of a binding value: a truncated SHA-256 (128 bits) naming its kind, never the value. */
+export function bindingHash (value: string, kind: 'browser-secure' | 'browser' | 'session'): string {
   return createHash('sha256').update(`fastify-oauth1 ${kind} binding v1\0${value}`, 'utf8').digest('base64url').slice(0, 22)
 }
 
-/** The hash of the request's browser binding cookie, or `undefined` when it is absent or malformed. */
-export function readBrowserBinding (ctx: FlowContext): string | undefined {
-  const value = ctx.getCookie(bindingCookieName(ctx))
-  return value !== undefined && valuePattern.test(value) ? bindingHash(value, 'browser') : undefined
+/**
+ * The hashes of the request's browser binding cookies, the `__Host-` one first; absent and
+ * malformed ones left out. Each hash names its cookie's kind, so a flow bound to the `__Host-`
+ * cookie never matches a plain cookie of the same value.
+ */
+export function readBrowserBindings (ctx: FlowContext): string[] {
+  const found: string[] = []
+  const secure = ctx.getCookie(secureBindingCookie)
+  if (secure !== undefined && valuePattern.test(secure)) found.push(bindingHash(secure, 'browser-secure'))
+  const plain = ctx.getCookie(plainBindingCookie)
+  if (plain !== undefined && valuePattern.test(plain)) found.push(bindingHash(plain, 'browser'))
+  return found
 }
 
 /**
  * Reads the browser's binding cookie, or makes a new value when it is absent or malformed, and
- * sets it again (`HttpOnly`, `SameSite=Lax`, `Path=/`; `Secure` and `__Host-` over https) for
- * `maxAge` seconds. Returns the hash the started flow records.
+ * sets it again (`HttpOnly`, `SameSite=Lax`, `Path=/`) for `maxAge` seconds: `__Host-` and
+ * `Secure` when `secure` (the request or the callback URL is https), else the plain name.
+ * Returns the hash the started flow records.
  */
-export function ensureBrowserBinding (ctx: FlowContext, maxAge: number): string {
-  const name = bindingCookieName(ctx)
+export function ensureBrowserBinding (ctx: FlowContext, maxAge: number, secure: boolean): string {
+  const name = secure ? secureBindingCookie : plainBindingCookie
   const current = ctx.getCookie(name)
   const value = current !== undefined && valuePattern.test(current) ? current : newBindingValue()
-  ctx.setCookie(name, value, { path: '/', maxAge, httpOnly: true, secure: ctx.protocol === 'https', sameSite: 'lax' })
-  return bindingHash(value, 'browser')
+  ctx.setCookie(name, value, { path: '/', maxAge, httpOnly: true, secure, sameSite: 'lax' })
+  return bindingHash(value, secure ? 'browser-secure' : 'browser')
 }
 
 /**
