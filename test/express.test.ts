@@ -405,3 +405,21 @@ t.test('req.oauth1 with a named provider mounted before and after the default on
     t.same((await browser.get('/me')).json(), { connected: true }, order)
   }
 })
+
+t.test('callbackOrigins: required with a callbackUrl function; a begin() override off the list is 400 CALLBACK_NOT_ALLOWED', async (t) => {
+  t.throws(() => expressOAuth1({ ...flowOptions(provider), callbackUrl, flowSecret }), { code: 'OAUTH1_INVALID_OPTION', message: /"callbackOrigins"/ })
+  const before = provider.seen.length
+  const app = await serveExpress({ ...flowOptions(provider), callbackUrl, flowSecret }, {
+    session: true,
+    routes (app, oauth1) {
+      app.get('/login', (req, res, next) => {
+        oauth1.begin(req, res, { callbackUrl: 'https://evil.example/oauth/callback' }).then((url) => { res.redirect(url) }, next)
+      })
+    }
+  })
+  t.teardown(() => app.close())
+  const refused = await new Browser(app.origin).get('/login')
+  t.equal(refused.status, 400)
+  t.equal(refused.json().code, ErrorCodes.CALLBACK_NOT_ALLOWED)
+  t.equal(provider.seen.length, before, 'no provider call')
+})

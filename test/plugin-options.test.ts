@@ -89,7 +89,13 @@ t.test('each invalid option rejects ready() with OAUTH1_INVALID_OPTION naming it
     ['flowState', { flowState: 'redis' }],
     ['flowState', { flowState: { put () {} } }],
     ['sucessRedirect', { sucessRedirect: '/' }],
-    ['callbackUrl', { callbackUrl: { href: 'https://app.example/cb' } }]
+    ['callbackUrl', { callbackUrl: { href: 'https://app.example/cb' } }],
+    ['callbackOrigins', { callbackUrl: () => 'https://app.example/cb' }],
+    ['callbackOrigins', { callbackOrigins: 'https://app.example' }],
+    ['callbackOrigins', { callbackOrigins: [] }],
+    ['callbackOrigins', { callbackOrigins: ['https://app.example/oauth'] }],
+    ['callbackOrigins', { callbackOrigins: ['app.example'] }],
+    ['callbackOrigins', { callbackOrigins: ['ftp://app.example'] }]
   ]
   for (const [name, patch] of cases) {
     t.test(`${name}: ${inspect(patch)}`, async (t) => {

@@ -27,7 +27,8 @@ export interface CookieFlowStore extends FlowStore {
   readonly sealer: Sealer
 }
 
-interface IndexEntry { id: string, expires: number }
+/** An open flow in the index: its cookie's hash id and its start time (seconds), so the TTL of today's options applies. */
+interface IndexEntry { id: string, created: number }
 
 const idPattern = /^[A-Za-z0-9_-]{16}$/
 const maxRemembered = 100_000
@@ -60,8 +61,9 @@ function idOf (token: string): string {
  * of evicting an older flow, so forced navigations to the start route can never silently replace
  * a genuine pending flow; flows free their slot when completed or after the TTL. The index is
  * sealed too, bound to the browser's binding (an index copied from another browser does not
- * open), and every entry counts at most until `now + ttl` whatever it says, so a browser can
- * always start again within the TTL; a callback drops the entries whose flow cookie is gone.
+ * open); it holds each flow's start time, so an entry counts for `ttl` from its start at most
+ * (one dated in the future counts nothing), and a browser can always start again within the
+ * TTL; a callback drops the entries whose flow cookie is gone.
  *
  * Size: a flow cookie whose `Set-Cookie` line would exceed {@link maxCookieBytes} (browsers drop
  * it) is refused with `OAUTH1_FLOW_TOO_LARGE` instead of being set.
@@ -112,9 +114,10 @@ export function createCookieFlowStore (options: CookieFlowStoreOptions): CookieF
     if (text === undefined) return []
     const entries: IndexEntry[] = []
     for (const part of text.split('.')) {
-      const [id = '', expires = ''] = part.split('~')
-      const at = Math.min(Number(expires) * 1000, now + ttl)
-      if (idPattern.test(id) && Number.isFinite(at) && at > now && !entries.some((entry) => entry.id === id)) entries.push({ id, expires: at })
+      const [id = '', created = ''] = part.split('~')
+      const at = Number(created) * 1000
+      const live = Number.isFinite(at) && at + ttl > now && at <= now + 60_000
+      if (idPattern.test(id) && live && !entries.some((entry) => entry.id === id)) entries.push({ id, created: at })
     }
     return entries.slice(-max)
   }
@@ -124,8 +127,8 @@ export function createCookieFlowStore (options: CookieFlowStoreOptions): CookieF
       ctx.clearCookie(indexName, { path, secure: isSecure(ctx), sameSite: 'lax', httpOnly: true })
       return
     }
-    const latest = Math.max(...entries.map((entry) => entry.expires))
-    const value = entries.map((entry) => `${entry.id}~${Math.ceil(entry.expires / 1000)}`).join('.')
+    const latest = Math.max(...entries.map((entry) => entry.created)) + ttl
+    const value = entries.map((entry) => `${entry.id}~${Math.floor(entry.created / 1000)}`).join('.')
     ctx.setCookie(indexName, sealer.seal(value, indexContext(binding)), attributes(ctx, path, Math.max(1, Math.ceil((latest - now) / 1000))))
   }
   // Entries go in roughly in expiry order, so the expired ones are at the front: O(1) amortised.
@@ -155,7 +158,7 @@ export function createCookieFlowStore (options: CookieFlowStoreOptions): CookieF
       }
       ctx.setCookie(name, value, options)
       const index = readIndex(ctx, entry.created, entry.binding).filter((item) => item.id !== name.slice(prefix.length))
-      index.push({ id: name.slice(prefix.length), expires: entry.created + ttl })
+      index.push({ id: name.slice(prefix.length), created: entry.created })
       writeIndex(ctx, index.slice(-max), entry.created, entry.binding)
     },
     peek (ctx, token, now) {
