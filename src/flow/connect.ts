@@ -3,7 +3,7 @@ import type { AccessToken, Flow } from './flow.js'
 import { type DenialStyle, defaultDenialStyles } from '../presets/presets.js'
 import { callbackError, classifyCallback } from './callback.js'
 import { maxReturnToLength, safeEqual, safeReturnPath } from './pending-tokens.js'
-import { ensureBrowserBinding, minBindingAge, readBrowserBindings, sessionBinding } from './state/binding.js'
+import { browserBinding, minBindingAge, readBrowserBindings, sessionBinding, setBrowserBinding } from './state/binding.js'
 import { type FlowContext, type FlowSession, sessionDataKeys } from './state/context.js'
 import type { Sealer } from './state/seal.js'
 import { readSessionState, type SessionState } from './state/session-store.js'
@@ -285,9 +285,9 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
     const callbackHost = callbackHostOf(callbackUrl)
     const requestHost = requestHostOf(ctx.host)
     if (ctx.host !== '' && requestHost !== callbackHost) options.onHostMismatch?.(ctx, requestHost, callbackHost)
-    const binding = ensureBrowserBinding(ctx, bindingAge, ctx.protocol === 'https' || httpsCallback)
+    const binding = browserBinding(ctx, ctx.protocol === 'https' || httpsCallback)
     const sessionBound = sessionBinding(ctx.session, sessionDataKeys, true)
-    if (await store.count(ctx, now, binding) >= limits.max) {
+    if (await store.count(ctx, now, binding.hash) >= limits.max) {
       throw new OAuth1Error(ErrorCodes.TOO_MANY_FLOWS,
         `This browser already has ${limits.max} sign-ins in progress; finish one or start again in ${Math.ceil(limits.ttl / 60_000)} minutes`)
     }
@@ -301,10 +301,11 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
     } finally {
       starting--
     }
-    const entry: PendingFlow = { token: requestToken.token, secret: requestToken.tokenSecret, created: Date.now(), binding }
+    const entry: PendingFlow = { token: requestToken.token, secret: requestToken.tokenSecret, created: Date.now(), binding: binding.hash }
     if (returnTo !== undefined) entry.returnTo = returnTo
     if (sessionBound !== undefined) entry.session = sessionBound
     await store.put(ctx, entry)
+    setBrowserBinding(ctx, binding, bindingAge)
     const params = { ...options.authorizeParams?.(ctx), ...begin.authorizeParams }
     return flow.authorizeUrl(requestToken.token, Object.keys(params).length === 0 ? undefined : params)
   }

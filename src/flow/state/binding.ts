@@ -40,18 +40,28 @@ export function readBrowserBindings (ctx: FlowContext): string[] {
   return found
 }
 
+/** The binding a start records and then sets: the cookie's name and value, and the hash the flow keeps. */
+export interface BrowserBinding {
+  name: string
+  value: string
+  secure: boolean
+  hash: string
+}
+
 /**
- * Reads the browser's binding cookie, or makes a new value when it is absent or malformed, and
- * sets it again (`HttpOnly`, `SameSite=Lax`, `Path=/`) for `maxAge` seconds: `__Host-` and
- * `Secure` when `secure` (the request or the callback URL is https), else the plain name.
- * Returns the hash the started flow records.
+ * The browser's binding cookie, or a new value when it is absent or malformed: `__Host-` when
+ * `secure` (the request or the callback URL is https), else the plain name.
  */
-export function ensureBrowserBinding (ctx: FlowContext, maxAge: number, secure: boolean): string {
+export function browserBinding (ctx: FlowContext, secure: boolean): BrowserBinding {
   const name = secure ? secureBindingCookie : plainBindingCookie
   const current = ctx.getCookie(name)
   const value = current !== undefined && valuePattern.test(current) ? current : newBindingValue()
-  ctx.setCookie(name, value, { path: '/', maxAge, httpOnly: true, secure, sameSite: 'lax' })
-  return bindingHash(value, secure ? 'browser-secure' : 'browser')
+  return { name, value, secure, hash: bindingHash(value, secure ? 'browser-secure' : 'browser') }
+}
+
+/** Sets the binding cookie (again): `HttpOnly`, `SameSite=Lax`, `Path=/`, no `Domain`, `Secure` with `__Host-`; `maxAge` seconds. */
+export function setBrowserBinding (ctx: FlowContext, binding: BrowserBinding, maxAge: number): void {
+  ctx.setCookie(binding.name, binding.value, { path: '/', maxAge, httpOnly: true, secure: binding.secure, sameSite: 'lax' })
 }
 
 /**
