@@ -84,10 +84,10 @@ const errorMessages: Record<string, (context: NoticeContext) => string> = {
   OAUTH1_ABORTED: () => 'The sign-in was interrupted before the provider answered. Please try again.',
   OAUTH1_STORE_UNAVAILABLE: () => 'This app could not reach its session store, so nothing was connected. A sign-in you had already approved is kept for a few minutes: reload its page once the app is back.',
   OAUTH1_BUSY: () => 'Too many people are signing in right now. Please try again in a moment.',
-  OAUTH1_FLOW_NOT_BOUND: () => 'That sign-in was started in another browser or session, so it was not completed here and nothing was connected. Please start again.',
-  OAUTH1_RETURN_TO_TOO_LONG: () => 'The page to come back to after connecting has too long an address. Please start again from a shorter link.',
+  OAUTH1_FLOW_NOT_BOUND: () => 'That sign-in was started in another browser or session, so it was not completed here and nothing was connected. Please connect again from this browser.',
+  OAUTH1_RETURN_TO_TOO_LONG: () => 'The page to come back to after connecting has too long an address. Please connect again from a shorter link.',
   OAUTH1_FLOW_TOO_LARGE: () => refused,
-  OAUTH1_CALLBACK_NOT_ALLOWED: ({ callbackHost }) => `This app only connects accounts when it is opened at ${callbackHost}. Please open it there and start again.`
+  OAUTH1_CALLBACK_NOT_ALLOWED: ({ callbackHost }) => `This app only connects accounts when it is opened at ${callbackHost}. Please open it there and connect again.`
 }
 
 /** Codes that mean "this sign-in link cannot complete": harmless when an account is already connected. */
