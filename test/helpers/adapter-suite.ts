@@ -302,6 +302,7 @@ export function adapterSuite (label: string, build: AppBuilder): void {
           const victim = new Browser(app.origin, 'victim')
           if (mode === 'cookie') await victim.get('/mark')
           const ownTarget = await provider.authorize(await victim.start())
+          const otherTab = await provider.authorize(await victim.start())
           const genuine = provider.user
           provider.user = { userId: 'attacker-id', screenName: 'attacker' }
           const planted = await provider.authorize(await attacker.start())
@@ -318,7 +319,8 @@ export function adapterSuite (label: string, build: AppBuilder): void {
           const own = await victim.get(ownTarget)
           t.equal(own.status, 302, 'the victim\'s own flow still completes')
           t.not((await victim.get('/me')).json().user, undefined)
-          t.equal(exchanges() - before, 1)
+          t.equal((await victim.get(otherTab)).status, 302, 'and its other tab too (logged in: the session binding survives the renewal on connect)')
+          t.equal(exchanges() - before, 2)
         })
       }
 
