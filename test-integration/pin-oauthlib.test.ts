@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { request } from 'undici'
-import { createFlow, parseFormToRecord } from '../src/index.js'
+import { createFlow, parseFormToRecord } from '../src/core.js'
 import { type OauthlibProvider, startOauthlibProvider } from './helpers/oauthlib-provider.js'
 import { debianPackages } from './helpers/python.js'
 

@@ -44,3 +44,11 @@ t.test('credentials without a session and without hooks: the missing plugin is n
   const hooks = resolveOptions({ ...base, saveCredentials: async () => {}, loadCredentials: async () => undefined }, { ...env, hasSession: false })
   t.equal(hooks.needsSession, false)
 })
+
+t.test('callbackOrigins: a string callbackUrl\'s own origin comes first; a function needs the list', async (t) => {
+  t.equal(resolveOptions(base, env).routes.callbackOrigins, undefined, 'unset: connect allows only the callback URL\'s origin')
+  const both = resolveOptions({ ...base, callbackOrigins: ['https://preview.app.example'] }, env).routes.callbackOrigins
+  t.strictSame(both, ['https://app.example', 'https://preview.app.example'])
+  t.ok(Object.isFrozen(both))
+  t.throws(() => resolveOptions({ ...base, callbackUrl: () => 'https://app.example/oauth/callback' }, env), { code: ErrorCodes.INVALID_OPTION, message: /"callbackOrigins"/ })
+})

@@ -32,14 +32,16 @@ export function setupAdapter<Req, Res, C extends FlowContext & { readonly reques
     limits: flowState.limits,
     sessionKey: credentials.sessionKey,
     callbackUrl: typeof callbackUrl === 'function' ? (ctx: C) => callbackUrl(ctx.request) : callbackUrl,
+    callbackOrigins: routes.callbackOrigins,
     authorizeParams: authorizeParams === undefined ? undefined : (ctx) => authorizeParams(ctx.request),
     denial: provider.denial,
     toCredentials: (access, now) => ({ token: access.token, tokenSecret: access.tokenSecret, extra: access.extra, connectedAt: now, user: userOf(provider, access.extra) }),
     saveCredentials: save === undefined ? undefined : (ctx, value, change = {}) => save(ctx.request, value, change),
     loadCredentials: load === undefined ? undefined : (ctx) => load(ctx.request),
     deleteCredentials: remove === undefined ? undefined : (ctx) => remove(ctx.request),
-    onHostMismatch: (ctx, requestHost, callbackHost) => warn(ctx, `host:${requestHost}>${callbackHost}`,
-      `fastify-oauth1: ${startPath === false ? 'the start route' : startPath} was requested on host ${requestHost} but the callback is on ${callbackHost}: the browser will not send the flow cookie back and the callback will fail with OAUTH1_NO_SESSION. Open the app on ${callbackHost} (or make callbackUrl use the request's host).`)
+    // Keyed by the callback host (an allowed origin), never by the request's Host: a forged Host must not fill the warn-once set.
+    onHostMismatch: (ctx, requestHost, callbackHost) => warn(ctx, `host:${callbackHost}`,
+      `fastify-oauth1: ${startPath === false ? 'the start route' : startPath} was requested on host ${requestHost} but the callback is on ${callbackHost}: the browser will not send the flow cookie back and the callback will fail with OAUTH1_NO_SESSION. Open the app on ${callbackHost} (or make callbackUrl a function of the request, with callbackOrigins listing its origins).`)
   })
   return { flow, connect }
 }

@@ -106,6 +106,14 @@ export const flowOwnOptionKeys: ReadonlySet<string> = new Set(everyEndpointListe
  */
 export const flowOptionKeys: ReadonlySet<string> = new Set([...clientOptionKeys, ...flowOwnOptionKeys])
 
+/** A started PIN (out-of-band) sign-in: {@link Flow.startPin}'s result (RFC 5849 §2.1, `oauth_callback=oob`). */
+export interface PinStart {
+  /** The temporary credentials; keep the secret for {@link Flow.completePin}. */
+  requestToken: RequestToken
+  /** Where the user approves and is shown the PIN (the verifier) to type back. */
+  authorizeUrl: string
+}
+
 /** The provider-facing steps of the three-legged flow, usable without Fastify. */
 export interface Flow {
   /** Step 1: temporary credentials, with `oauth_callback` signed in (§2.1). */
@@ -121,7 +129,7 @@ export interface Flow {
    * then shows a PIN (the verifier) instead of redirecting; pass it to {@link Flow.completePin}.
    * @see https://www.rfc-editor.org/rfc/rfc5849#section-2.1
    */
-  startPin (options?: FlowCallOptions): Promise<{ requestToken: RequestToken, authorizeUrl: string }>
+  startPin (options?: FlowCallOptions): Promise<PinStart>
   /**
    * PIN sign-in, step 2: exchanges the PIN the user typed (the verifier, §2.3) for token
    * credentials. Spaces around it are ignored.

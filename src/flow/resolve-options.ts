@@ -27,9 +27,18 @@ export interface AdapterOptions<Req, Res> extends Omit<FlowOptions, 'authorizePa
   /**
    * Absolute callback URL registered at the provider (`oauth_callback`, RFC 5849 §2.1), or a
    * function of the request (several domains, preview deployments; then set `callbackPath`
-   * if its path is not `/oauth/callback`).
+   * if its path is not `/oauth/callback`, and `callbackOrigins`).
    */
   callbackUrl: string | ((request: Req) => string)
+  /**
+   * The origins (`https://app.example.com`, no path) a start's callback URL may be on: what a
+   * `callbackUrl` function returns and a `begin(..., { callbackUrl })` override are checked, and
+   * any other origin is `OAUTH1_CALLBACK_NOT_ALLOWED` (400) before any provider call. A URL built
+   * from the request's `Host` or `X-Forwarded-Host` is attacker-chosen without it: a provider that
+   * accepts any `oauth_callback` would send the verifier there. Required when `callbackUrl` is a
+   * function; default for a string `callbackUrl`: its own origin.
+   */
+  callbackOrigins?: string[] | undefined
   /** Extra authorize parameters (RFC 5849 §2.2): fixed, or per request. `begin()` may add more. */
   authorizeParams?: Record<string, string> | ((request: Req) => Record<string, string> | undefined) | undefined
   /**
@@ -111,7 +120,7 @@ export interface AdapterOptions<Req, Res> extends Omit<FlowOptions, 'authorizePa
 type AnyOptions = AdapterOptions<unknown, unknown>
 /** The option keys the adapters read; the rest go to the flow, which knows its own (`flowOptionKeys`). */
 const adapterKeys = [
-  'name', 'callbackUrl', 'authorizeParams', 'flowState', 'flowSecret', 'credentialsSecret', 'maxConcurrentStarts', 'startPath', 'callbackPath', 'successRedirect',
+  'name', 'callbackUrl', 'callbackOrigins', 'authorizeParams', 'flowState', 'flowSecret', 'credentialsSecret', 'maxConcurrentStarts', 'startPath', 'callbackPath', 'successRedirect',
   'failureRedirect', 'returnToParam', 'pendingTtl', 'maxPending', 'saveCredentials', 'loadCredentials',
   'deleteCredentials', 'onConnect', 'onFailure', 'onTokenInvalid'
 ] as const satisfies ReadonlyArray<keyof AnyOptions>
@@ -135,6 +144,8 @@ export interface RoutesConfig<Req> {
   /** The option the callback path came from, for messages about it. */
   readonly callbackPathOption: 'callbackPath' | 'callbackUrl'
   readonly callbackUrl: string | ((request: Req) => string)
+  /** The origins a start's callback URL may be on (a string `callbackUrl`'s own is added); `undefined`: only that one. */
+  readonly callbackOrigins: readonly string[] | undefined
   /** The callback URL when it is fixed (its protocol decides the cookies' `Secure`). */
   readonly staticCallback: URL | undefined
   /** Per-request authorize parameters; fixed ones are in `endpoints.authorizeParams`. */
@@ -231,6 +242,24 @@ function checkCallbackUrl (value: unknown): URL | undefined {
   return callback
 }
 
+function checkCallbackOrigins (value: unknown, required: boolean): void {
+  const expected = 'a list of origins such as ["https://app.example.com"] (scheme, host and port, no path)'
+  if (value === undefined) {
+    if (required) invalidOption('callbackOrigins', `${expected}: a callbackUrl function needs it, so a forged Host cannot choose where the verifier goes`)
+    return
+  }
+  if (!Array.isArray(value) || value.length === 0) invalidOption('callbackOrigins', expected)
+  for (const origin of value as unknown[]) {
+    let url: URL | undefined
+    try {
+      url = new URL(origin as string)
+    } catch {}
+    if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== String(origin).replace(/\/$/, '')) {
+      invalidOption('callbackOrigins', expected)
+    }
+  }
+}
+
 /** Validates an adapter's options (unknown keys refused); returns the static callback URL, if any. */
 function checkAdapterOptions (options: AnyOptions): URL | undefined {
   if (typeof options !== 'object' || options === null) invalidOption('options', 'an object')
@@ -239,6 +268,7 @@ function checkAdapterOptions (options: AnyOptions): URL | undefined {
     invalidOption('name', 'an identifier such as "twitter"')
   }
   const callback = checkCallbackUrl(options.callbackUrl)
+  checkCallbackOrigins(options.callbackOrigins, callback === undefined)
   if (options.startPath !== undefined && options.startPath !== false) checkPath('startPath', options.startPath)
   if (options.callbackPath !== undefined) checkPath('callbackPath', options.callbackPath)
   if (options.successRedirect !== undefined) checkPath('successRedirect', options.successRedirect)
@@ -342,6 +372,9 @@ export function resolveOptions<Req, Res> (options: AdapterOptions<Req, Res>, env
       callbackPath,
       callbackPathOption: options.callbackPath !== undefined ? 'callbackPath' : 'callbackUrl',
       callbackUrl: options.callbackUrl,
+      callbackOrigins: options.callbackOrigins === undefined
+        ? undefined
+        : Object.freeze(staticCallback === undefined ? [...options.callbackOrigins] : [staticCallback.origin, ...options.callbackOrigins]),
       staticCallback,
       authorizeParams: typeof authorizeParams === 'function' ? authorizeParams : undefined,
       successRedirect: options.successRedirect ?? '/',
