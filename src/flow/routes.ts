@@ -4,6 +4,7 @@ import type { Flow } from './flow.js'
 import { createRequestClient, type OAuth1RequestClient } from './request-client.js'
 import type { OAuth1Config } from './resolve-options.js'
 import type { FlowContext } from './state/context.js'
+import { flowChannel, type FlowTraceContext } from '../tracing/channels.js'
 
 /** Where a route is, for an adapter that plumbs session-store failures around it. */
 export type RouteState = 'started' | 'onConnect' | 'connected'
@@ -81,6 +82,33 @@ export function failureLocation (failureRedirect: string | undefined, error: unk
   const url = new URL(failureRedirect, 'http://x.invalid')
   url.searchParams.set('oauth1_error', error.code)
   return url.pathname + url.search
+}
+
+/** The outcome of a route as a trace names it: `redirect`, `connected`, `answered`, or the error's code. */
+function outcomeName (step: FlowTraceContext['step'], outcome: RouteOutcome): string {
+  if ('answered' in outcome) return 'answered'
+  if ('error' in outcome) return outcome.error instanceof OAuth1Error ? outcome.error.code : 'error'
+  if (outcome.refused !== undefined) return outcome.refused.code
+  return step === 'start' ? 'redirect' : 'connected'
+}
+
+/**
+ * Runs a route step inside a `fastify-oauth1:flow` trace when someone subscribes. The traced
+ * function returns nothing, so the channel's `result` never holds the outcome (a start's
+ * redirect carries the request token); the context gets only the outcome's name.
+ */
+function traced<C> (provider: string, store: FlowTraceContext['store'], step: FlowTraceContext['step'],
+  run: (ctx: C) => Promise<RouteOutcome>): (ctx: C) => Promise<RouteOutcome> {
+  return async (ctx) => {
+    if (!flowChannel.hasSubscribers) return run(ctx)
+    const context: FlowTraceContext = { provider, step, store }
+    let outcome: RouteOutcome | undefined
+    await flowChannel.tracePromise(async () => {
+      outcome = await run(ctx)
+      context.outcome = outcomeName(step, outcome)
+    }, context)
+    return outcome as RouteOutcome
+  }
 }
 
 /** How each framework words the default-provider guard. */
@@ -163,7 +191,7 @@ export function createRoutes<Req extends object, Res, C extends RouteContext<Req
   return {
     begin,
     complete,
-    async start (ctx) {
+    start: traced(name, config.flowState.kind, 'start', async (ctx: C): Promise<RouteOutcome> => {
       let location: string
       try {
         location = await begin(ctx, { returnTo: firstString(ctx.query[returnToParam]) })
@@ -174,8 +202,8 @@ export function createRoutes<Req extends object, Res, C extends RouteContext<Req
       if (failed !== undefined) return failed
       ctx.mark?.('started')
       return { redirect: location }
-    },
-    async callback (ctx) {
+    }),
+    callback: traced(name, config.flowState.kind, 'callback', async (ctx: C): Promise<RouteOutcome> => {
       let result: Completed
       try {
         result = await complete(ctx)
@@ -197,7 +225,7 @@ export function createRoutes<Req extends object, Res, C extends RouteContext<Req
       }
       ctx.mark?.('connected')
       return { redirect: result.returnTo ?? successRedirect }
-    },
+    }),
     routeOf (url) {
       const end = url.search(/[?#]/)
       const path = end < 0 ? url : url.slice(0, end)
