@@ -16,7 +16,7 @@ import { type AdapterOptions, noSessionForCredentials, resolveOptions } from '..
 import { createRoutes, noDefaultProvider, type RouteContext } from '../flow/routes.js'
 import { readSessionStore } from '../flow/state/context.js'
 import { callbackSession, parseCookieHeader, saveCallbackSession } from '../flow/callback-session.js'
-import { watchStores } from './store-watch.js'
+import { watchStores } from '../flow/state/store-watch.js'
 import type { CallerSignal } from '../http/client.js'
 
 export type { OAuth1Credentials, BeginOptions, Completed } from '../flow/connect.js'
@@ -129,6 +129,7 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
   const sessionMissing = 'express-session is not mounted; mount it before the fastify-oauth1 middleware'
   const config = resolveOptions(options, { hasSession: undefined, sessionNeeded: "'session' only with express-session mounted before the fastify-oauth1 middleware", sessionMissing })
   const { name, credentials: { sessionKey, inSession } } = config
+  for (const warning of config.warnings) warnOnce(warning, warning)
   const { flow, connect } = setupAdapter<Request, Response, ExpressFlowContext>(config, (_ctx, key, message) => warnOnce(key, message))
   // express-session gives no session, and no error, while its store is disconnected.
   const stores = watchStores()

@@ -1,6 +1,7 @@
 import { ErrorCodes, invalidOption, OAuth1Error } from '../errors.js'
 import { rejectUnknownOptions } from '../options.js'
-import { applyPreset, type PresetFacts, type PresetFields, presetFacts } from '../presets/presets.js'
+import { applyPreset, type PresetFacts, type PresetFields, presetFacts, presets } from '../presets/presets.js'
+import { sunsetWarning } from '../presets/sunsets.js'
 import { clientOwnOptionKeys, type ClientOptions } from '../http/client.js'
 import { type CredentialsChange, isCredentials, type OAuth1Credentials } from './connect.js'
 import { checkFlowOptions, type EndpointOptionKey, flowOptionKeys, type FlowOptions, flowOwnOptionKeys } from './flow.js'
@@ -198,6 +199,8 @@ export interface OAuth1Config<Req, Res> {
   readonly hooks: HooksConfig<Req, Res>
   /** True when the flow store or the credentials need a session. */
   readonly needsSession: boolean
+  /** What to tell the operator once, at registration: a provider that retired OAuth 1.0a or retires within 60 days. */
+  readonly warnings: readonly string[]
 }
 
 /** What an adapter can offer, and what to tell its users when something is missing. */
@@ -341,6 +344,14 @@ function resolveFlowState (options: AnyOptions, env: AdapterEnvironment, name: s
   return Object.freeze({ kind, store, limits, maxConcurrentStarts: options.maxConcurrentStarts ?? 100 })
 }
 
+/** The registration warnings of a provider: its retirement from OAuth 1.0a, when near or past. */
+function registrationWarnings (provider: Readonly<PresetFacts>): string[] {
+  if (provider.id === undefined) return []
+  const label = Object.hasOwn(presets, provider.id) ? presets[provider.id as keyof typeof presets].label : provider.id
+  const warning = sunsetWarning(provider.id, label)
+  return warning === undefined ? [] : [warning]
+}
+
 /**
  * Resolves an adapter's options once, at its creation: checks every option (unknown keys
  * refused with the closest valid name), applies the provider preset once, builds the flow store
@@ -391,6 +402,7 @@ export function resolveOptions<Req, Res> (options: AdapterOptions<Req, Res>, env
       inSession
     }),
     hooks: Object.freeze({ onConnect: options.onConnect, onFailure: options.onFailure, onTokenInvalid: options.onTokenInvalid }),
-    needsSession: flowState.kind === 'session' || inSession
+    needsSession: flowState.kind === 'session' || inSession,
+    warnings: Object.freeze(registrationWarnings(provider))
   } satisfies OAuth1Config<Req, Res>)
 }
