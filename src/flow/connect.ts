@@ -205,7 +205,8 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
     const host = ctx.host === '' ? undefined : hostLabelOf(ctx.host)
     const hint = host === undefined ? '' : ` If you started it on another host name than ${host}, open the app on ${host} and start again.`
     return new OAuth1Error(ErrorCodes.NO_SESSION,
-      'No sign-in is in progress in this browser: its cookie did not come back (another host name, SameSite=Strict, a secure cookie over http), the flow expired, or this callback was already completed (a reload or the Back button).' + hint)
+      'No sign-in is in progress in this browser: its cookie did not come back (another host name, SameSite=Strict, a secure cookie over http), ' +
+      'the flow expired, or this callback was already completed (a reload or the Back button).' + hint)
   }
 
   /** A new session id keeping the session's data (RFC 6265 session fixation); writes the session store where it has one. */
@@ -215,7 +216,8 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
     try {
       await session.regenerate(sessionDataKeys(session))
     } catch (error) {
-      throw storeUnavailable(error, 'The session store is unavailable, so the sign-in cannot be saved yet; the flow is kept: try the same link again in a minute')
+      throw storeUnavailable(error,
+        'The session store is unavailable, so the sign-in cannot be saved yet; the flow is kept: try the same link again in a minute')
     }
   }
 
@@ -264,7 +266,8 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
     if (taken.status !== 'found') {
       throw new OAuth1Error(ErrorCodes.UNKNOWN_TOKEN, taken.status === 'expired'
         ? 'The sign-in took too long; start again'
-        : 'The callback oauth_token does not match a sign-in in progress in this browser: it was already completed (a reload or the Back button), or another browser started it; start again')
+        : 'The callback oauth_token does not match a sign-in in progress in this browser: it was already completed (a reload or the Back button), ' +
+          'or another browser started it; start again')
     }
     const recorded = taken.entry.binding
     if (recorded === undefined || !bindings.some((binding) => safeEqual(binding, recorded)) || !sameBinding(taken.entry.session, sessionBound)) {

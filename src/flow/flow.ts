@@ -188,8 +188,12 @@ export function checkFlowOptions (options: Partial<FlowOptions>): void {
   if (options.revokeUrl !== undefined) checkUrl(record, 'revokeUrl')
   for (const name of ['requestTokenParams', 'authorizeParams']) checkParams(record, name)
   if (options.tokenMethod !== undefined && options.tokenMethod !== 'POST' && options.tokenMethod !== 'GET') invalidOption('tokenMethod', "'POST' or 'GET'")
-  if (options.requireCallbackConfirmed !== undefined && typeof options.requireCallbackConfirmed !== 'boolean') invalidOption('requireCallbackConfirmed', 'true or false')
-  if (options.maxTokenResponseBytes !== undefined && !isPositiveNumber(options.maxTokenResponseBytes)) invalidOption('maxTokenResponseBytes', 'a positive number of bytes')
+  if (options.requireCallbackConfirmed !== undefined && typeof options.requireCallbackConfirmed !== 'boolean') {
+    invalidOption('requireCallbackConfirmed', 'true or false')
+  }
+  if (options.maxTokenResponseBytes !== undefined && !isPositiveNumber(options.maxTokenResponseBytes)) {
+    invalidOption('maxTokenResponseBytes', 'a positive number of bytes')
+  }
 }
 
 /** `authorizeUrl(token)` is the first string, the encoded token, then the second (the URL's fragment). */
@@ -240,7 +244,8 @@ export function buildFlow (options: FlowOptions): Flow {
   const ownsDispatcher = options.dispatcher === undefined
   const timeout = isPositiveNumber(options.timeout) ? options.timeout : 10_000
   const dispatcher = options.dispatcher ?? new Agent({ connect: { timeout }, keepAliveTimeout: 10_000 })
-  const client = buildClient({ ...tokenOptions, maxResponseBytes: options.maxTokenResponseBytes ?? defaultMaxTokenResponseBytes, dispatcher }, { crossOriginRedirects: 'refuse' })
+  const tokenBytes = options.maxTokenResponseBytes ?? defaultMaxTokenResponseBytes
+  const client = buildClient({ ...tokenOptions, maxResponseBytes: tokenBytes, dispatcher }, { crossOriginRedirects: 'refuse' })
   const apiClient = buildClient({ ...tokenOptions, baseUrl, origins, apiOrigins, maxResponseBytes, dispatcher }, {})
   const consumerSecret = options.consumerSecret
   const authorizeBase = new URL(authorizeUrl)
@@ -259,7 +264,10 @@ export function buildFlow (options: FlowOptions): Flow {
       return renewed
     },
     async revoke (credentials, callOptions) {
-      if (revokeUrl === undefined) throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, 'This provider has no revokeUrl: its tokens cannot be revoked from here (revoke access in the provider\'s settings)')
+      if (revokeUrl === undefined) {
+        throw new OAuth1Error(ErrorCodes.INVALID_REQUEST,
+          'This provider has no revokeUrl: its tokens cannot be revoked from here (revoke access in the provider\'s settings)')
+      }
       await revokeToken(client, revokeUrl, credentials, { signal: callOptions?.signal })
     },
     clientFor: (credentials) => apiClient.withToken(credentials),

@@ -92,7 +92,8 @@ export function tokenInvalidError (response: ClientResponse): OAuth1Error | unde
   const known = problem.problem !== undefined && invalidTokenProblems.has(problem.problem)
   if (!known && !isJsonInvalidToken(response)) return undefined
   const reason = problem.problem === undefined ? '' : ` (oauth_problem=${problem.problem})`
-  return new OAuth1Error(ErrorCodes.TOKEN_INVALID, `The provider no longer accepts this user's token${reason}; connect again`, { ...problem, status: response.status })
+  return new OAuth1Error(ErrorCodes.TOKEN_INVALID, `The provider no longer accepts this user's token${reason}; connect again`,
+    { ...problem, status: response.status })
 }
 
 /**

@@ -40,7 +40,8 @@ export function hostLabelOf (host: string): string | undefined {
 export function callbackOriginsOf (callbackUrl: string | ((ctx: never) => string), given: readonly string[] | undefined): ReadonlySet<string> {
   if (given !== undefined) return new Set(given.map((origin) => new URL(origin).origin))
   if (typeof callbackUrl === 'function') {
-    invalidOption('callbackOrigins', 'the origins a callbackUrl function may return (e.g. ["https://app.example.com"]): a URL built from the request\'s Host must be checked')
+    invalidOption('callbackOrigins',
+      'the origins a callbackUrl function may return (e.g. ["https://app.example.com"]): a URL built from the request\'s Host must be checked')
   }
   return new Set([new URL(callbackUrl).origin])
 }

@@ -51,9 +51,12 @@ export function restRootOf (link: string | string[] | undefined, base: URL): URL
   return undefined
 }
 
-async function get (dispatcher: Dispatcher, url: URL, signal: AbortSignal): Promise<{ status: number, headers: Record<string, string | string[] | undefined>, text: string }> {
+interface Answer { status: number, headers: Record<string, string | string[] | undefined>, text: string }
+
+async function get (dispatcher: Dispatcher, url: URL, signal: AbortSignal): Promise<Answer> {
   try {
-    const response = await dispatcher.request({ origin: url.origin, path: url.pathname + url.search, method: 'GET', signal, headers: { accept: 'application/json' } })
+    const path = url.pathname + url.search
+    const response = await dispatcher.request({ origin: url.origin, path, method: 'GET', signal, headers: { accept: 'application/json' } })
     const text = await response.body.text()
     return { status: response.statusCode, headers: response.headers, text: text.slice(0, 1 << 20) }
   } catch (cause) {
@@ -69,7 +72,8 @@ function endpointOf (value: unknown, base: URL, name: string): string {
       if (url.protocol === 'https:' || url.protocol === 'http:') return url.href
     } catch {}
   }
-  throw new OAuth1Error(ErrorCodes.PROVIDER_BAD_RESPONSE, `The site's REST index has no usable authentication.oauth1.${name}: is the OAuth 1.0a server plugin active?`)
+  throw new OAuth1Error(ErrorCodes.PROVIDER_BAD_RESPONSE,
+    `The site's REST index has no usable authentication.oauth1.${name}: is the OAuth 1.0a server plugin active?`)
 }
 
 /**
