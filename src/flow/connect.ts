@@ -5,12 +5,14 @@ import { callbackOriginsOf, checkCallbackOrigin, hostLabelOf, hostnameOf, hostna
 import { type DenialStyle, defaultDenialStyles } from '../presets/presets.js'
 import { callbackError, classifyCallback } from './callback.js'
 import { safeEqual } from './pending-tokens.js'
+import { firstString } from './query.js'
 import { browserBinding, minBindingAge, readBrowserBindings, sessionBinding, setBrowserBinding } from './state/binding.js'
 import { type FlowContext, type FlowSession, sessionDataKeys } from './state/context.js'
 import type { Sealer } from './state/seal.js'
 import { readSessionState, type SessionState } from './state/session-store.js'
 import type { FlowLimits, FlowStore, PendingFlow } from './state/store.js'
 
+export { firstString } from './query.js'
 export { isCredentials, sameCredentials, storeUnavailable, withLifetime } from './credentials.js'
 export type { CredentialsChange, OAuth1Credentials } from './credentials.js'
 
@@ -100,13 +102,6 @@ export interface Connect<C extends FlowContext = FlowContext> {
    * request's copy takes the store's credentials, so its own save does not write the old ones back.
    */
   replaceCredentials (ctx: C, previous: OAuth1Credentials, next: OAuth1Credentials): Promise<boolean>
-}
-
-/** First string of a query value (`?a=1&a=2` gives `'1'`). */
-export function firstString (value: unknown): string | undefined {
-  if (typeof value === 'string') return value
-  if (Array.isArray(value) && typeof value[0] === 'string') return value[0]
-  return undefined
 }
 
 /**

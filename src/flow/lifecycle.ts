@@ -1,6 +1,6 @@
 import { ErrorCodes, OAuth1Error, OAuthProblems } from '../errors.js'
 import type { ClientResponse, OAuth1Client, CallerSignal } from '../http/client.js'
-import type { AccessToken } from './flow.js'
+import type { AccessToken } from './tokens.js'
 import { parseTokenResponse } from './token-response.js'
 
 /**
