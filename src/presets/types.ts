@@ -1,6 +1,5 @@
 import type { BodyHashAlgorithm, SignatureMethod } from '../protocol/signature-methods.js'
 import type { Placement } from '../signer/signer.js'
-import type { ProviderStatus } from './sunsets.js'
 
 /** How a provider tells the callback that the user refused (each seen in the wild). */
 export type DenialStyle =
@@ -95,21 +94,18 @@ export interface ProviderPreset {
   /** Known quirks, as documentation only: nothing reads them at run time. */
   quirks: readonly string[]
   /**
-   * Where the provider stands with OAuth 1.0a (from `providerStatus(id)`, src/presets/sunsets.ts):
-   * `active`, `closed-to-new` (existing integrations keep working), `retiring` (stops on
-   * `retires.date`) or `retired`. Documentation only, like `quirks`: the options drop it.
+   * Where the provider stands with OAuth 1.0a (`providerStatus(id)` of src/presets/sunsets.ts):
+   * `active`; `closed-to-new` (existing integrations keep working); `retiring` (stops on
+   * `retires.date`); `retired` (moved to OAuth 2.0). Documentation only, like `quirks`: the options drop it.
    */
-  status?: ProviderStatus
-  /** What the provider announced about the end of its OAuth 1.0a support, when it did (see {@link PresetSunset}). */
-  retires?: PresetSunset
-}
-
-/** A provider's announced end of OAuth 1.0a, as a preset carries it (plain data from src/presets/sunsets.ts). */
-export interface PresetSunset {
-  /** The day OAuth 1.0a stops (`YYYY-MM-DD`, UTC), when the provider named one (NetSuite only closed to new integrations). */
-  date?: string
-  /** Where the provider announced it. */
-  source: string
-  /** What to move to. */
-  migration: string
+  status?: 'active' | 'closed-to-new' | 'retiring' | 'retired'
+  /** What the provider announced about the end of its OAuth 1.0a support, when it did (src/presets/sunsets.ts). */
+  retires?: {
+    /** The day OAuth 1.0a stops (`YYYY-MM-DD`, UTC), when the provider named one (NetSuite only closed to new integrations). */
+    date?: string
+    /** Where the provider announced it. */
+    source: string
+    /** What to move to. */
+    migration: string
+  }
 }
