@@ -100,7 +100,8 @@ export function createMockProvider (options: MockProviderOptions = {}): MockProv
       const response = await provider.handle({ method: 'GET', url: url.href, headers: { host: url.host }, body: Buffer.alloc(0) })
       const location = response?.headers.location
       if (response === undefined || location === undefined) {
-        throw new Error(`The mock provider's authorize step answered ${response?.status ?? 'nothing'} instead of a redirect: ${response?.body.slice(0, 200) ?? ''}`)
+        const answered = `${response?.status ?? 'nothing'} instead of a redirect: ${response?.body.slice(0, 200) ?? ''}`
+        throw new Error(`The mock provider's authorize step answered ${answered}`)
       }
       return location
     },

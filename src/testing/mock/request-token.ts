@@ -13,7 +13,9 @@ export function requestTokenEndpoint (context: EndpointContext): MockResponse {
   const { oauth } = context.verified(null)
   const callback = oauth.oauth_callback
   if (callback === undefined) throw new ProviderRefusal(400, 'parameter_absent', { oauth_parameters_absent: 'oauth_callback' })
-  if (callback !== 'oob' && !/^https?:\/\//i.test(callback)) throw new ProviderRefusal(400, 'parameter_rejected', { oauth_parameters_rejected: 'oauth_callback' })
+  if (callback !== 'oob' && !/^https?:\/\//i.test(callback)) {
+    throw new ProviderRefusal(400, 'parameter_rejected', { oauth_parameters_rejected: 'oauth_callback' })
+  }
   state.sweep()
   if (state.requestTokens.size >= maxPendingTokens) throw new ProviderRefusal(503, 'temporarily_unavailable')
   const [token, secret] = state.issueRequestToken(callback)

@@ -18,7 +18,9 @@ export interface RequestTokenEntry {
 /** An access token (RFC 5849 §2.3), with its expiry and session handle under `accessTokenTtl`. */
 export interface AccessTokenEntry { secret: string, user: MockUser, expires: number | undefined, sessionHandle: string | undefined }
 /** A queued answer of the user at the authorize endpoint. */
-export type Decision = { approve: true, user?: MockUser | undefined, extra?: Record<string, string> | undefined } | { approve: false, style?: MockDenialStyle | undefined }
+export type Decision =
+  | { approve: true, user?: MockUser | undefined, extra?: Record<string, string> | undefined }
+  | { approve: false, style?: MockDenialStyle | undefined }
 /** A queued misbehaviour. */
 export interface Planned { kind: MockMisbehaviour, endpoint: MockEndpoint | undefined, times: number }
 /** A protected resource added with `route()`. */

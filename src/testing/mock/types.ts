@@ -223,7 +223,9 @@ export interface MockProvider {
   /** Answers a live request token (for a custom authorize page); `undefined` when unknown. */
   decide (
     token: string,
-    decision: { approve: true, user?: MockUser | undefined, extra?: Record<string, string> | undefined } | { approve: false, style?: MockDenialStyle | undefined }
+    decision:
+      | { approve: true, user?: MockUser | undefined, extra?: Record<string, string> | undefined }
+      | { approve: false, style?: MockDenialStyle | undefined }
   ): MockDecision | undefined
   /**
    * The next API answers (protected resources, after the signature and the token are verified)
