@@ -69,5 +69,6 @@ t.test('naming a retired provider is a coded refusal that says it moved to OAuth
     t.match((error as OAuth1Error).message, new RegExp(`${retired.label} moved to OAuth 2\\.0`), `${id}: says it moved`)
     t.ok((error as OAuth1Error).message.includes(retired.migration), `${id}: says what to use`)
   }
-  t.throws(() => resolvePreset('nope' as PresetName), { code: 'OAUTH1_INVALID_OPTION', message: /one of x, twitter/ }, 'an unknown name still lists the presets')
+  t.throws(() => resolvePreset('nope' as PresetName), { code: 'OAUTH1_INVALID_OPTION', message: /one of x, twitter/ },
+    'an unknown name still lists the presets')
 })
