@@ -33,8 +33,8 @@ export const sunsets: Readonly<Record<string, Readonly<ProviderSunset>>> = Objec
   garmin: Object.freeze({
     status: 'retiring',
     date: '2026-12-31',
-    migration: 'Garmin Connect moves to OAuth 2.0 with PKCE; existing OAuth 1.0a user tokens are exchanged for OAuth 2.0 tokens through ' +
-      'Garmin\'s token-exchange endpoint, after Garmin converts the app (connect-support@developer.garmin.com)',
+    migration: 'Garmin Connect moves to OAuth 2.0 with PKCE; existing OAuth 1.0a user tokens are exchanged for OAuth 2.0 tokens ' +
+      'through Garmin\'s token-exchange endpoint, after Garmin converts the app (connect-support@developer.garmin.com)',
     source: 'Garmin Connect Developer Program, notice to partners: "OAuth 1 will be retired on 12/31/2026"'
   }),
   netsuite: Object.freeze({
@@ -54,10 +54,16 @@ export const retiredProviders: Readonly<Record<string, Readonly<ProviderSunset &
     source: 'Etsy Open API v3 documentation: v2 and its OAuth 1.0a are shut down'
   }),
   xero: Object.freeze({
-    label: 'Xero', status: 'retired', migration: 'Xero\'s API uses OAuth 2.0', source: 'Xero developer documentation: OAuth 1.0a apps were retired'
+    label: 'Xero',
+    status: 'retired',
+    migration: 'Xero\'s API uses OAuth 2.0',
+    source: 'Xero developer documentation: OAuth 1.0a apps were retired'
   }),
   yahoo: Object.freeze({
-    label: 'Yahoo', status: 'retired', migration: 'Yahoo APIs use OAuth 2.0', source: 'Yahoo developer network: OAuth 1.0a is no longer supported'
+    label: 'Yahoo',
+    status: 'retired',
+    migration: 'Yahoo APIs use OAuth 2.0',
+    source: 'Yahoo developer network: OAuth 1.0a is no longer supported'
   }),
   openstreetmap: Object.freeze({
     label: 'OpenStreetMap',
