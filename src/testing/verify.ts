@@ -1,7 +1,7 @@
 import { createHmac, createPublicKey, verify as rsaVerify, type KeyObject } from 'node:crypto'
 import { baseStringUri, normalizeParameters, signatureBaseString } from '../protocol/base-string.js'
 import { parseForm, percentEncode, type ParamList } from '../protocol/encoding.js'
-import { safeEqual } from '../flow/pending-tokens.js'
+import { safeEqual } from '../sign-in/pending-tokens.js'
 
 /**
  * A refused request, reported the way OAuth providers do: an HTTP status and an `oauth_problem`

@@ -2,7 +2,7 @@ import type { MockResponse } from '../dispatcher.js'
 import { ProviderRefusal } from '../verify.js'
 import { type EndpointContext, tokenResponse } from './answers.js'
 import type { RequestTokenEntry } from './state.js'
-import { safeEqual } from '../../flow/pending-tokens.js'
+import { safeEqual } from '../../sign-in/pending-tokens.js'
 
 /**
  * The Token Request endpoint (RFC 5849 §2.3): exchanges an approved request token and its

@@ -1,5 +1,5 @@
 import { ErrorCodes, OAuth1Error } from '../errors.js'
-import type { AccessToken, Flow } from './flow.js'
+import type { AccessToken, Flow } from '../provider/flow.js'
 import { type CredentialsChange, isCredentials, type OAuth1Credentials, sameCredentials, storeUnavailable, withLifetime } from './credentials.js'
 import { callbackOriginsOf, checkCallbackOrigin, hostLabelOf, hostnameOf, hostnameOfHeader, returnPathOf, sameBinding } from './start-checks.js'
 import { type DenialStyle, defaultDenialStyles } from '../presets/presets.js'
