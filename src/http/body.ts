@@ -53,19 +53,26 @@ export interface SignBody {
 }
 
 /** Multipart and stream bodies: what the signer reads of them (RFC 5849 §3.4.1.3.1), checked. */
-export function prepareOpaqueBody (core: { signer: Signer, signMultipartFields: boolean }, options: RequestOptions, headers: HeaderRecord): SignBody | undefined {
+export function prepareOpaqueBody (
+  core: { signer: Signer, signMultipartFields: boolean }, options: RequestOptions, headers: HeaderRecord
+): SignBody | undefined {
   const { body } = options
   if (body instanceof FormData) {
-    if (findHeader(headers, 'content-type') !== undefined) throw refuse('leave content-type out with a FormData body: undici sets multipart/form-data with its boundary')
+    if (findHeader(headers, 'content-type') !== undefined) {
+      throw refuse('leave content-type out with a FormData body: undici sets multipart/form-data with its boundary')
+    }
     if (core.signer.placement === 'body') throw refuse('body placement cannot carry the protocol parameters in a multipart body; use header placement')
     if (options.bodyHash !== undefined) throw refuse('bodyHash is for stream bodies; multipart bodies carry no oauth_body_hash')
     return { body: core.signMultipartFields ? multipartFields(body) : '' }
   }
   if (isStreamBody(body)) {
     if (typeof options.bodyHash !== 'string') {
-      throw refuse('a stream body cannot be read twice, so it cannot be hashed for oauth_body_hash: compute the hash yourself and pass it as bodyHash, or send a Buffer')
+      throw refuse('a stream body cannot be read twice, so it cannot be hashed for oauth_body_hash: ' +
+        'compute the hash yourself and pass it as bodyHash, or send a Buffer')
     }
-    if (isFormContentType(findHeader(headers, 'content-type'))) throw refuse('a form body must be a string, URLSearchParams or form, not a stream: its parameters are signed')
+    if (isFormContentType(findHeader(headers, 'content-type'))) {
+      throw refuse('a form body must be a string, URLSearchParams or form, not a stream: its parameters are signed')
+    }
     if (core.signer.placement === 'body') throw refuse('body placement needs a form body, not a stream')
     return { body: undefined }
   }

@@ -13,6 +13,12 @@ import { checkHeaders, hasUserInfo, isPositiveNumber } from './urls.js'
 /** How a client treats redirects to another origin. */
 export type CrossOriginRedirects = 'unsigned' | 'refuse'
 
+/** The per-user token a client signs with (see `OAuth1Client.withToken`). */
+export interface Credentials {
+  token: string
+  tokenSecret: string
+}
+
 /** A client's settings and shared state, checked and defaulted once by `buildClient`. */
 export interface ClientCore {
   signer: Signer
@@ -35,8 +41,6 @@ export interface ClientCore {
   signMultipartFields: boolean
   /** Cut out of a provider's echoed base string (see {@link ClientResponse.diagnosis}). */
   consumerSecret: string | undefined
-  /** The last string URL parsed by {@link resolveUrl}. */
-  lastUrl: { input: string, url: URL } | undefined
 }
 
 /** One call's mutable state across its hops (redirects) and attempts (retries, clock correction). */
@@ -70,9 +74,11 @@ export interface Answer extends Received {
 }
 
 /** A call's state from its options, checked: the URL, method, headers, body, signing options and deadline. */
-export function prepareCall (core: ClientCore, input: string | URL, options: RequestOptions, credentials: { token: string, tokenSecret: string } | undefined, methodName: string | undefined): Call {
+export function prepareCall (
+  core: ClientCore, input: string | URL, options: RequestOptions, credentials: Credentials | undefined, methodName: string | undefined
+): Call {
   const extraQuery = options.query === undefined ? '' : encodeParams(options.query)
-  const url = resolveUrl(core, input, extraQuery === '')
+  const url = parseRequestUrl(core, input)
   if (extraQuery !== '') appendQuery(url, extraQuery)
   const method = methodName === 'GET' ? methodName : (methodName ?? 'GET').toUpperCase()
   const headers: HeaderRecord = options.headers === undefined ? {} : { ...options.headers }
@@ -87,7 +93,9 @@ export function prepareCall (core: ClientCore, input: string | URL, options: Req
   if (options.bodyHash !== undefined) signOptions.bodyHash = options.bodyHash
   const once = signBody !== undefined && signBody.body === undefined
   const timeout = options.timeout ?? core.timeout
-  if (!isPositiveNumber(timeout)) throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, 'Invalid request option "timeout": expected a positive number of milliseconds')
+  if (!isPositiveNumber(timeout)) {
+    throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, 'Invalid request option "timeout": expected a positive number of milliseconds')
+  }
   const signal = options.signal
   if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof signal.addEventListener !== 'function')) {
     throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, 'Invalid request option "signal": expected an AbortSignal')
@@ -109,19 +117,7 @@ export function prepareCall (core: ClientCore, input: string | URL, options: Req
   }
 }
 
-/**
- * The request URL, parsed and checked. The last string URL's parse is kept per client and shared
- * by calls that add no query parameters: the client never changes a call's URL in place once it
- * is prepared, it replaces it.
- */
-function resolveUrl (core: ClientCore, input: string | URL, shared: boolean): URL {
-  const last = core.lastUrl
-  if (shared && last !== undefined && last.input === input) return last.url
-  const url = parseRequestUrl(core, input)
-  if (shared && typeof input === 'string') core.lastUrl = { input, url }
-  return url
-}
-
+/** The request URL, parsed (a `URL` input is copied: the call may replace it, never the caller's) and checked against the client's origins. */
 function parseRequestUrl (core: ClientCore, input: string | URL): URL {
   let url: URL
   try {
@@ -130,7 +126,9 @@ function parseRequestUrl (core: ClientCore, input: string | URL): URL {
     throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, 'Invalid request URL: expected an absolute URL, or a path when baseUrl is set', { cause })
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, 'Invalid request URL: only http and https')
-  if (hasUserInfo(url)) throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, `Invalid request URL: user name or password in a URL of ${url.origin}; send credentials in headers`)
+  if (hasUserInfo(url)) {
+    throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, `Invalid request URL: user name or password in a URL of ${url.origin}; send credentials in headers`)
+  }
   if (core.origins !== undefined && !core.origins.has(url.origin)) {
     throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, `This client only calls ${[...core.origins].join(', ')}; refusing to send credentials to ${url.origin}`)
   }

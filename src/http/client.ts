@@ -38,7 +38,8 @@ export function buildClient (clientOptions: ClientOptions, internals: ClientInte
 export function bindClient (core: ClientCore, credentials: { token: string, tokenSecret: string } | undefined): OAuth1Client {
   const request = ((url: string | URL, options: RequestOptions = {}) =>
     send(core, url, options, credentials, options.method)) as OAuth1Client['request']
-  const method = (name: string): ClientMethod => ((url: string | URL, options: RequestOptions = {}) => send(core, url, options, credentials, name)) as ClientMethod
+  const method = (name: string): ClientMethod =>
+    ((url: string | URL, options: RequestOptions = {}) => send(core, url, options, credentials, name)) as ClientMethod
   return {
     request,
     get: method('GET'),

@@ -8,7 +8,10 @@ import { Agent, type Dispatcher } from './undici.js'
 import { hasUserInfo, isPositiveNumber } from './urls.js'
 
 /** The option keys {@link createClient} itself reads, besides the signer's. */
-export const clientOwnOptionKeys: ReadonlySet<string> = new Set(['baseUrl', 'origins', 'apiOrigins', 'dispatcher', 'timeout', 'maxRedirections', 'retries', 'maxResponseBytes', 'userAgent', 'correctClockSkew', 'maxClockSkew', 'provider', 'signMultipartFields'])
+export const clientOwnOptionKeys: ReadonlySet<string> = new Set([
+  'baseUrl', 'origins', 'apiOrigins', 'dispatcher', 'timeout', 'maxRedirections', 'retries', 'maxResponseBytes', 'userAgent',
+  'correctClockSkew', 'maxClockSkew', 'provider', 'signMultipartFields'
+])
 
 /** Every option key {@link createClient} accepts: the signer's, the client's and a preset's. */
 export const clientOptionKeys: ReadonlySet<string> = new Set([...signerOptionNames, ...clientOwnOptionKeys, ...presetOptionKeys])
@@ -58,7 +61,9 @@ export function buildClientCore (clientOptions: ClientOptions, internals: Client
   if (!Number.isInteger(retries) || retries < 0) invalidOption('retries', 'a whole number >= 0')
   if (!isPositiveNumber(maxResponseBytes)) invalidOption('maxResponseBytes', 'a positive number of bytes')
   if (userAgent !== undefined && (typeof userAgent !== 'string' || /[\r\n\0]/.test(userAgent))) invalidOption('userAgent', 'a string without CR, LF or NUL')
-  if (dispatcher !== undefined && (typeof dispatcher !== 'object' || dispatcher === null || typeof (dispatcher as Dispatcher).request !== 'function')) invalidOption('dispatcher', 'an undici Dispatcher')
+  if (dispatcher !== undefined && (typeof dispatcher !== 'object' || dispatcher === null || typeof (dispatcher as Dispatcher).request !== 'function')) {
+    invalidOption('dispatcher', 'an undici Dispatcher')
+  }
   const raw = options as unknown as Record<string, unknown>
   checkBoolean(raw, 'correctClockSkew')
   const maxClockSkew = options.maxClockSkew ?? defaultMaxClockSkew
@@ -95,7 +100,6 @@ export function buildClientCore (clientOptions: ClientOptions, internals: Client
     clockOffsets: new OriginClockOffsets(),
     crossOriginRedirects: internals.crossOriginRedirects ?? 'unsigned',
     signMultipartFields: options.signMultipartFields === true,
-    consumerSecret: options.consumerSecret,
-    lastUrl: undefined
+    consumerSecret: options.consumerSecret
   }
 }

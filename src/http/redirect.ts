@@ -24,7 +24,8 @@ export function followRedirect (core: ClientCore, call: Call, response: Received
   }
   if (hasUserInfo(next)) throw new OAuth1Error(ErrorCodes.REDIRECT_REFUSED, `Refusing a redirect from ${url.origin} to a URL with user info`)
   if (next.origin !== call.firstOrigin && core.crossOriginRedirects === 'refuse') {
-    throw new OAuth1Error(ErrorCodes.REDIRECT_REFUSED, `Refusing a redirect from ${url.origin} to another origin (${next.origin}): tokens come only from the configured endpoint`)
+    throw new OAuth1Error(ErrorCodes.REDIRECT_REFUSED,
+      `Refusing a redirect from ${url.origin} to another origin (${next.origin}): tokens come only from the configured endpoint`)
   }
   const { statusCode } = response
   if ((statusCode === 303 && call.method !== 'GET' && call.method !== 'HEAD') || ((statusCode === 301 || statusCode === 302) && call.method === 'POST')) {

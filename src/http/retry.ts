@@ -25,7 +25,8 @@ export async function retryAfterFailure (core: ClientCore, call: Call, failure: 
 export function notRetried (core: ClientCore, call: Call, failure: unknown): unknown {
   const stream = call.signBody !== undefined && call.signBody.body === undefined
   if (!stream || core.retries === 0 || !isOAuth1Error(failure) || (failure.code !== ErrorCodes.NETWORK && failure.code !== ErrorCodes.TIMEOUT)) return failure
-  return new OAuth1Error(failure.code, `${failure.message}; not retried: a stream body cannot be sent twice (send a Buffer to have it retried)`, { cause: failure.cause })
+  const message = `${failure.message}; not retried: a stream body cannot be sent twice (send a Buffer to have it retried)`
+  return new OAuth1Error(failure.code, message, { cause: failure.cause })
 }
 
 /** A busy answer (429/502/503/504) worth another attempt: the wait before it, else `undefined`. */

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream'
 import { findHeader } from '../protocol/headers.js'
 import { correctedClockOffset } from './clock-skew.js'
 import { Collector } from './collector.js'
-import { type Answer, type Call, type ClientCore, type Outcome, prepareCall } from './call.js'
+import { type Answer, type Call, type ClientCore, type Credentials, type Outcome, prepareCall } from './call.js'
 import { followRedirect } from './redirect.js'
 import { FullResponse } from './response.js'
 import { notRetried, retryAfterFailure, retryDelayAfterStatus } from './retry.js'
@@ -10,6 +10,8 @@ import { toTransportError } from './transport-errors.js'
 import type { ClientResponse, RequestOptions, StreamedResponse } from './types.js'
 import type { Dispatcher } from './undici.js'
 import { pathOf } from './urls.js'
+
+const formType = 'application/x-www-form-urlencoded'
 
 /** The options of one hop, signed when it goes to the call's first origin. */
 function dispatchOptions (core: ClientCore, call: Call): { dispatch: Dispatcher.DispatchOptions, signed: boolean, baseString: string | undefined } {
@@ -34,7 +36,9 @@ function dispatchOptions (core: ClientCore, call: Call): { dispatch: Dispatcher.
     const opaque = call.signBody
     const result = opaque === undefined
       ? core.signer.sign({ method: call.method, url, headers: call.headers, body: call.body as string | Uint8Array | undefined }, call.signOptions)
-      : core.signer.sign({ method: call.method, url, headers: opaque.body === undefined ? call.headers : { ...call.headers, 'content-type': 'application/x-www-form-urlencoded' }, body: opaque.body }, call.signOptions)
+      : core.signer.sign({
+        method: call.method, url, headers: opaque.body === undefined ? call.headers : { ...call.headers, 'content-type': formType }, body: opaque.body
+      }, call.signOptions)
     if (opaque?.body !== undefined) {
       const sentType = findHeader(call.headers, 'content-type')
       if (sentType === undefined) delete result.headers['content-type']
@@ -78,7 +82,8 @@ async function attempt (core: ClientCore, call: Call): Promise<Outcome> {
 function correctClock (core: ClientCore, call: Call, outcome: Answer): boolean {
   if (!call.mayCorrectClock || !outcome.signed || outcome.statusCode < 400) return false
   call.mayCorrectClock = false
-  const offset = correctedClockOffset(outcome.statusCode, outcome.headers, outcome.data.toString('utf8'), core.signer.timestamp(), outcome.offsetAtSend, core.maxClockSkew)
+  const body = outcome.data.toString('utf8')
+  const offset = correctedClockOffset(outcome.statusCode, outcome.headers, body, core.signer.timestamp(), outcome.offsetAtSend, core.maxClockSkew)
   if (offset === undefined) return false
   core.clockOffsets.set(call.firstOrigin, offset)
   return true
@@ -113,7 +118,9 @@ async function sendStreamed (core: ClientCore, call: Call): Promise<StreamedResp
 }
 
 /** Sends one call: prepares it, then attempts it until an answer is final (retries, redirects, one clock correction). */
-export async function send (core: ClientCore, input: string | URL, options: RequestOptions, credentials: { token: string, tokenSecret: string } | undefined, methodName: string | undefined): Promise<ClientResponse | StreamedResponse> {
+export async function send (
+  core: ClientCore, input: string | URL, options: RequestOptions, credentials: Credentials | undefined, methodName: string | undefined
+): Promise<ClientResponse | StreamedResponse> {
   const call = prepareCall(core, input, options, credentials, methodName)
   try {
     if (call.body instanceof FormData) {
@@ -141,7 +148,8 @@ export async function send (core: ClientCore, input: string | URL, options: Requ
       }
       if (followRedirect(core, call, outcome)) continue
       if (correctClock(core, call, outcome)) continue
-      return new FullResponse(outcome.statusCode, outcome.headers, call.url.href, outcome.data, outcome.baseString, [core.consumerSecret, call.signOptions.tokenSecret])
+      const secrets = [core.consumerSecret, call.signOptions.tokenSecret]
+      return new FullResponse(outcome.statusCode, outcome.headers, call.url.href, outcome.data, outcome.baseString, secrets)
     }
   } catch (error) {
     throw call.deadline.reason ?? error
