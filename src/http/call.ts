@@ -5,6 +5,7 @@ import { appendQuery, encodeParams, prepareBody, prepareOpaqueBody, type Sendabl
 import type { OriginClockOffsets } from './clock-skew.js'
 import type { Received } from './collector.js'
 import { Deadline } from './deadline.js'
+import { rateLimitOption } from './options.js'
 import { idempotentMethods } from './retry.js'
 import type { RequestOptions } from './types.js'
 import type { Dispatcher } from './undici.js'
@@ -17,6 +18,13 @@ export type CrossOriginRedirects = 'unsigned' | 'refuse'
 export interface Credentials {
   token: string
   tokenSecret: string
+}
+
+/** {@link RateLimitOptions}, checked and defaulted. */
+export interface RateLimitWait {
+  wait: boolean
+  /** Milliseconds; `Infinity` when only the deadline bounds the wait. */
+  maxWaitMs: number
 }
 
 /** A client's settings and shared state, checked and defaulted once by `buildClient`. */
@@ -41,6 +49,8 @@ export interface ClientCore {
   signMultipartFields: boolean
   /** Cut out of a provider's echoed base string (see {@link ClientResponse.diagnosis}). */
   consumerSecret: string | undefined
+  /** {@link ClientOptions.rateLimit}, checked. */
+  rateLimit: RateLimitWait | undefined
 }
 
 /** One call's mutable state across its hops (redirects) and attempts (retries, clock correction). */
@@ -60,6 +70,8 @@ export interface Call {
   retriesLeft: number
   redirectsLeft: number
   mayCorrectClock: boolean
+  /** The rate-limit wait still allowed (once per call), or `undefined`. */
+  rateLimit: RateLimitWait | undefined
 }
 
 /** What an attempt produced: a response read in full, or a failure. */
@@ -100,6 +112,7 @@ export function prepareCall (
   if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof signal.addEventListener !== 'function')) {
     throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, 'Invalid request option "signal": expected an AbortSignal')
   }
+  const rateLimit = rateLimitOption(options.rateLimit, 'request') ?? core.rateLimit
   return {
     url,
     method,
@@ -113,6 +126,7 @@ export function prepareCall (
     retriesLeft: idempotentMethods.has(method) && !once && options.stream !== true ? core.retries : 0,
     redirectsLeft: once || options.stream === true ? 0 : core.maxRedirections,
     mayCorrectClock: core.correctClockSkew && !once && options.stream !== true && signOptions.timestamp === undefined,
+    rateLimit: once || options.stream === true ? undefined : rateLimit,
     deadline: new Deadline(timeout, url, signal)
   }
 }

@@ -12,11 +12,14 @@ export class Deadline {
   reason: OAuth1Error | undefined = undefined
   /** What the call waits on now. */
   active: Waiting | undefined = undefined
+  /** When the call times out, in `Date.now()` milliseconds. */
+  readonly endsAt: number
   private readonly timer: NodeJS.Timeout
   private readonly callerSignal: CallerSignal | undefined
   private onAbort: (() => void) | undefined
 
   constructor (timeout: number, url: URL, callerSignal: CallerSignal | undefined) {
+    this.endsAt = Date.now() + timeout
     this.timer = setTimeout(expire, timeout, this, url, timeout)
     this.callerSignal = callerSignal
     if (callerSignal !== undefined) {

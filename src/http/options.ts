@@ -1,8 +1,9 @@
-import { invalidOption } from '../errors.js'
+import { ErrorCodes, OAuth1Error, invalidOption } from '../errors.js'
 import { applyPreset, presetOptionKeys } from '../presets/presets.js'
 import { createSigner, type SignerOptions, signerOptionNames } from '../signer/signer.js'
-import type { ClientCore, CrossOriginRedirects } from './call.js'
+import type { ClientCore, CrossOriginRedirects, RateLimitWait } from './call.js'
 import { defaultMaxClockSkew, OriginClockOffsets } from './clock-skew.js'
+import { rejectUnknownOptions } from '../options.js'
 import type { ClientOptions } from './types.js'
 import { Agent, type Dispatcher } from './undici.js'
 import { hasUserInfo, isPositiveNumber } from './urls.js'
@@ -10,7 +11,7 @@ import { hasUserInfo, isPositiveNumber } from './urls.js'
 /** The option keys {@link createClient} itself reads, besides the signer's. */
 export const clientOwnOptionKeys: ReadonlySet<string> = new Set([
   'baseUrl', 'origins', 'apiOrigins', 'dispatcher', 'timeout', 'maxRedirections', 'retries', 'maxResponseBytes', 'userAgent',
-  'correctClockSkew', 'maxClockSkew', 'provider', 'signMultipartFields'
+  'correctClockSkew', 'maxClockSkew', 'provider', 'signMultipartFields', 'rateLimit'
 ])
 
 /** Every option key {@link createClient} accepts: the signer's, the client's and a preset's. */
@@ -45,6 +46,35 @@ function originsOption (name: string, value: unknown, into: Set<string>): void {
   for (const item of value as unknown[]) into.add(httpUrlOption(name, item).origin)
 }
 
+const rateLimitKeys: ReadonlySet<string> = new Set(['wait', 'maxWaitMs'])
+
+/**
+ * The `rateLimit` option of a client (`where` is `createClient`) or of a request: `undefined`
+ * when no wait is asked for.
+ *
+ * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` (a client's) or `OAUTH1_INVALID_REQUEST` (a request's) for a wrong value or key.
+ */
+export function rateLimitOption (value: unknown, where: 'createClient' | 'request'): RateLimitWait | undefined {
+  if (value === undefined) return undefined
+  const fail = (expected: string): never => {
+    if (where === 'createClient') invalidOption('rateLimit', expected)
+    throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, `Invalid request option "rateLimit": expected ${expected}`)
+  }
+  if (typeof value !== 'object' || value === null) return fail('{ wait, maxWaitMs }')
+  try {
+    rejectUnknownOptions(value, rateLimitKeys, `${where === 'request' ? 'a request\'s' : where} rateLimit`)
+  } catch (error) {
+    if (where === 'createClient') throw error
+    throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, (error as Error).message)
+  }
+  const { wait, maxWaitMs } = value as { wait?: unknown, maxWaitMs?: unknown }
+  if (wait !== undefined && typeof wait !== 'boolean') fail('wait: true or false')
+  if (maxWaitMs !== undefined && (typeof maxWaitMs !== 'number' || Number.isNaN(maxWaitMs) || maxWaitMs < 0)) {
+    fail('maxWaitMs: a number of milliseconds >= 0')
+  }
+  return { wait: wait === true, maxWaitMs: (maxWaitMs as number | undefined) ?? Infinity }
+}
+
 /**
  * Checks a client's options once (preset applied, every value validated) and returns the one
  * object the rest of the client reads: no later step looks at the raw options again.
@@ -69,6 +99,7 @@ export function buildClientCore (clientOptions: ClientOptions, internals: Client
   const maxClockSkew = options.maxClockSkew ?? defaultMaxClockSkew
   if (typeof maxClockSkew !== 'number' || !Number.isFinite(maxClockSkew) || maxClockSkew < 0) invalidOption('maxClockSkew', 'a number of seconds >= 0')
   checkBoolean(raw, 'signMultipartFields')
+  const rateLimit = rateLimitOption(options.rateLimit, 'createClient')
   let base: URL | undefined
   const allowed = new Set<string>()
   if (baseUrl !== undefined) {
@@ -100,6 +131,7 @@ export function buildClientCore (clientOptions: ClientOptions, internals: Client
     clockOffsets: new OriginClockOffsets(),
     crossOriginRedirects: internals.crossOriginRedirects ?? 'unsigned',
     signMultipartFields: options.signMultipartFields === true,
-    consumerSecret: options.consumerSecret
+    consumerSecret: options.consumerSecret,
+    rateLimit
   }
 }

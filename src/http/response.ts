@@ -2,7 +2,8 @@ import { ErrorCodes, OAuth1Error, OAuthProblems, type ProviderProblem, type Sign
 import { diagnoseSignature } from '../protocol/diagnosis.js'
 import { findHeader, type HeaderRecord } from '../protocol/headers.js'
 import { parseProblem } from '../protocol/problems.js'
-import type { ClientResponse } from './types.js'
+import { type RateLimit, readRateLimit } from './rate-limit.js'
+import { ClientProblems, type ClientResponse } from './types.js'
 
 /** True for a refusal of the signature: `signature_invalid`, or a 401 whose problem or challenge names the signature. */
 function refusesSignature (status: number, problem: ProviderProblem, challenge: string | undefined): boolean {
@@ -14,6 +15,7 @@ function refusesSignature (status: number, problem: ProviderProblem, challenge: 
 /** A response read in full (see {@link ClientResponse}). */
 export class FullResponse implements ClientResponse {
   readonly ok: boolean
+  readonly #receivedAt = Date.now()
   constructor (readonly status: number, readonly headers: ClientResponse['headers'], readonly url: string, readonly body: Buffer,
     private readonly baseString: string | undefined = undefined, private readonly secrets: ReadonlyArray<string | undefined> = []) {
     this.ok = status >= 200 && status < 300
@@ -29,8 +31,12 @@ export class FullResponse implements ClientResponse {
     return this.body.toString('utf8')
   }
 
+  get rateLimit (): RateLimit | undefined {
+    return readRateLimit(this.status, this.headers, this.#receivedAt)
+  }
+
   problem (): ProviderProblem {
-    return parseProblem(this.status, this.text(), findHeader(this.headers as HeaderRecord, 'www-authenticate'))
+    return namedProblem(parseProblem(this.status, this.text(), findHeader(this.headers as HeaderRecord, 'www-authenticate')))
   }
 
   json<T = unknown> (): T {
@@ -41,4 +47,12 @@ export class FullResponse implements ClientResponse {
       throw new OAuth1Error(ErrorCodes.PROVIDER_BAD_RESPONSE, `The response from ${new URL(this.url).origin} is not JSON`, { status: this.status })
     }
   }
+}
+
+/** `problem` with a name for a 429 or a 402 where the provider named none (see {@link ClientProblems}). */
+export function namedProblem (problem: ProviderProblem): ProviderProblem {
+  if (problem.problem !== undefined) return problem
+  if (problem.status === 429) problem.problem = ClientProblems.RATE_LIMITED
+  else if (problem.status === 402) problem.problem = ClientProblems.CREDITS_EXHAUSTED
+  return problem
 }

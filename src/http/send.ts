@@ -3,11 +3,14 @@ import { findHeader } from '../protocol/headers.js'
 import { correctedClockOffset } from './clock-skew.js'
 import { Collector } from './collector.js'
 import { type Answer, type Call, type ClientCore, type Credentials, type Outcome, prepareCall } from './call.js'
+import { readRateLimit } from './rate-limit.js'
 import { followRedirect } from './redirect.js'
 import { FullResponse } from './response.js'
-import { notRetried, retryAfterFailure, retryDelayAfterStatus } from './retry.js'
+import { notRetried, rateLimitWait, retryDelayAfterFailure, retryDelayAfterStatus } from './retry.js'
+import { closeTrace, firstTrace, noteAnswer, openTrace, type TracedRequestOptions, type TraceState } from './trace.js'
+import type { RequestTraceContext, ResendReason } from '../tracing/channels.js'
 import { toTransportError } from './transport-errors.js'
-import type { ClientResponse, RequestOptions, StreamedResponse } from './types.js'
+import type { ClientResponse, StreamedResponse } from './types.js'
 import type { Dispatcher } from './undici.js'
 import { pathOf } from './urls.js'
 
@@ -93,7 +96,7 @@ function correctClock (core: ClientCore, call: Call, outcome: Answer): boolean {
  * Sends a `stream: true` call: resolves at the response headers with undici's body stream; the
  * deadline and the caller's signal keep running until the body ends, and then destroy it.
  */
-async function sendStreamed (core: ClientCore, call: Call): Promise<StreamedResponse> {
+async function sendStreamed (core: ClientCore, call: Call, trace: TraceState): Promise<StreamedResponse> {
   let dispatch: Dispatcher.DispatchOptions
   try {
     dispatch = dispatchOptions(core, call).dispatch
@@ -104,22 +107,52 @@ async function sendStreamed (core: ClientCore, call: Call): Promise<StreamedResp
   }
   const controller = new AbortController()
   call.deadline.active = { fail: (reason) => { controller.abort(reason) } }
+  const context = openTrace(call.method, call.url, trace)
   let data: Dispatcher.ResponseData
   try {
     data = await core.dispatcher.request({ ...dispatch, signal: controller.signal } as Dispatcher.RequestOptions)
   } catch (error) {
     call.deadline.clear()
-    throw call.deadline.reason ?? toTransportError(error, call.url, call.timeout)
+    const reason = call.deadline.reason ?? toTransportError(error, call.url, call.timeout)
+    closeTrace(context, reason)
+    throw reason
   }
+  noteAnswer(context, data.statusCode, data.headers['www-authenticate'], undefined, [core.consumerSecret, call.signOptions.token, call.signOptions.tokenSecret])
+  closeTrace(context)
   const body = data.body as unknown as Readable
   body.once('close', () => { call.deadline.clear() })
-  const { statusCode } = data
-  return { status: statusCode, ok: statusCode >= 200 && statusCode < 300, headers: data.headers, url: call.url.href, body }
+  const { statusCode, headers } = data
+  const receivedAt = Date.now()
+  return {
+    status: statusCode,
+    ok: statusCode >= 200 && statusCode < 300,
+    headers,
+    url: call.url.href,
+    body,
+    get rateLimit () { return readRateLimit(statusCode, headers, receivedAt) }
+  }
 }
 
-/** Sends one call: prepares it, then attempts it until an answer is final (retries, redirects, one clock correction). */
+/** Another attempt of a call: why, and the wait before it. */
+interface NextAttempt {
+  resent: ResendReason
+  delay?: number | undefined
+}
+
+/** What follows an answer: another attempt (a rate-limit wait, a retry, a redirect, a clock correction), or `undefined`: the answer is final. */
+function nextAttempt (core: ClientCore, call: Call, outcome: Answer): NextAttempt | undefined {
+  const rateLimited = rateLimitWait(call, outcome)
+  if (rateLimited === 'give-up') return undefined
+  const delay = rateLimited ?? retryDelayAfterStatus(core, call, outcome)
+  if (delay !== undefined) return { resent: 'retry', delay }
+  if (followRedirect(core, call, outcome)) return { resent: 'redirect' }
+  if (correctClock(core, call, outcome)) return { resent: 'clock-skew' }
+  return undefined
+}
+
+/** Sends one call: prepares it, then attempts it until an answer is final (retries, redirects, one clock correction), one trace per attempt. */
 export async function send (
-  core: ClientCore, input: string | URL, options: RequestOptions, credentials: Credentials | undefined, methodName: string | undefined
+  core: ClientCore, input: string | URL, options: TracedRequestOptions, credentials: Credentials | undefined, methodName: string | undefined
 ): Promise<ClientResponse | StreamedResponse> {
   const call = prepareCall(core, input, options, credentials, methodName)
   try {
@@ -133,26 +166,39 @@ export async function send (
     call.deadline.clear()
     throw error
   }
-  if (options.stream === true) return sendStreamed(core, call)
+  const trace = firstTrace(options)
+  if (options.stream === true) return sendStreamed(core, call, trace)
+  const known = [core.consumerSecret, call.signOptions.token, call.signOptions.tokenSecret, call.signOptions.verifier]
+  let context: RequestTraceContext | undefined
   try {
     for (;;) {
+      context = openTrace(call.method, call.url, trace)
       const outcome = await attempt(core, call)
+      let next: NextAttempt | undefined
       if ('failure' in outcome) {
-        if (await retryAfterFailure(core, call, outcome.failure)) continue
-        throw notRetried(core, call, outcome.failure)
+        const delay = retryDelayAfterFailure(core, call, outcome.failure)
+        if (delay === undefined) throw notRetried(core, call, outcome.failure)
+        closeTrace(context, outcome.failure)
+        next = { resent: 'retry', delay }
+      } else {
+        noteAnswer(context, outcome.statusCode, outcome.headers['www-authenticate'], outcome.data, known)
+        next = nextAttempt(core, call, outcome)
+        closeTrace(context)
+        if (next === undefined) {
+          context = undefined
+          const secrets = [core.consumerSecret, call.signOptions.tokenSecret]
+          return new FullResponse(outcome.statusCode, outcome.headers, call.url.href, outcome.data, outcome.baseString, secrets)
+        }
       }
-      const delay = retryDelayAfterStatus(core, call, outcome)
-      if (delay !== undefined) {
-        await call.deadline.wait(delay)
-        continue
-      }
-      if (followRedirect(core, call, outcome)) continue
-      if (correctClock(core, call, outcome)) continue
-      const secrets = [core.consumerSecret, call.signOptions.tokenSecret]
-      return new FullResponse(outcome.statusCode, outcome.headers, call.url.href, outcome.data, outcome.baseString, secrets)
+      context = undefined
+      if (next.delay !== undefined) await call.deadline.wait(next.delay)
+      trace.attempt++
+      trace.resent = next.resent
     }
   } catch (error) {
-    throw call.deadline.reason ?? error
+    const reason = call.deadline.reason ?? error
+    closeTrace(context, reason)
+    throw reason
   } finally {
     call.deadline.clear()
   }

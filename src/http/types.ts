@@ -4,6 +4,7 @@ import type { HeaderRecord } from '../protocol/headers.js'
 import type { PresetName, ProviderPreset } from '../presets/presets.js'
 import type { SignOptions, Signer, SignerOptions } from '../signer/signer.js'
 import type { Dispatcher } from './undici.js'
+import type { RateLimit } from './rate-limit.js'
 
 /** Query values accepted by {@link RequestOptions.query}. */
 export type QueryValue = string | number | boolean
@@ -47,6 +48,21 @@ export interface RequestOptions {
   timeout?: number | undefined
   /** Ends the call when it aborts (`OAUTH1_ABORTED`): an `AbortSignal`, or any {@link CallerSignal}. */
   signal?: CallerSignal | undefined
+  /** Waiting out a 429 for this call (see {@link ClientOptions.rateLimit}). Default: the client's. */
+  rateLimit?: RateLimitOptions | undefined
+}
+
+/**
+ * Waiting out a rate limit: a 429 whose reset ({@link ClientResponse.rateLimit}'s `resetAt`, or
+ * `Retry-After`) falls within the call's deadline and `maxWaitMs` is waited for and sent again,
+ * once, signed with a fresh nonce; one beyond them is returned at once. The wait counts against
+ * the call's `timeout` and ends with its `signal`. Never for a stream body or a `stream: true` call.
+ */
+export interface RateLimitOptions {
+  /** `true` to wait. Default `false`: a 429 is returned (or retried by {@link ClientOptions.retries}). */
+  wait?: boolean | undefined
+  /** The longest wait, in milliseconds. Default: what is left of the call's `timeout`. */
+  maxWaitMs?: number | undefined
 }
 
 /**
@@ -83,7 +99,17 @@ export interface ClientResponse {
    * @throws {OAuth1Error} `OAUTH1_PROVIDER_BAD_RESPONSE` when it is not JSON.
    */
   json<T = unknown> (): T
-  /** What the provider reported about a failure (`oauth_problem`, advice, ...), read from the body and `WWW-Authenticate`. */
+  /**
+   * The provider's rate-limit window, read from whichever fields the answer carries: X's
+   * `x-rate-limit-*` and `x-user-limit-24hour-*`, Discogs' `X-Discogs-Ratelimit*`, the IETF
+   * `RateLimit` fields, `Retry-After`. `undefined` when the answer says nothing about limits.
+   */
+  readonly rateLimit: RateLimit | undefined
+  /**
+   * What the provider reported about a failure (`oauth_problem`, advice, ...), read from the body
+   * and `WWW-Authenticate`. Where the provider named no `oauth_problem`, a 429 is `rate_limited`
+   * and a 402 (X's pay-per-use credits spent) is `credits_exhausted` (see {@link ClientProblems}).
+   */
   problem (): ProviderProblem
   /**
    * When the provider refused the signature (`oauth_problem=signature_invalid`, or a 401 naming
@@ -105,7 +131,17 @@ export interface StreamedResponse {
   url: string
   /** The undici body: read it or destroy it. The call's deadline and signal still end it. */
   body: Readable
+  /** The provider's rate-limit window (see {@link ClientResponse.rateLimit}). */
+  readonly rateLimit: RateLimit | undefined
 }
+
+/** The problems {@link ClientResponse.problem} names when the provider named none. */
+export const ClientProblems = Object.freeze({
+  /** A 429: too many calls; see {@link ClientResponse.rateLimit} for when to call again. */
+  RATE_LIMITED: 'rate_limited',
+  /** A 402: the pay-per-use credits are spent (X since 2026). */
+  CREDITS_EXHAUSTED: 'credits_exhausted'
+} as const)
 
 /** Options of a streamed call. */
 export type StreamOptions = RequestOptions & {
@@ -222,6 +258,8 @@ export interface ClientOptions extends SignerOptions {
    * ({@link ClientOptions.correctClockSkew}). Default 86 400 (one day).
    */
   maxClockSkew?: number | undefined
+  /** Waiting out a 429 until its reset, once, within the call's deadline (see {@link RateLimitOptions}). Default: no wait. */
+  rateLimit?: RateLimitOptions | undefined
   /** A provider preset (object or name) whose values fill the options you leave out. */
   provider?: ProviderPreset | PresetName | undefined
   /** Sign the non-file fields of `FormData` bodies (Flickr's upload API); set by the Flickr preset. Default `false`. */
