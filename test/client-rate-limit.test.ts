@@ -136,8 +136,8 @@ t.test('rateLimit.wait: the caller\'s signal ends the wait', async (t) => {
 })
 
 t.test('rateLimit options are checked: unknown keys with a suggestion, wrong types, for the client and the request', async (t) => {
-  const typo = { ...credentials, rateLimit: { wiat: true } } as never
-  t.throws(() => createClient(typo), { code: ErrorCodes.INVALID_OPTION, message: /Did you mean "wait"/ })
+  const misspelt = { ...credentials, rateLimit: { wiat: true } } as never
+  t.throws(() => createClient(misspelt), { code: ErrorCodes.INVALID_OPTION, message: /Did you mean "wait"/ })
   t.throws(() => createClient({ ...credentials, rateLimit: true as never }), { code: ErrorCodes.INVALID_OPTION })
   t.throws(() => createClient({ ...credentials, rateLimit: { wait: 'yes' as never } }), { code: ErrorCodes.INVALID_OPTION })
   t.throws(() => createClient({ ...credentials, rateLimit: { maxWaitMs: -1 } }), { code: ErrorCodes.INVALID_OPTION })
@@ -145,5 +145,6 @@ t.test('rateLimit options are checked: unknown keys with a suggestion, wrong typ
   const client = createClient({ ...credentials })
   t.teardown(() => client.close())
   await t.rejects(client.get('http://127.0.0.1:9/x', { rateLimit: { wait: 1 as never } }), { code: ErrorCodes.INVALID_REQUEST })
-  await t.rejects(client.get('http://127.0.0.1:9/x', { rateLimit: { wait: true, maxWait: 1 } as never }), { code: ErrorCodes.INVALID_REQUEST, message: /maxWaitMs/ })
+  const typo = { rateLimit: { wait: true, maxWait: 1 } } as never
+  await t.rejects(client.get('http://127.0.0.1:9/x', typo), { code: ErrorCodes.INVALID_REQUEST, message: /maxWaitMs/ })
 })
