@@ -23,8 +23,11 @@ export type {
 } from './signer/signer.js'
 export { createSigningInterceptor } from './http/interceptor.js'
 export type { SigningInterceptorOptions, OAuth1DispatchOptions, Interceptor } from './http/interceptor.js'
-export { createClient } from './http/client.js'
-export type { CallerSignal, ClientOptions, OAuth1Client, RequestOptions, ClientResponse, QueryInput, QueryValue, StreamedResponse, StreamOptions } from './http/client.js'
+export { createClient, ClientProblems } from './http/client.js'
+export type {
+  CallerSignal, ClientMethod, ClientOptions, OAuth1Client, RequestOptions, ClientResponse, QueryInput, QueryValue, StreamedResponse, StreamOptions,
+  RateLimit, RateLimitOptions
+} from './http/client.js'
 export { createFlow } from './flow/flow.js'
 export type { Flow, FlowCallOptions, PinStart, FlowOptions, ProviderEndpoints, RequestToken, AccessToken, RenewableToken } from './flow/flow.js'
 export type { OAuth1RequestClient, DisconnectOptions, DisconnectResult, RequestClientMethod } from './flow/request-client.js'
