@@ -55,8 +55,9 @@ export interface RequestOptions {
 /**
  * Waiting out a rate limit: a 429 whose reset ({@link ClientResponse.rateLimit}'s `resetAt`, or
  * `Retry-After`) falls within the call's deadline and `maxWaitMs` is waited for and sent again,
- * once, signed with a fresh nonce; one beyond them is returned at once. The wait counts against
- * the call's `timeout` and ends with its `signal`. Never for a stream body or a `stream: true` call.
+ * once, signed with a fresh nonce, whatever the method (a 429 was not processed); one beyond them
+ * is returned at once, without {@link ClientOptions.retries}. The wait counts against the call's
+ * `timeout` and ends with its `signal`. Never for a stream body or a `stream: true` call.
  */
 export interface RateLimitOptions {
   /** `true` to wait. Default `false`: a 429 is returned (or retried by {@link ClientOptions.retries}). */
