@@ -23,7 +23,7 @@ export type {
 } from './signer/signer.js'
 export { createSigningInterceptor } from './http/interceptor.js'
 export type { SigningInterceptorOptions, OAuth1DispatchOptions, Interceptor } from './http/interceptor.js'
-export { createClient, ClientProblems } from './http/client.js'
+export { createClient } from './http/client.js'
 export type {
   CallerSignal, ClientMethod, ClientOptions, OAuth1Client, RequestOptions, ClientResponse, QueryInput, QueryValue, StreamedResponse, StreamOptions,
   RateLimit, RateLimitOptions

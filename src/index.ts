@@ -29,7 +29,7 @@ export type { ErrorCode, OAuth1ErrorOptions, ProviderProblem, OAuthProblem, Sign
 export { presets, evernote, jira, netsuite, mastercard, woocommerce, magento } from './presets/presets.js'
 export type { ProviderPreset, PresetName, DenialStyle, UserFields } from './presets/presets.js'
 
-export { createClient, ClientProblems } from './http/client.js'
+export { createClient } from './http/client.js'
 export type {
   CallerSignal, ClientMethod, ClientOptions, OAuth1Client, RequestOptions, ClientResponse, QueryInput, QueryValue, StreamedResponse, StreamOptions,
   RateLimit, RateLimitOptions

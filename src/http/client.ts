@@ -8,7 +8,6 @@ import type { ClientMethod, ClientOptions, OAuth1Client, RequestOptions } from '
 export type {
   CallerSignal, ClientMethod, ClientOptions, ClientResponse, OAuth1Client, QueryInput, QueryValue, RateLimitOptions, RequestOptions, StreamedResponse, StreamOptions
 } from './types.js'
-export { ClientProblems } from './types.js'
 export type { RateLimit } from './rate-limit.js'
 export { clientOptionKeys, clientOwnOptionKeys, type ClientInternals } from './options.js'
 export { toTransportError } from './transport-errors.js'

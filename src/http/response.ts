@@ -3,7 +3,7 @@ import { diagnoseSignature } from '../protocol/diagnosis.js'
 import { findHeader, type HeaderRecord } from '../protocol/headers.js'
 import { parseProblem } from '../protocol/problems.js'
 import { type RateLimit, readRateLimit } from './rate-limit.js'
-import { ClientProblems, type ClientResponse } from './types.js'
+import type { ClientResponse } from './types.js'
 
 /** True for a refusal of the signature: `signature_invalid`, or a 401 whose problem or challenge names the signature. */
 function refusesSignature (status: number, problem: ProviderProblem, challenge: string | undefined): boolean {
@@ -49,10 +49,10 @@ export class FullResponse implements ClientResponse {
   }
 }
 
-/** `problem` with a name for a 429 or a 402 where the provider named none (see {@link ClientProblems}). */
+/** `problem` with a name for a 429 (`rate_limited`) or a 402 (`credits_exhausted`) where the provider named none. */
 export function namedProblem (problem: ProviderProblem): ProviderProblem {
   if (problem.problem !== undefined) return problem
-  if (problem.status === 429) problem.problem = ClientProblems.RATE_LIMITED
-  else if (problem.status === 402) problem.problem = ClientProblems.CREDITS_EXHAUSTED
+  if (problem.status === 429) problem.problem = 'rate_limited'
+  else if (problem.status === 402) problem.problem = 'credits_exhausted'
   return problem
 }

@@ -109,7 +109,8 @@ export interface ClientResponse {
   /**
    * What the provider reported about a failure (`oauth_problem`, advice, ...), read from the body
    * and `WWW-Authenticate`. Where the provider named no `oauth_problem`, a 429 is `rate_limited`
-   * and a 402 (X's pay-per-use credits spent) is `credits_exhausted` (see {@link ClientProblems}).
+   * (see {@link ClientResponse.rateLimit} for when to call again) and a 402 is `credits_exhausted`
+   * (X's pay-per-use credits are spent).
    */
   problem (): ProviderProblem
   /**
@@ -135,14 +136,6 @@ export interface StreamedResponse {
   /** The provider's rate-limit window (see {@link ClientResponse.rateLimit}). */
   readonly rateLimit: RateLimit | undefined
 }
-
-/** The problems {@link ClientResponse.problem} names when the provider named none. */
-export const ClientProblems = Object.freeze({
-  /** A 429: too many calls; see {@link ClientResponse.rateLimit} for when to call again. */
-  RATE_LIMITED: 'rate_limited',
-  /** A 402: the pay-per-use credits are spent (X since 2026). */
-  CREDITS_EXHAUSTED: 'credits_exhausted'
-} as const)
 
 /** Options of a streamed call. */
 export type StreamOptions = RequestOptions & {
