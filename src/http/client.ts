@@ -6,7 +6,8 @@ import { send } from './send.js'
 import type { ClientMethod, ClientOptions, OAuth1Client, RequestOptions } from './types.js'
 
 export type {
-  CallerSignal, ClientMethod, ClientOptions, ClientResponse, OAuth1Client, QueryInput, QueryValue, RateLimitOptions, RequestOptions, StreamedResponse, StreamOptions
+  CallerSignal, ClientMethod, ClientOptions, ClientResponse, OAuth1Client, QueryInput, QueryValue, RateLimitOptions, RequestOptions,
+  StreamedResponse, StreamOptions
 } from './types.js'
 export type { RateLimit } from './rate-limit.js'
 export { clientOptionKeys, clientOwnOptionKeys, type ClientInternals } from './options.js'
