@@ -26,8 +26,12 @@ export type SigningInterceptorOptions = (SignerOptions | {
   origins: ReadonlyArray<string | URL>
 }
 
-/** An undici interceptor: `(dispatch) => (opts, handler) => boolean`. */
-export type Interceptor = Dispatcher.DispatcherComposeInterceptor
+/**
+ * An undici interceptor, `(dispatch) => (opts, handler) => boolean`, typed so that `compose()`
+ * accepts it from undici 7 and undici 8 alike (their handler types differ; this one takes the
+ * `dispatch` of whichever undici composes it and returns one of the same type).
+ */
+export type Interceptor = <Dispatch extends (options: never, handler: never) => boolean>(dispatch: Dispatch) => Dispatch
 
 /**
  * Normalises undici's header forms (object, flat `[name, value, ...]` array, iterable of pairs)
@@ -129,7 +133,7 @@ export function createSigningInterceptor (options: SigningInterceptorOptions): I
     }
     return value
   }
-  return (dispatch) => (opts: OAuth1DispatchOptions, handler) => {
+  const intercept: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts: OAuth1DispatchOptions, handler) => {
     const origin = canonical(opts.origin)
     if (origin === null) {
       if (opts.oauth1 === undefined) return dispatch(opts, handler)
@@ -138,4 +142,5 @@ export function createSigningInterceptor (options: SigningInterceptorOptions): I
     }
     return dispatch(signDispatch(signer, opts, origin), handler)
   }
+  return intercept as unknown as Interceptor
 }
