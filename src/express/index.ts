@@ -149,7 +149,7 @@ function contextOf (req: Request, res: Response): ExpressFlowContext {
     setCookie: (name, value, { path, maxAge, httpOnly, secure, sameSite }) => { res.cookie(name, value, { path, maxAge: maxAge * 1000, httpOnly, secure, sameSite }) },
     clearCookie: (name, { path, httpOnly, secure, sameSite }) => { res.clearCookie(name, { path, httpOnly, secure, sameSite }) },
     get session () { return sessionOf(req, changed) },
-    readStoredSession: (key) => readSessionStore((req as unknown as { sessionStore?: unknown }).sessionStore, req.sessionID, key),
+    readStoredSession: (key) => readSessionStore((req as unknown as { sessionStore?: unknown }).sessionStore, (req as unknown as { sessionID?: string }).sessionID, key),
     host: req.hostname ?? '',
     protocol: req.protocol === 'https' ? 'https' : 'http',
     get signal () { return (signal ??= closedSignal(res)) }
