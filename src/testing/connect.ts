@@ -109,7 +109,7 @@ function cookieHeader (jar: Map<string, string>): string {
  *
  * `app` is a Fastify app (anything with `inject`: no port is opened), or the base URL of an app
  * listening on a real port, such as an Express app on `127.0.0.1` and port 0: then every step is a
- * real HTTP request (redirects not followed, a cookie jar of its own).
+ * real HTTP request to that origin (redirects not followed, a cookie jar of its own).
  *
  * @example
  * const { headers } = await connect(app, provider, { user: { id: '42', name: 'ada' } })
