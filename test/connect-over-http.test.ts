@@ -6,6 +6,7 @@ import express, { type ErrorRequestHandler } from 'express'
 import session from 'express-session'
 import Fastify from 'fastify'
 import { once } from 'node:events'
+import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
 import { request } from 'undici'
@@ -15,13 +16,23 @@ import { connect, createMockProvider, type MockProvider } from '../src/testing/i
 
 const flowSecret = 'a-flow-secret-of-at-least-32-characters!!'
 const sessionSecret = 'a-session-secret-of-at-least-32-characters!'
-const callbackUrl = (req: { headers: Record<string, unknown> }): string => `http://${String(req.headers.host)}/oauth/callback`
+/** A server on 127.0.0.1 and a free port, listening before the app exists (so the callback URL is a plain string). */
+async function listening (t: Test): Promise<{ server: Server, origin: string }> {
+  const server = createServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(async () => {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  })
+  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }
+}
 
-/** An Express app with express-session and the middleware on 127.0.0.1 and a free port; its origin. */
+/** An Express app with express-session and the middleware on a free port; its origin. */
 async function expressApp (t: Test, provider: MockProvider, overrides: Partial<ExpressOAuth1Options> = {}): Promise<string> {
+  const { server, origin } = await listening(t)
   const app = express()
   app.use(session({ secret: sessionSecret, resave: false, saveUninitialized: false, cookie: { secure: false, sameSite: 'lax' } }))
-  const oauth1 = expressOAuth1({ ...provider.options(), callbackUrl, flowSecret, ...overrides })
+  const oauth1 = expressOAuth1({ ...provider.options(), callbackUrl: `${origin}/oauth/callback`, flowSecret, ...overrides })
   app.use(oauth1)
   app.get('/me', (req, res, next) => {
     req.oauth1.get('1.1/account/verify_credentials.json').then((response) => { res.json(response.json()) }, next)
@@ -30,15 +41,12 @@ async function expressApp (t: Test, provider: MockProvider, overrides: Partial<E
     res.status(error.statusCode ?? 500).json({ code: error.code })
   }
   app.use(errors)
-  const server = app.listen(0, '127.0.0.1')
-  await once(server, 'listening')
+  server.on('request', app)
   t.teardown(async () => {
-    server.closeAllConnections()
-    await new Promise((resolve) => server.close(resolve))
     await oauth1.close()
     await provider.close()
   })
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return origin
 }
 
 async function get (url: string, headers: Record<string, string> = {}): Promise<{ status: number, json: unknown }> {
@@ -76,15 +84,16 @@ t.test('an Express app on port 0: a denial and a failing step, as with app.injec
   await t.rejects(connect(failing, provider), /GET \/oauth\/start answered 502/, 'a failing step throws with the status')
 })
 
-t.test('a Fastify app listening on port 0 connects over HTTP too', async (t) => {
+t.test('a Fastify app on a port connects over HTTP too', async (t) => {
   const provider = createMockProvider()
-  const app = Fastify()
+  const { server, origin } = await listening(t)
+  const app = Fastify({ serverFactory: (handler) => server.on('request', handler) })
   t.teardown(async () => { await app.close(); await provider.close() })
   await app.register(fastifyCookie)
   await app.register(fastifySession, { secret: sessionSecret, saveUninitialized: false, cookie: { secure: false } })
-  await app.register(fastifyOAuth1, { ...provider.options(), callbackUrl: (request) => `http://${request.host}/oauth/callback`, flowSecret })
+  await app.register(fastifyOAuth1, { ...provider.options(), callbackUrl: `${origin}/oauth/callback`, flowSecret })
   app.get('/me', async (request) => (await request.oauth1.get('1.1/account/verify_credentials.json')).json())
-  const origin = await app.listen({ host: '127.0.0.1', port: 0 })
+  await app.ready()
 
   const { headers } = await connect(origin, provider, { user: { id: '5', name: 'ken' } })
   t.same(await get(`${origin}/me`, headers), { status: 200, json: { id: '5', name: 'ken', screen_name: 'ken' } })
