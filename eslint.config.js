@@ -26,7 +26,7 @@ function layerRules (layer, index) {
 export default [
   ...neostandard({
     ts: true,
-    ignores: ['dist/**', '.tap/**', 'coverage/**', 'test-artifacts/**', 'node_modules/**'],
+    ignores: ['dist/**', '.tap/**', 'coverage/**', 'test-artifacts/**', 'node_modules/**', 'docs/api/**'],
   }),
   {
     files: ['src/errors.ts'],

@@ -7,6 +7,7 @@
  * Only what the README documents is exported; test/package.test.ts holds the list.
  *
  * @packageDocumentation
+ * @module fastify-oauth1/core
  */
 export { ErrorCodes, OAuth1Error, isOAuth1Error, OAuthProblems, isOAuthProblem } from './errors.js'
 export type { ErrorCode, OAuth1ErrorOptions, ProviderProblem, OAuthProblem } from './errors.js'
@@ -29,7 +30,7 @@ export type { Flow, FlowCallOptions, FlowOptions, ProviderEndpoints, RequestToke
 export type { OAuth1RequestClient, DisconnectOptions, DisconnectResult, RequestClientMethod } from './flow/request-client.js'
 export { presets, evernote, jira, netsuite, mastercard, woocommerce, magento } from './presets/presets.js'
 export { createConnect } from './flow/connect.js'
-export type { Connect, ConnectOptions, BeginOptions, Completed, OAuth1Credentials } from './flow/connect.js'
+export type { Connect, ConnectOptions, BeginOptions, Completed, OAuth1Credentials, CredentialsChange } from './flow/connect.js'
 export { asFlowSession } from './flow/state/context.js'
 export type { FlowContext, FlowSession, FlowCookieOptions } from './flow/state/context.js'
 export type { FlowStore, FlowLimits, PendingFlow, TakeResult } from './flow/state/store.js'
@@ -39,7 +40,7 @@ export { createSessionFlowStore } from './flow/state/session-store.js'
 export type { SessionFlowStoreOptions, SessionState } from './flow/state/session-store.js'
 export { createSealer } from './flow/state/seal.js'
 export type { Sealer } from './flow/state/seal.js'
-export type { ProviderPreset, PresetName, DenialStyle } from './presets/presets.js'
+export type { ProviderPreset, PresetName, DenialStyle, UserFields } from './presets/presets.js'
 export { tokenLifetime, renewToken, revokeToken, tokenInvalidError } from './flow/lifecycle.js'
 export type { TokenLifetime, RenewableCredentials, RevokeOptions } from './flow/lifecycle.js'
 export { diagnoseSignature } from './protocol/diagnosis.js'

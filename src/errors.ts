@@ -143,6 +143,7 @@ export interface BaseStringDifference {
   parameter?: string
   /** Up to 40 characters of each string around the difference. */
   ours: string
+  /** The provider's string at the same place, up to 40 characters. */
   theirs: string
 }
 
@@ -152,8 +153,11 @@ export interface BaseStringDifference {
  * provider sent its own (Flickr's `debug_sbs`), that one and the first difference.
  */
 export interface SignatureDiagnosis {
+  /** The signature base string we signed (RFC 5849 §3.4.1.1), `oauth_verifier`'s value masked. */
   baseString: string
+  /** The base string the provider computed, when it sent one back (Flickr's `debug_sbs`). */
   providerBaseString?: string
+  /** Where the two base strings first differ, when the provider sent its own and they do. */
   difference?: BaseStringDifference
 }
 
@@ -198,12 +202,19 @@ const defaultStatus: Record<ErrorCode, number> = {
  * (checked through a `Symbol.for` brand), like undici's errors.
  */
 export class OAuth1Error extends Error {
+  /** What went wrong, one of {@link ErrorCodes} (`OAUTH1_TIMEOUT`, ...): branch on this, not on the message. */
   readonly code: ErrorCode
+  /** The HTTP status to answer the browser or API caller with (Fastify's error handler reads it); a default per code. */
   readonly statusCode: number
+  /** The provider's HTTP status, when the provider answered (not ours: see {@link OAuth1Error.statusCode}). */
   declare readonly status?: number
+  /** The provider's `oauth_problem` (OAuth Problem Reporting), e.g. `timestamp_refused`; see {@link OAuthProblems}. */
   declare readonly problem?: OAuthProblem | (string & {})
+  /** The provider's `oauth_problem_advice`, a human-readable hint. */
   declare readonly advice?: string
+  /** Other `oauth_*` fields of the provider's problem report (`oauth_acceptable_timestamps`, ...). */
   declare readonly details?: Record<string, string>
+  /** The start of the provider's response body (at most 512 characters), for logs. */
   declare readonly body?: string
   /** Set when the provider refused the signature: see {@link SignatureDiagnosis}. */
   declare readonly diagnosis?: SignatureDiagnosis
@@ -212,7 +223,7 @@ export class OAuth1Error extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'OAuth1Error'
     this.code = code
-    this.statusCode = options.statusCode ?? defaultStatus[code]
+    this.statusCode = options.statusCode ?? (Object.hasOwn(defaultStatus, code) ? defaultStatus[code] : 500)
     if (options.status !== undefined) this.status = options.status
     if (options.problem !== undefined) this.problem = options.problem
     if (options.advice !== undefined) this.advice = options.advice
@@ -221,10 +232,15 @@ export class OAuth1Error extends Error {
     if (options.diagnosis !== undefined) this.diagnosis = options.diagnosis
   }
 
+  /** @internal The cross-copy brand that `instanceof OAuth1Error` checks. */
   get [brand] (): true {
     return true
   }
 
+  /**
+   * `value instanceof OAuth1Error` is true for an OAuth1Error of any installed copy of this
+   * library (checked through a `Symbol.for` brand), not only of this one.
+   */
   static override [Symbol.hasInstance] (value: unknown): boolean {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true
   }

@@ -1,13 +1,42 @@
 /**
- * fastify-oauth1: an RFC 5849 (OAuth 1.0a) signer, a signed undici client, and a Fastify plugin
- * for the three-legged "connect your account" flow. The framework-free part is also
- * `fastify-oauth1/core`, whose declarations never mention Fastify.
+ * fastify-oauth1: the Fastify plugin for the three-legged "connect your account" flow of
+ * RFC 5849 (OAuth 1.0a) §2, with what an app around it needs: the coded errors, the provider
+ * presets, the signed undici client ({@link createClient}) and the signer ({@link createSigner}).
+ *
+ * The protocol primitives (encoding, base string, signature methods, the signing interceptor,
+ * the flow, the connect core and its flow state stores, the token lifecycle helpers and the
+ * signature diagnosis) are in `fastify-oauth1/core`, whose declarations never mention Fastify.
+ * The Express middleware is `fastify-oauth1/express`; the mock provider is `fastify-oauth1/testing`.
  *
  * @packageDocumentation
+ * @module fastify-oauth1
  */
-export * from './core.js'
 export { fastifyOAuth1, fastifyOAuth1 as default } from './fastify/plugin.js'
 export type {
   FastifyOAuth1Options, FlowStateOption, OAuth1RequestClient, OAuth1Instance, OAuth1BeginOptions, OAuth1SessionState,
   OAuth1RequestDecorations, OAuth1InstanceDecorations, OAuth1SessionData
 } from './fastify/plugin.js'
+export type { OAuth1Credentials, CredentialsChange, BeginOptions, Completed } from './flow/connect.js'
+export type { SessionState } from './flow/state/session-store.js'
+export type { DisconnectOptions, DisconnectResult, RequestClientMethod } from './flow/request-client.js'
+export type { Flow, FlowCallOptions, ProviderEndpoints, RequestToken, AccessToken, RenewableToken } from './flow/flow.js'
+export type { FlowStore, FlowLimits, PendingFlow, TakeResult } from './flow/state/store.js'
+export type { FlowContext, FlowSession, FlowCookieOptions } from './flow/state/context.js'
+
+export { ErrorCodes, OAuth1Error, isOAuth1Error, OAuthProblems, isOAuthProblem } from './errors.js'
+export type { ErrorCode, OAuth1ErrorOptions, ProviderProblem, OAuthProblem, SignatureDiagnosis, BaseStringDifference } from './errors.js'
+
+export { presets, evernote, jira, netsuite, mastercard, woocommerce, magento } from './presets/presets.js'
+export type { ProviderPreset, PresetName, DenialStyle, UserFields } from './presets/presets.js'
+
+export { createClient } from './http/client.js'
+export type {
+  CallerSignal, ClientOptions, OAuth1Client, RequestOptions, ClientResponse, QueryInput, QueryValue, StreamedResponse, StreamOptions
+} from './http/client.js'
+
+export { createSigner } from './signer/signer.js'
+export type {
+  Signer, SignerOptions, SignableRequest, SignableBody, SignOptions, SignedRequest, SignedBody, Placement
+} from './signer/signer.js'
+export type { SignatureMethod, PrivateKeyInput, BodyHashAlgorithm } from './protocol/signature-methods.js'
+export type { HeaderRecord } from './protocol/headers.js'

@@ -3,14 +3,17 @@
  * playwright-core) goes through every page a user can meet: the home page (what the demo is),
  * the provider's authorize page, connected with the profile, a replayed callback, the provider's
  * "Link expired" page and its way back, disconnect, a denial, the app opened at the wrong host
- * name (warning, then the "session lost" notice), and /oauth/start with the provider down.
+ * name (warning, then the "session lost" notice), and /oauth/start with the provider down. Each
+ * notice is shown once: its `?oauth1_error=` leaves the address bar, so a reload does not repeat it.
+ * The home page is looked at 390 px wide too: the card keeps a margin from the screen's edges.
  *
  * The app runs as `npm start` does, with its defaults: the app on 127.0.0.1, the demo provider on
  * localhost, two different sites. So the provider's redirect back to /oauth/callback is a
  * cross-site navigation, and the SameSite=Lax flow cookie has to come back with it for real.
  *
  * Needs /usr/bin/chromium (or CHROMIUM_PATH): without it this test fails, it does not skip.
- * Writes a screenshot of each page to test-artifacts/ (git-ignored); docs/connected.png is a copy.
+ * Writes a screenshot of each page to test-artifacts/ (git-ignored); the images in docs/ come from
+ * example-app/scripts/screenshots.ts --docs.
  */
 import { existsSync, mkdirSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
@@ -61,6 +64,9 @@ t.test('every page of the example app, in Chromium', async (t) => {
   const page = await context.newPage()
   const problems: string[] = []
   page.on('pageerror', (error) => problems.push(error.message))
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) problems.push(message.text())
+  })
 
   mkdirSync(artifacts, { recursive: true })
   const shot = async (name: string): Promise<void> => {
@@ -68,9 +74,14 @@ t.test('every page of the example app, in Chromium', async (t) => {
     t.ok(existsSync(`${artifacts}${name}.png`), `screenshot test-artifacts/${name}.png`)
   }
   const callbacks: string[] = []
+  const homeQueries: string[] = []
   page.on('request', (request) => {
-    if (new URL(request.url()).pathname === '/oauth/callback') callbacks.push(request.url())
+    const url = new URL(request.url())
+    if (url.pathname === '/oauth/callback') callbacks.push(request.url())
+    if (url.pathname === '/' && request.isNavigationRequest()) homeQueries.push(url.search)
   })
+  /** The `oauth1_error` the home page was last opened with (it leaves the address bar once shown). */
+  const lastError = (): string | null => new URLSearchParams(homeQueries.at(-1) ?? '').get('oauth1_error')
   const text = async (selector: string): Promise<string> => (await page.locator(selector).first().textContent())?.replace(/\s+/g, ' ').trim() ?? ''
 
   try {
@@ -84,6 +95,11 @@ t.test('every page of the example app, in Chromium', async (t) => {
     t.match(about, 'OAUTH_CONSUMER_KEY', 'and how to use a real provider')
     t.equal(await page.locator('#host-warning').count(), 0, 'no host warning at the callback URL\'s host')
     await shot('home')
+    await page.setViewportSize({ width: 390, height: 844 })
+    const card = await page.locator('main').boundingBox()
+    t.ok(card !== null && card.x >= 8 && card.x + card.width <= 390 - 8, `at 390 px the card keeps a margin from the edges (${JSON.stringify(card)})`)
+    await shot('home-390')
+    await page.setViewportSize({ width: 900, height: 800 })
 
     // Connect: to the demo provider, on another site.
     await page.getByRole('link', { name: 'Connect your account' }).click()
@@ -124,7 +140,8 @@ t.test('every page of the example app, in Chromium', async (t) => {
     t.equal(callbacks.length, 1, 'one callback so far')
     await page.goto(callbacks[0] as string)
     await page.waitForURL((url) => url.origin === origin && url.pathname === '/')
-    t.match(new URL(page.url()).searchParams.get('oauth1_error'), /^OAUTH1_/, 'the replay is refused')
+    t.match(lastError(), /^OAUTH1_/, 'the replay is refused')
+    t.equal(page.url(), `${origin}/`, 'the code left the address bar once shown')
     t.equal(await homeStatus(page), 'Connected', 'and the user is still connected')
     t.equal(await text('.info'), 'You are already connected. That sign-in link was already used or has expired, so it was ignored.', 'a notice that makes sense above "Connected"')
     t.notMatch(await text('main'), /start again/i, 'no "start again" while connected')
@@ -151,12 +168,17 @@ t.test('every page of the example app, in Chromium', async (t) => {
     t.match(await page.locator('.demo').textContent(), /Demo provider\./, 'the demo provider again')
     await page.getByRole('button', { name: 'Deny' }).click()
     await page.waitForURL((url) => url.origin === origin && url.pathname === '/')
-    const refusal = new URL(page.url()).searchParams.get('oauth1_error')
+    const refusal = lastError()
     t.equal(refusal, 'OAUTH1_ACCESS_DENIED', `back home with the refusal${refusal === 'OAUTH1_ACCESS_DENIED' ? '' : diagnostics()}`)
     t.equal(await homeStatus(page), 'Not connected', 'still not connected')
-    t.equal((await page.getByRole('alert').textContent())?.trim(),
-      'You cancelled at the provider, so nothing was connected. You can try again whenever you like.', 'the friendly message')
+    t.equal(await text('#notice'), 'You cancelled at the provider, so nothing was connected. You can try again whenever you like.', 'the friendly message')
+    t.equal(await page.locator('#notice').getAttribute('class'), 'notice cancelled', 'the user\'s own cancel, not an error')
+    t.equal(await page.getByRole('alert').count(), 0, 'not an alert')
+    t.equal(page.url(), `${origin}/`, 'the code left the address bar')
     await shot('denied')
+    await page.reload()
+    t.equal(await page.locator('#notice').count(), 0, 'a reload does not show the notice again')
+    t.equal(await homeStatus(page), 'Not connected')
 
     // The app opened at localhost instead of 127.0.0.1: warned before starting, with the right link.
     const port = new URL(origin).port
@@ -175,15 +197,19 @@ t.test('every page of the example app, in Chromium', async (t) => {
     await page.waitForURL((url) => url.pathname === '/oauth/authorize')
     await page.getByRole('button', { name: 'Approve' }).click()
     await page.waitForURL((url) => url.origin === origin && url.pathname === '/')
-    t.equal(new URL(page.url()).searchParams.get('oauth1_error'), 'OAUTH1_NO_SESSION', 'the session did not come back')
-    t.match(await text('[role=alert]'), new RegExp(`^Your session was lost on the way back from the provider\\. Most often this is the host name: open this app at 127\\.0\\.0\\.1:${port}`), 'the notice names the host name first')
+    t.equal(lastError(), 'OAUTH1_NO_SESSION', 'the session did not come back')
+    t.equal(await text('#notice > p'), 'Your session was lost on the way back from the provider, so nothing was connected. Please start again.',
+      'the notice says so plainly')
+    t.equal(await page.locator('#notice').getAttribute('class'), 'notice error', 'an error')
+    t.notMatch(await text('main'), /host name|open this app at/i, 'back at the callback URL\'s host: no host-name advice')
+    t.notOk(await page.locator('#notice details').getAttribute('open'), 'its details folded away')
     await shot('session-lost')
   } catch (error) {
     // A step that timed out: say where the browser was and what the app logged.
     t.fail(`${(error as Error).message}\n(browser at ${page.url()})${diagnostics()}`)
     return
   }
-  t.same(problems, [], 'no script errors on the pages')
+  t.same(problems, [], 'no script errors on the pages, nothing refused by the Content-Security-Policy')
 
   // The provider down: /oauth/start lands on the home page's friendly notice, not a raw page.
   const deadProvider = `http://127.0.0.1:${await freePort()}`
@@ -204,9 +230,11 @@ t.test('every page of the example app, in Chromium', async (t) => {
     await page.goto(`${offline.origin}/`)
     await page.getByRole('link', { name: 'Connect your account' }).click()
     await page.waitForURL((url) => url.origin === offline.origin && url.pathname === '/')
-    t.equal(new URL(page.url()).search, '?oauth1_error=OAUTH1_NETWORK', 'back home with the code only')
+    t.equal(homeQueries.at(-1), '?oauth1_error=OAUTH1_NETWORK', 'back home with the code only')
+    t.equal(page.url(), `${offline.origin}/`, 'which then left the address bar')
     t.equal(await homeStatus(page), 'Not connected')
-    t.equal(await text('[role=alert]'), 'The account provider could not be reached or did not answer in time, so nothing was connected. Please try again in a moment.', 'the friendly notice')
+    t.equal(await text('[role=alert] > p'),
+      'The account provider could not be reached or did not answer in time, so nothing was connected. Please try again in a moment.', 'the friendly notice')
     t.notMatch(await text('main'), /ECONNREFUSED|127\.0\.0\.1:\d+\/oauth/, 'no details of the failure')
     await shot('start-error')
   } catch (error) {

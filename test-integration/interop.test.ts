@@ -17,7 +17,7 @@ import {
   baseStringUri, createSigner, normalizeParameters, parseForm, signatureBaseString, signatureMethods,
   type ParamList, type Placement, type SignableRequest, type SignatureMethod, type SignedRequest,
   type SignerOptions, type SignOptions
-} from '../src/index.js'
+} from '../src/core.js'
 import { debianPackages, startVerifier, type Verifier, type VerifyAnswer, type VerifySpec } from './helpers/python.js'
 
 const seed = Number(process.env.INTEROP_SEED ?? 20240515)

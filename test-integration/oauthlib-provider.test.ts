@@ -9,7 +9,7 @@
  */
 import t from 'tap'
 import { request } from 'undici'
-import { createSigner, parseFormToRecord, type SignedRequest, type SignerOptions, type SignOptions } from '../src/index.js'
+import { createSigner, parseFormToRecord, type SignedRequest, type SignerOptions, type SignOptions } from '../src/core.js'
 import { type OauthlibProvider, startOauthlibProvider } from './helpers/oauthlib-provider.js'
 import { debianPackages } from './helpers/python.js'
 

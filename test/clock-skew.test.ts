@@ -1,8 +1,9 @@
 import type { ServerResponse } from 'node:http'
 import t, { type Test } from 'tap'
 import { createClient, type ClientOptions } from '../src/http/client.js'
-import { clockSkewCorrection, unexplainedSkewThreshold } from '../src/http/clock-skew.js'
-import { OAuthProblems } from '../src/errors.js'
+import { clockSkewCorrection, correctedClockOffset, defaultMaxClockSkew, maxTimestamp, unexplainedSkewThreshold } from '../src/http/clock-skew.js'
+import { createFlow } from '../src/flow/flow.js'
+import { ErrorCodes, OAuthProblems } from '../src/errors.js'
 import { checkSignature, type RecordedRequest, startServer } from './helpers/signature-check.js'
 
 const consumerKey = 'skew-consumer-key'
@@ -118,7 +119,7 @@ for (const refusal of ['range-in-header', 'date-and-body', 'bare-401'] as const)
     t.ok(Math.abs(corrected - (before + 3600)) <= 300, 'the retry carried the provider\'s clock')
     const nonces = server.requests.map((request) => checkSignature(request, { consumerSecret }).oauth.oauth_nonce)
     t.not(nonces[0], nonces[1], 'the retry has a fresh nonce')
-    t.ok(Math.abs(client.signer.clockOffset - 3600) <= 300, `offset learned: ${client.signer.clockOffset}`)
+    t.ok(Math.abs(client.clockOffset(server.origin) - 3600) <= 300, `offset learned: ${client.clockOffset(server.origin)}`)
 
     const second = await client.get('/resource')
     t.equal(second.status, 200, 'the next request succeeds at once')
@@ -136,7 +137,7 @@ t.test('requests in flight together both recover from one refusal', async (t) =>
     const answers = await Promise.all([client.get('/a'), client.get('/b'), client.get('/c')])
     t.same(answers.map((answer) => answer.status), [200, 200, 200], `${refusal}: every request succeeded`)
     t.equal(server.requests.length, 6, `${refusal}: each was retried once`)
-    t.ok(Math.abs(client.signer.clockOffset - 3600) <= 300, `${refusal}: offset learned once (${client.signer.clockOffset})`)
+    t.ok(Math.abs(client.clockOffset(server.origin) - 3600) <= 300, `${refusal}: offset learned once (${client.clockOffset(server.origin)})`)
   }
 })
 
@@ -146,7 +147,7 @@ t.test('correctClockSkew: false answers the refusal as is', async (t) => {
   const response = await client.get('/resource')
   t.equal(response.status, 401)
   t.equal(server.requests.length, 1, 'no retry')
-  t.equal(client.signer.clockOffset, 0, 'nothing learned')
+  t.equal(client.clockOffset(server.origin), 0, 'nothing learned')
   const problem = response.problem()
   t.equal(problem.problem, OAuthProblems.TIMESTAMP_REFUSED)
   t.equal(problem.advice, 'check your clock')
@@ -172,7 +173,7 @@ t.test('a per-call timestamp is never corrected', async (t) => {
   t.equal(response.status, 401)
   t.equal(server.requests.length, 1, 'no retry')
   t.same(server.timestamps(), [fixed], 'the caller\'s timestamp was sent')
-  t.equal(client.signer.clockOffset, 0)
+  t.equal(client.clockOffset(server.origin), 0)
 })
 
 t.test('a provider with the right clock is called once; a near-Date 401 is not retried', async (t) => {
@@ -182,5 +183,150 @@ t.test('a provider with the right clock is called once; a near-Date 401 is not r
   t.equal(response.status, 401, 'refused for the signature')
   t.equal(response.problem().problem, 'signature_invalid')
   t.equal(server.requests.length, 1, 'not retried')
-  t.equal(client.signer.clockOffset, 0)
+  t.equal(client.clockOffset(server.origin), 0)
+})
+
+t.test('correctedClockOffset: a correction beyond the limit or out of 1..2^31-1 is refused', async (t) => {
+  const refused = (range: string): Record<string, string> => ({ 'www-authenticate': `OAuth oauth_problem="timestamp_refused", oauth_acceptable_timestamps="${range}"` })
+  t.equal(defaultMaxClockSkew, 86_400, 'one day by default')
+  t.equal(maxTimestamp, 2 ** 31 - 1)
+  t.equal(correctedClockOffset(401, refused('0-0'), '', ours, 0, defaultMaxClockSkew), undefined, '0-0: 54 years back')
+  t.equal(correctedClockOffset(401, refused('1-2'), '', ours, 0, defaultMaxClockSkew), undefined, '1-2')
+  t.equal(correctedClockOffset(401, { date: 'Fri, 01 Jan 2100 00:00:00 GMT' }, '', ours, 0, defaultMaxClockSkew), undefined, 'a Date in 2100 (bare 401)')
+  t.equal(correctedClockOffset(401, { date: 'Fri, 01 Jan 2100 00:00:00 GMT' }, 'oauth_problem=timestamp_refused', ours, 0, Number.MAX_VALUE), undefined,
+    'a Date in 2100 with no limit: past 2^31 - 1')
+  t.equal(correctedClockOffset(401, refused('0-0'), '', ours, 0, Number.MAX_VALUE), undefined, '0-0 with no limit: not a positive timestamp')
+  t.equal(correctedClockOffset(401, refused(`${ours + 3000}-${ours + 4200}`), '', ours, 0, defaultMaxClockSkew), 3600, 'an hour: corrected')
+  t.equal(correctedClockOffset(401, refused(`${ours + 3000}-${ours + 4200}`), '', ours, 0, 3599), undefined, 'an hour with a 3599 s limit')
+  t.equal(correctedClockOffset(401, refused(`${ours + 3000}-${ours + 4200}`), '', ours, 0, 3600), 3600, 'exactly the limit')
+  t.equal(correctedClockOffset(401, refused(`${ours + 3000}-${ours + 4200}`), '', ours, 3000, defaultMaxClockSkew), 3600, 'from an offset already learned')
+  t.equal(correctedClockOffset(401, refused(`${ours + 86_000}-${ours + 87_000}`), '', ours, 3000, defaultMaxClockSkew), undefined,
+    'the limit bounds the whole offset, not the step')
+})
+
+/**
+ * A provider with the right clock that answers its first request with `refusal` (a hostile or
+ * broken clock report) and every later one with 200; it records the timestamps it receives.
+ */
+async function lyingServer (t: Test, refusal: (response: ServerResponse) => void) {
+  let answered = 0
+  const server = await startServer((_request, response) => {
+    if (answered++ === 0) return refusal(response)
+    response.writeHead(200, { 'content-type': 'application/json' })
+    response.end(JSON.stringify({ ok: true }))
+  })
+  t.teardown(() => server.close())
+  return {
+    origin: server.origin,
+    requests: server.requests,
+    timestamps: () => server.requests.map((request) => Number(checkSignature(request, { consumerSecret }).oauth.oauth_timestamp))
+  }
+}
+
+const hostileRefusals: Record<string, (response: ServerResponse) => void> = {
+  'oauth_acceptable_timestamps=0-0': (response) => {
+    response.writeHead(401, { 'www-authenticate': 'OAuth realm="r", oauth_problem="timestamp_refused", oauth_acceptable_timestamps="0-0"' }).end('refused')
+  },
+  'oauth_acceptable_timestamps=1-2': (response) => {
+    response.writeHead(401, { 'www-authenticate': 'OAuth oauth_problem="timestamp_refused", oauth_acceptable_timestamps="1-2"' }).end('refused')
+  },
+  'a Date in 2100 (bare 401)': (response) => {
+    response.writeHead(401, { date: 'Fri, 01 Jan 2100 00:00:00 GMT', 'content-type': 'text/plain' }).end('Unauthorized')
+  },
+  'a Date in 2100 with timestamp_refused': (response) => {
+    response.writeHead(401, { date: 'Fri, 01 Jan 2100 00:00:00 GMT', 'content-type': 'application/x-www-form-urlencoded' }).end('oauth_problem=timestamp_refused')
+  }
+}
+
+for (const [name, refusal] of Object.entries(hostileRefusals)) {
+  t.test(`a clock report of years (${name}): the answer as is, no retry, every origin keeps the real clock`, async (t) => {
+    const lying = await lyingServer(t, refusal)
+    const other = await lyingServer(t, (response) => { response.writeHead(200).end('{}') })
+    const client = createClient({ consumerKey, consumerSecret, origins: [lying.origin, other.origin] })
+    t.teardown(() => client.close())
+    const user = client.withToken({ token: 'user-token', tokenSecret: 'user-secret' })
+    const response = await user.get(`${lying.origin}/resource`)
+    t.equal(response.status, 401, 'the refusal is returned')
+    t.equal(lying.requests.length, 1, 'no retry')
+    t.equal(client.clockOffset(lying.origin), 0, 'nothing learned')
+    t.equal(client.signer.clockOffset, 0, 'the shared signer is untouched')
+
+    const before = Math.floor(Date.now() / 1000)
+    const again = await user.get(`${lying.origin}/resource`)
+    const elsewhere = await client.get(`${other.origin}/resource`)
+    const after = Math.floor(Date.now() / 1000)
+    t.equal(again.status, 200)
+    t.equal(elsewhere.status, 200)
+    const [first, second] = lying.timestamps() as [number, number]
+    t.ok(first >= before - 60 && first <= after, 'the refused request carried our clock')
+    t.ok(second >= before && second <= after, `the next call to the same origin signs with the real clock (${second})`)
+    const [otherTimestamp] = other.timestamps() as [number]
+    t.ok(otherTimestamp >= before && otherTimestamp <= after, `a call to another origin signs with the real clock (${otherTimestamp})`)
+  })
+}
+
+t.test('two origins keep separate corrections', async (t) => {
+  const ahead = await skewedServer(t, 'range-in-header', 3600)
+  const behind = await skewedServer(t, 'range-in-header', -1800)
+  const client = createClient({ consumerKey, consumerSecret, origins: [ahead.origin, behind.origin] })
+  t.teardown(() => client.close())
+  const before = Math.floor(Date.now() / 1000)
+  t.equal((await client.get(`${ahead.origin}/a`)).status, 200, 'the origin ahead: corrected')
+  t.same(ahead.statuses, [401, 200])
+  t.equal((await client.get(`${behind.origin}/b`)).status, 200, 'the origin behind: corrected')
+  t.same(behind.statuses, [401, 200], 'refused once: its first request did not carry the other origin\'s offset')
+  const after = Math.floor(Date.now() / 1000)
+  const [behindFirst] = behind.timestamps() as [number]
+  t.ok(behindFirst >= before && behindFirst <= after, `the first request to the second origin carried our clock (${behindFirst})`)
+  t.ok(Math.abs(client.clockOffset(ahead.origin) - 3600) <= 300, `ahead: ${client.clockOffset(ahead.origin)}`)
+  t.ok(Math.abs(client.clockOffset(behind.origin) + 1800) <= 300, `behind: ${client.clockOffset(behind.origin)}`)
+  t.equal(client.clockOffset(`${ahead.origin}/any/path?x=1`), client.clockOffset(ahead.origin), 'by origin, whatever the path')
+
+  t.equal((await client.get(`${ahead.origin}/a`)).status, 200)
+  t.equal((await client.get(`${behind.origin}/b`)).status, 200)
+  t.same(ahead.statuses, [401, 200, 200], 'each origin keeps its own offset')
+  t.same(behind.statuses, [401, 200, 200])
+  t.equal(client.signer.clockOffset, 0, 'the signer\'s own offset is untouched')
+})
+
+t.test('maxClockSkew: corrections within it work, beyond it the answer is returned as is', async (t) => {
+  const twoDays = 2 * 86_400
+  const far = await skewedServer(t, 'range-in-header', twoDays)
+  const byDefault = skewClient(t, far)
+  const refused = await byDefault.get('/resource')
+  t.equal(refused.status, 401, 'two days ahead: beyond the default limit')
+  t.equal(refused.problem().problem, OAuthProblems.TIMESTAMP_REFUSED)
+  t.same(far.statuses, [401], 'no retry')
+  t.equal(byDefault.clockOffset(far.origin), 0)
+
+  const wider = skewClient(t, far, { maxClockSkew: 3 * 86_400 })
+  t.equal((await wider.get('/resource')).status, 200, 'with maxClockSkew: 3 days, corrected')
+  t.ok(Math.abs(wider.clockOffset(far.origin) - twoDays) <= 300)
+
+  const hour = await skewedServer(t, 'date-and-body', 3600)
+  const narrow = skewClient(t, hour, { maxClockSkew: 600 })
+  t.equal((await narrow.get('/resource')).status, 401, 'an hour with maxClockSkew: 600 is refused')
+  t.same(hour.statuses, [401])
+  t.equal(narrow.clockOffset(hour.origin), 0)
+})
+
+t.test('maxClockSkew is validated, and reaches the flow\'s client', async (t) => {
+  for (const value of ['86400', -1, Number.NaN, Number.POSITIVE_INFINITY, true]) {
+    t.throws(() => createClient({ consumerKey, consumerSecret, maxClockSkew: value as never }), { code: ErrorCodes.INVALID_OPTION, message: /maxClockSkew/ }, String(value))
+  }
+  t.throws(() => createClient({ consumerKey, consumerSecret, maxClockSkw: 1 } as never), { code: ErrorCodes.INVALID_OPTION, message: /maxClockSkew/ }, 'a typo is refused with a suggestion')
+  const server = await skewedServer(t, 'range-in-header', 3600)
+  const endpoints = { requestTokenUrl: `${server.origin}/request_token`, authorizeUrl: `${server.origin}/authorize`, accessTokenUrl: `${server.origin}/access_token` }
+  const flow = createFlow({ consumerKey, consumerSecret, maxClockSkew: 60, ...endpoints })
+  t.teardown(() => flow.close())
+  t.equal((await flow.client.get(`${server.origin}/resource`)).status, 401, 'the flow\'s client refuses an hour with maxClockSkew: 60')
+  t.same(server.statuses, [401])
+  t.throws(() => createFlow({ consumerKey, consumerSecret, maxClockSkew: -5, ...endpoints }), { code: ErrorCodes.INVALID_OPTION, message: /maxClockSkew/ })
+})
+
+t.test('clockOffset(url): a path resolves against baseUrl; an invalid URL is a coded error', async (t) => {
+  const client = createClient({ consumerKey, consumerSecret, baseUrl: 'http://127.0.0.1:9/api/' })
+  t.equal(client.clockOffset('/anything'), 0)
+  const bare = createClient({ consumerKey, consumerSecret })
+  t.throws(() => bare.clockOffset('/relative'), { code: ErrorCodes.INVALID_REQUEST })
 })

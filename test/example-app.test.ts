@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto'
+import { createHash, createHmac } from 'node:crypto'
 import { Writable } from 'node:stream'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import t, { type Test } from 'tap'
@@ -8,7 +8,10 @@ import { loadConfig, type ResolvedConfig } from '../example-app/src/config.js'
 import { buildDemoProvider, startDemoProvider, type StartedDemoProvider } from '../example-app/src/demo-provider.js'
 import { redactUrl } from '../example-app/src/logging.js'
 import { createSealer } from '../src/flow/state/seal.js'
-import { connectedErrorMessage, disconnectedMessage, errorMessage, escapeHtml, homePage, html, isKnownErrorCode } from '../example-app/src/pages.js'
+import {
+  clearQueryScript, connectedErrorMessage, connectedErrorNotice, disconnectedMessage, errorMessage, errorNotice, escapeHtml, homePage, html, isKnownErrorCode,
+  scriptHashSource
+} from '../example-app/src/pages.js'
 import { isSessionStoreError, RedisSessionStore, sessionTtl, type RedisLike } from '../example-app/src/redis-session-store.js'
 import { connect, type ConnectResult } from '../src/testing/index.js'
 import { rfc3986 } from './helpers/signature-check.js'
@@ -113,6 +116,11 @@ async function connectBrowser (browser: Browser, demo: StartedDemoProvider): Pro
   return result
 }
 
+/** The page without its own script ({@link clearQueryScript}), to look for injected ones. */
+function withoutOwnScript (page: string): string {
+  return page.replace(`<script>${clearQueryScript}</script>`, '')
+}
+
 function pathOf (url: string): string {
   const parsed = new URL(url)
   return parsed.pathname + parsed.search
@@ -210,11 +218,13 @@ t.test('denying at the provider lands on / not connected, with a friendly messag
   const home = await browser.request('GET', location(back))
   t.match(home.body, 'You cancelled at the provider')
   t.match(home.body, 'Not connected')
+  t.match(home.body, '<div class="notice cancelled" role="status" id="notice">', 'the user\'s own cancel: a neutral status, not an error')
+  t.notMatch(home.body, 'role="alert"')
   t.equal((await browser.request('GET', '/me')).statusCode, 401)
 
   const odd = await browser.request('GET', '/?oauth1_error=%3Cscript%3E')
   t.match(odd.body, 'did not work', 'an unknown code gets a generic sentence')
-  t.notMatch(odd.body, '<script>')
+  t.notMatch(withoutOwnScript(odd.body), '<script>')
 })
 
 t.test('the callback without the session cookie fails kindly (what SameSite=Strict would cause)', async (t) => {
@@ -225,7 +235,9 @@ t.test('the callback without the session cookie fails kindly (what SameSite=Stri
   const cookieless = new Browser(app)
   const back = await cookieless.request('GET', pathOf(callback))
   t.equal(location(back), '/?oauth1_error=OAUTH1_NO_SESSION')
-  t.match((await cookieless.request('GET', location(back))).body, 'Your session was lost on the way back from the provider. Most often this is the host name: open this app at 127.0.0.1:3000')
+  const lost = (await cookieless.request('GET', location(back))).body
+  t.match(lost, '<p>Your session was lost on the way back from the provider, so nothing was connected. Please start again.</p>')
+  t.notMatch(lost, /host name|open this app at/i, 'at the callback URL\'s own host, no host-name advice')
 })
 
 t.test('an unreachable provider gives an error page, not a stack', async (t) => {
@@ -242,6 +254,8 @@ t.test('an unreachable provider gives an error page, not a stack', async (t) => 
   t.match(home.body, 'The account provider could not be reached')
   t.match(home.body, 'Not connected')
   t.notMatch(home.body, /ECONNREFUSED|\s+at \S+ \(|127\.0\.0\.1:\d+\/oauth/, 'no details of the failure')
+  t.match(home.body, '<div class="notice error" role="alert" id="notice">', 'an error: its own colour, an alert')
+  t.match(home.body, '<details><summary>Details</summary><p>Error code: <code>OAUTH1_NETWORK</code></p></details>', 'the code folded away')
   const api = await app.inject({ url: '/oauth/start', headers: { accept: 'application/json' } })
   t.equal(location(api), '/?oauth1_error=OAUTH1_NETWORK', 'the same for any client of the start route')
 })
@@ -314,10 +328,15 @@ t.test('another host name than the callback URL\'s: a warning before starting, a
   t.notMatch(upper.body, 'host-warning', 'host names compare case-insensitively')
 
   const lost = await app.inject({ url: '/?oauth1_error=OAUTH1_NO_SESSION', headers: { accept: 'text/html', host: 'localhost:3000' } })
-  const notice = /<p class="notice" role="alert">([^<]*)<\/p>/.exec(lost.body)?.[1] ?? ''
-  t.match(notice, /^Your session was lost on the way back from the provider\. Most often this is the host name: open this app at 127\.0\.0\.1:3000/, 'the host name first')
+  const notice = /<div class="notice error" role="alert" id="notice">(.*?)<\/div>/.exec(lost.body)?.[1] ?? ''
+  t.match(notice, /^<p>Your session was lost on the way back[^.]*\. This is most likely the host name: open this app at 127\.0\.0\.1:3000, not localhost:3000/,
+    'what happened first, then the host name')
   t.ok(notice.indexOf('host name') < notice.indexOf('cookies'), 'cookies only after the host name')
-  t.match(notice, 'Otherwise, this sign-in link was already used (a reload or the Back button after connecting)', 'a replayed callback after disconnecting is named too (it has no flow cookie either)')
+  t.match(notice, 'the sign-in link was already used (a reload, or the Back button after connecting)',
+    'a replayed callback after disconnecting is named too (it has no flow cookie either)')
+  t.ok(lost.body.indexOf('id="notice"') < lost.body.indexOf('id="host-warning"'), 'the notice before the host warning')
+  const lostHere = await app.inject({ url: '/?oauth1_error=OAUTH1_NO_SESSION', headers: { accept: 'text/html', host: '127.0.0.1:3000' } })
+  t.notMatch(lostHere.body, /host name|open this app at|host-warning/i, 'at the callback URL\'s host: no host-name advice')
 })
 
 t.test('every error code gets its own notice, connected or not', async (t) => {
@@ -327,16 +346,86 @@ t.test('every error code gets its own notice, connected or not', async (t) => {
     t.ok(isKnownErrorCode(code), `${code} has a sentence`)
     t.notMatch(errorMessage(code), 'did not work. Please try again.', `${code}: not the generic sentence`)
     const page = homePage({ providerName: 'demo', connected: true, error: code })
-    t.match(page, 'class="info" role="status"', `${code}: connected, an information`)
+    t.match(page, /class="notice (info|cancelled|warning)" role="status"/, `${code}: connected, an information`)
+    t.notMatch(page, 'role="alert"', `${code}: connected, not an alert`)
     t.notMatch(page, /start again/i, `${code}: connected, no "start again"`)
   }
   t.equal(connectedErrorMessage('OAUTH1_ACCESS_DENIED'), 'You cancelled at the provider. Your existing connection is unchanged.')
-  t.match(connectedErrorMessage('OAUTH1_NETWORK'), /^Connecting again did not work, and your existing connection is unchanged\. The account provider could not be reached/)
+  t.equal(connectedErrorMessage('OAUTH1_NETWORK'), 'Connecting again did not work, and your existing connection is unchanged.')
+  t.match(connectedErrorNotice('OAUTH1_NETWORK').details, /^The account provider could not be reached/, 'why, in the details')
   t.match(errorMessage('OAUTH1_CALLBACK_PROBLEM'), 'sent you back with an error')
   t.match(errorMessage('OAUTH1_TOKEN_INVALID'), 'connect again')
   t.match(errorMessage('OAUTH1_REVOKE_FAILED'), 'did not confirm')
   t.equal(errorMessage('toString'), 'Connecting your account did not work. Please try again.', 'no inherited properties')
   t.equal(errorMessage('OAUTH1_SOMETHING_NEW'), 'Connecting your account did not work. Please try again.', 'unknown codes: generic')
+})
+
+t.test('notices: one or two sentences, an error unlike the user\'s own cancel, host-name advice only at another host', async (t) => {
+  const mismatch = { current: 'localhost:3000', expected: '127.0.0.1:3000', url: 'http://127.0.0.1:3000/' }
+  for (const code of [...Object.values(ErrorCodes), 'OAUTH1_SOMETHING_NEW']) {
+    const notices = [errorNotice(code), errorNotice(code, { hostMismatch: mismatch }), connectedErrorNotice(code),
+      connectedErrorNotice(code, { hostMismatch: mismatch })]
+    for (const notice of notices) {
+      t.ok(notice.message.split(/(?<=[.!?])\s+(?=[A-Z])/).length <= 2, `${code}: at most two sentences: ${notice.message}`)
+      t.ok(notice.message.split(/\s+/).length <= 40, `${code}: at most 40 words: ${notice.message}`)
+    }
+    const page = homePage({ providerName: 'demo', connected: false, error: code })
+    t.notMatch(page, /host name|open this app at/i, `${code}: no host-name advice at the callback URL's host`)
+    const tone = code === 'OAUTH1_ACCESS_DENIED' ? 'cancelled' : 'error'
+    t.match(page, `<div class="notice ${tone}" role="${tone === 'error' ? 'alert' : 'status'}" id="notice">`, `${code}: ${tone}`)
+  }
+  t.notMatch(errorMessage('OAUTH1_NO_SESSION'), /host/i, 'no host name without a mismatch')
+  t.match(errorMessage('OAUTH1_NO_SESSION', { hostMismatch: mismatch }),
+    /^Your session was lost on the way back[^.]*\. This is most likely the host name: open this app at 127\.0\.0\.1:3000, not localhost/,
+    'with one: named second, after what happened')
+  t.notMatch(errorMessage('OAUTH1_NETWORK', { hostMismatch: mismatch }), /host/i, 'only where the host name can be the cause')
+
+  const css = /<style>([^<]*)<\/style>/.exec(homePage({ providerName: 'demo', connected: false }))?.[1] ?? ''
+  const colours = (name: string): string => [...css.matchAll(/\.([a-z]+)\{([^}]*)\}/g)].find((rule) => rule[1] === name)?.[2] ?? ''
+  t.match(colours('error'), /background:#[0-9a-f]+;color:#[0-9a-f]+/, 'errors have their colours')
+  t.match(colours('cancelled'), /background:#[0-9a-f]+;color:#[0-9a-f]+/, 'and a cancel its own')
+  t.not(/background:(#[0-9a-f]+)/.exec(colours('error'))?.[1], /background:(#[0-9a-f]+)/.exec(colours('cancelled'))?.[1], 'not the same background')
+  t.not(/color:(#[0-9a-f]+)/.exec(colours('error'))?.[1], /color:(#[0-9a-f]+)/.exec(colours('cancelled'))?.[1], 'nor the same text colour')
+})
+
+t.test('the developer footer (what the demo is, the environment variables) only on the plain home page', async (t) => {
+  const footer = /class="about"|OAUTH_CONSUMER_KEY/
+  const view = { providerName: 'demo', demo: true }
+  t.match(homePage({ ...view, connected: false }), footer, 'the home page: not connected, nothing to report')
+  const hostMismatch = { current: 'localhost:3000', expected: '127.0.0.1:3000', url: 'http://127.0.0.1:3000/' }
+  t.match(homePage({ ...view, connected: false, hostMismatch }), footer, 'the home page at another host (a developer\'s mistake): still there')
+  const others = {
+    connected: homePage({ ...view, connected: true, profile: { ok: true, data: demoProfile } }),
+    'connected, with a notice': homePage({ ...view, connected: true, error: 'OAUTH1_UNKNOWN_TOKEN' }),
+    'an error notice': homePage({ ...view, connected: false, error: 'OAUTH1_NETWORK' }),
+    'a cancel notice': homePage({ ...view, connected: false, error: 'OAUTH1_ACCESS_DENIED' }),
+    'just disconnected': homePage({ ...view, connected: false, disconnected: 'revoked' })
+  }
+  for (const [what, page] of Object.entries(others)) t.notMatch(page, footer, `${what}: no developer footer`)
+
+  const { demo, app } = await setup()
+  t.teardown(() => close(app, demo))
+  const browser = new Browser(app)
+  t.match((await browser.request('GET', '/')).body, footer, 'GET / before connecting')
+  await connectBrowser(browser, demo)
+  t.notMatch((await browser.request('GET', '/')).body, footer, 'GET / connected')
+})
+
+t.test('a notice from the query is shown once: a script allowed by its hash clears ?oauth1_error= from the address bar', async (t) => {
+  const { demo, app } = await setup()
+  t.teardown(() => close(app, demo))
+  const withNotice = await app.inject({ url: '/?oauth1_error=OAUTH1_ACCESS_DENIED', headers: { accept: 'text/html' } })
+  t.match(withNotice.body, 'You cancelled at the provider', 'the notice is in the page itself (no script needed to see it)')
+  const script = /<script>([^<]*)<\/script>/.exec(withNotice.body)?.[1] ?? ''
+  t.equal(script, clearQueryScript)
+  t.match(script, /^history\.replaceState\(null,"",location\.pathname\+location\.hash\)$/, 'it replaces the address with the path alone')
+  const hash = `'sha256-${createHash('sha256').update(script).digest('base64')}'`
+  t.equal(scriptHashSource, hash)
+  const policy = withNotice.headers['content-security-policy']
+  t.match(policy, `script-src ${hash};`, 'the Content-Security-Policy allows this script by its hash')
+  t.notMatch(policy, /script-src[^;]*(unsafe-inline|\*)/, 'and no other script')
+  const plain = await app.inject({ url: '/', headers: { accept: 'text/html' } })
+  t.notMatch(plain.body, '<script', 'no script on a page without a query notice')
 })
 
 t.test('the demo provider\'s "Link expired" pages lead back to the app', async (t) => {
@@ -416,7 +505,7 @@ t.test('a session store outage: coded 503 pages, no start sent to the provider, 
   const backDuringOutage = await visitor.request('GET', pathOf(callback))
   assertOutagePage(t, backDuringOutage, 'the visitor\'s callback')
   t.equal(backDuringOutage.headers['set-cookie'], undefined, 'the flow cookie is kept')
-  t.match(errorMessage('OAUTH1_STORE_UNAVAILABLE'), 'reload', 'the notice sentence says the approved sign-in is kept')
+  t.match(errorNotice('OAUTH1_STORE_UNAVAILABLE').details, 'reload', 'the notice says the approved sign-in is kept (in its details)')
 
   const json = await app.inject({ url: '/oauth/start', headers: { accept: 'application/json' } })
   t.equal(json.statusCode, 503)
@@ -495,7 +584,7 @@ t.test('Disconnect revokes at the provider and the home page says what happened'
   const unconfirmed = await browser.request('GET', '/')
   t.match(unconfirmed.body, 'Not connected', 'forgotten here even though the provider failed')
   t.match(unconfirmed.body, 'Disconnected here, but the demo provider did not confirm', 'not confirmed by the provider')
-  t.match(unconfirmed.body, /class="notice" role="alert" id="disconnected"/)
+  t.match(unconfirmed.body, /class="notice warning" role="alert" id="disconnected"/)
   t.equal(demo.kit.revoked.size, 1, 'nothing more revoked')
   t.match(logs.join(''), /"code":"OAUTH1_REVOKE_FAILED".*the provider did not confirm the revocation/, 'logged with its code')
   t.equal((await browser.request('GET', '/me')).statusCode, 401)
@@ -757,7 +846,7 @@ t.test('pages escape every interpolated value', async (t) => {
     profile: { ok: true, data: { name: '<img src=x onerror=alert(1)>', 'a<b': 'c' } },
     error: 'OAUTH1_ACCESS_DENIED'
   })
-  t.notMatch(page, /<script>|<img|<b>x/)
+  t.notMatch(withoutOwnScript(page), /<script>|<img|<b>x/)
   t.match(page, '&lt;img src=x onerror=alert(1)&gt;')
   t.match(page, '<dt>a&lt;b</dt>')
   t.equal(escapeHtml('&<>"\''), '&amp;&lt;&gt;&quot;&#39;')

@@ -1,7 +1,11 @@
 import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parseEnv } from 'node:util'
 import t from 'tap'
-import { ConfigError, loadConfig } from '../example-app/src/config.js'
+import { ConfigError, loadConfig, providerVariables } from '../example-app/src/config.js'
 
 const privateKeyFile = fileURLToPath(new URL('./fixtures/oauth-wiki-rsa-private.pem', import.meta.url))
 const publicKeyFile = fileURLToPath(new URL('./fixtures/oauth-wiki-rsa-public.pem', import.meta.url))
@@ -163,4 +167,44 @@ t.test('npm start with bad configuration: one line on stderr, exit code 1, no st
   t.match(lines[0], /^fastify-oauth1 example: Incomplete provider configuration: set OAUTH_REQUEST_TOKEN_URL, OAUTH_AUTHORIZE_URL, OAUTH_ACCESS_TOKEN_URL, OAUTH_RESOURCE_URL/)
   t.notMatch(result.stderr, /\s+at /, 'no stack trace')
   t.equal(result.stdout, '')
+})
+
+t.test('.env.example names every variable the app reads, with no secret filled in, and as it is runs the demo', async (t) => {
+  const example = readFileSync(`${root}.env.example`, 'utf8')
+  const sources = ['config.ts', 'main.ts'].map((file) => readFileSync(`${root}example-app/src/${file}`, 'utf8')).join('\n')
+  const names = sources.matchAll(/\b(?:read|parsePort)\(env, '([A-Z_]+)'|\benv\.([A-Z_]+)|process\.env\.([A-Z_]+)/g)
+  const read = new Set([...names].map((match) => match[1] ?? match[2] ?? match[3]))
+  for (const name of providerVariables) read.add(name)
+  t.ok(read.size >= 20, `the variables were found in the sources (${[...read].join(', ')})`)
+  const listed = parseEnv(example)
+  for (const name of read) t.ok(Object.hasOwn(listed, name as string), `${name} is in .env.example`)
+  for (const [name, value] of Object.entries(listed)) {
+    if (/SECRET|KEY$/.test(name)) t.equal(value, '', `${name}: empty, no secret in the example`)
+  }
+  t.match(example, 'openssl rand -base64 32', 'it says how to make a secret')
+  const config = loadConfig(listed)
+  t.equal(config.provider, undefined, 'copied as it is: the demo provider')
+  t.ok(config.sessionSecretGenerated, 'and a random session secret for the run')
+})
+
+t.test('npm start (start.ts) reads .env when there is one, the environment wins, and no .env is fine', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'example-env-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const start = (env: Record<string, string>): ReturnType<typeof spawnSync> =>
+    spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), `${root}example-app/src/start.ts`], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      encoding: 'utf8',
+      timeout: 30_000
+    })
+  writeFileSync(join(dir, '.env'), 'PORT=from-the-file\n')
+  const fromFile = start({})
+  t.equal(fromFile.status, 1)
+  t.equal(fromFile.stderr, 'fastify-oauth1 example: PORT=from-the-file is not a port: set PORT to a number from 1 to 65535\n', 'the value from .env')
+  const fromShell = start({ PORT: 'from-the-shell' })
+  t.match(fromShell.stderr, 'PORT=from-the-shell is not a port', 'a variable set in the environment wins over .env')
+  rmSync(join(dir, '.env'))
+  const none = start({ OAUTH_CONSUMER_KEY: 'key' })
+  t.equal(none.status, 1)
+  t.match(none.stderr, /^fastify-oauth1 example: Incomplete provider configuration/, 'without .env: straight to the configuration, no error about the file')
 })

@@ -29,8 +29,16 @@ const coreExports = [
 ].sort()
 /** The Express adapter's entry: the middleware factory (named and default). */
 const expressExports = ['default', 'expressOAuth1']
-/** The root adds the Fastify plugin (named and default). */
-const rootExports = [...coreExports, 'default', 'fastifyOAuth1'].sort()
+/**
+ * The root entry is small (issue 18): the Fastify plugin (named and default), the errors, the
+ * presets, `createClient` and `createSigner`; the protocol primitives are only in ./core.
+ */
+const rootExports = [
+  'default', 'fastifyOAuth1',
+  'ErrorCodes', 'OAuth1Error', 'isOAuth1Error', 'OAuthProblems', 'isOAuthProblem',
+  'presets', 'evernote', 'jira', 'magento', 'mastercard', 'netsuite', 'woocommerce',
+  'createClient', 'createSigner'
+].sort()
 
 const entries = Object.entries(pkg.exports).filter((entry): entry is [string, Conditions] => typeof entry[1] !== 'string')
 

@@ -17,9 +17,10 @@ import Fastify from 'fastify'
 import t from 'tap'
 import { Agent, interceptors } from 'undici'
 import fastifyOAuth1, {
-  createClient, createSigner, createSigningInterceptor, evernote, netsuite,
+  createClient, createSigner, evernote, netsuite,
   type OAuth1RequestDecorations, type OAuth1InstanceDecorations, type OAuth1SessionData
 } from '../src/index.js'
+import { createSigningInterceptor } from '../src/core.js'
 
 declare module 'fastify' {
   interface FastifyRequest extends OAuth1RequestDecorations<'trello' | 'flickr'> {}

@@ -8,6 +8,7 @@ import { parseForm } from '../src/protocol/encoding.js'
 import { generateNonce } from '../src/protocol/nonce.js'
 import { createSigner, type SignableRequest, type SignerOptions } from '../src/signer/signer.js'
 import { findHeader, isFormContentType } from '../src/protocol/headers.js'
+import { ErrorCodes } from '../src/errors.js'
 
 // Expected values below come from RFC 5849, OAuth Core 1.0 Appendix A, X's documentation, the
 // OAuth wiki test cases, or node:crypto applied to a base string written out by hand.
@@ -686,4 +687,25 @@ t.test('bodyHash per call: the caller\'s oauth_body_hash for a body the signer d
   t.match(signed.baseString, `oauth_body_hash%3D${encodeURIComponent(encodeURIComponent(hash))}`, 'signed into the base string')
   t.throws(() => signer.sign({ method: 'PUT', url: 'https://a.example/', body: 'text' }, { bodyHash: hash }), { code: 'OAUTH1_INVALID_REQUEST', message: /leave body out/ })
   t.throws(() => signer.sign({ method: 'PUT', url: 'https://a.example/' }, { bodyHash: 'a b' }), { code: 'OAUTH1_INVALID_REQUEST', message: /base64/ })
+})
+
+t.test('oauth_timestamp is always a whole number from 1 to 2^31 - 1: other values are refused, not sent', async (t) => {
+  const request = { method: 'GET', url: 'http://example.com/' }
+  const signer = createSigner({ ...fixed })
+  for (const timestamp of [0, -1, 1.5, 2 ** 31, Number.NaN, '0', '-1', '2147483648', '12abc', '', ' 1', '1e9']) {
+    t.throws(() => signer.sign(request, { timestamp }), { code: ErrorCodes.INVALID_REQUEST, message: /timestamp/ }, `per-call ${JSON.stringify(timestamp)}`)
+  }
+  t.equal(signer.sign(request, { timestamp: 1 }).oauthParams.oauth_timestamp, '1')
+  t.equal(signer.sign(request, { timestamp: 2 ** 31 - 1 }).oauthParams.oauth_timestamp, '2147483647')
+  t.equal(signer.sign(request, { timestamp: '2147483647' }).oauthParams.oauth_timestamp, '2147483647')
+
+  signer.clockOffset = -1_700_000_000
+  t.throws(() => signer.sign(request), { code: ErrorCodes.INVALID_REQUEST, message: /clockOffset/ }, 'an offset that takes the clock to 0')
+  signer.clockOffset = 4_000_000_000
+  t.throws(() => signer.sign(request), { code: ErrorCodes.INVALID_REQUEST, message: /clockOffset/ }, 'an offset past 2^31 - 1')
+  signer.clockOffset = Number.NaN
+  t.throws(() => signer.sign(request), { code: ErrorCodes.INVALID_REQUEST }, 'a NaN offset')
+  signer.clockOffset = 0
+  t.equal(signer.sign(request).oauthParams.oauth_timestamp, '1700000000')
+  t.throws(() => createSigner({ ...fixed, now: () => 0 }).sign(request), { code: ErrorCodes.INVALID_REQUEST }, 'a clock at the epoch')
 })

@@ -10,9 +10,9 @@ import fastifyOAuth1Default, {
   type ClientResponse, type ErrorCode, ErrorCodes, type FastifyOAuth1Options, fastifyOAuth1, type OAuth1Client,
   type OAuth1Credentials, type OAuth1Instance, type OAuth1RequestClient, isOAuth1Error,
   type OAuth1RequestDecorations, type OAuth1InstanceDecorations, type OAuth1SessionData, type OAuth1SessionState,
-  type FlowStore, type FlowContext, createCookieFlowStore
+  type FlowStore, type FlowContext
 } from '../src/index.js'
-import { type CallerSignal, createSigner, type SignableRequest, type SignedRequest } from '../src/core.js'
+import { type CallerSignal, createCookieFlowStore, createSigner, type SignableRequest, type SignedRequest } from '../src/core.js'
 
 // An app naming a second provider augments Fastify's interfaces itself.
 declare module 'fastify' {

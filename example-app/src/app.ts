@@ -6,7 +6,7 @@ import { Redis } from 'ioredis'
 import { ErrorCodes, fastifyOAuth1, isOAuth1Error, OAuth1Error } from '../../src/index.js'
 import type { ResolvedConfig } from './config.js'
 import { loggerOptions, redactUrl, RequestLogController } from './logging.js'
-import { errorPage, homePage, storeUnavailablePage, type DisconnectOutcome, type HostMismatch, type ProfileResult } from './pages.js'
+import { errorPage, homePage, scriptHashSource, storeUnavailablePage, type DisconnectOutcome, type HostMismatch, type ProfileResult } from './pages.js'
 import { isSessionStoreError, RedisSessionStore, type RedisLike } from './redis-session-store.js'
 
 declare module 'fastify' {
@@ -43,7 +43,8 @@ function hostMismatch (request: FastifyRequest, config: ResolvedConfig): HostMis
 const sessionMaxAge = 24 * 60 * 60 * 1000
 /** Sent with every answer, pages, redirects and errors alike. */
 const securityHeaders = Object.freeze({ 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY' })
-const htmlPolicy = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+/** No script but the pages' one (by its hash: it clears `?oauth1_error=` from the address bar). */
+const htmlPolicy = `default-src 'none'; script-src ${scriptHashSource}; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`
 
 function providerName (config: ResolvedConfig): string {
   return config.providerName ?? new URL(config.provider.authorizeUrl).hostname
@@ -230,7 +231,6 @@ export async function buildApp (config: ResolvedConfig, deps: AppDependencies = 
       profile,
       error: typeof code === 'string' && code !== '' ? code : undefined,
       demo: deps.demo === true,
-      callbackHost: new URL(config.callbackUrl).host,
       hostMismatch: hostMismatch(request, config),
       disconnected
     }))

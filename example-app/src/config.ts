@@ -1,7 +1,7 @@
 import { createPrivateKey, randomBytes, type KeyObject } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
-import { signatureMethods, type SignatureMethod } from '../../src/index.js'
+import { signatureMethods, type SignatureMethod } from '../../src/core.js'
 
 /** The OAuth 1.0a provider the app connects to. */
 export interface ProviderConfig {

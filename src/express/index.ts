@@ -4,6 +4,7 @@
  * the start and callback routes and puts the user's signed client on `req.oauth1` (or `req[name]`).
  *
  * @packageDocumentation
+ * @module fastify-oauth1/express
  */
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express'
 import { ErrorCodes, OAuth1Error } from '../errors.js'

@@ -14,7 +14,7 @@ export type { FlowStateOption } from '../flow/adapter.js'
 export type { OAuth1RequestClient } from '../flow/request-client.js'
 
 /**
- * Options of the plugin (see {@link AdapterOptions}): the provider, `callbackUrl`, the flow
+ * Options of the plugin: the provider, `callbackUrl`, the flow
  * state (the cookie store needs `@fastify/cookie`), hooks. Validated at registration; unknown keys are refused.
  */
 export interface FastifyOAuth1Options extends AdapterOptions<FastifyRequest, FastifyReply> {}

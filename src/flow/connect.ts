@@ -10,14 +10,21 @@ import type { FlowLimits, FlowStore, PendingFlow } from './state/store.js'
 
 /** A user's token credentials and what the provider said about the user (RFC 5849 §2.3). */
 export interface OAuth1Credentials {
+  /** `oauth_token`: the user's token identifier. */
   token: string
+  /** `oauth_token_secret`: the user's shared secret; kept server-side (sealed when stored in the session). */
   tokenSecret: string
   /** Extra fields of the access-token response (`user_id`, `screen_name`, ...). */
   extra: Record<string, string>
   /** Milliseconds since the epoch. */
   connectedAt: number
   /** Who connected, read from `extra` with the provider preset's field names (default `user_id`, `screen_name`). */
-  user?: { id?: string, name?: string }
+  user?: {
+    /** The provider's user id (X `user_id`). */
+    id?: string
+    /** The provider's user name (X `screen_name`). */
+    name?: string
+  }
   /** Milliseconds since the epoch when the token stops working, when the provider said (see `tokenLifetime`). */
   expiresAt?: number
   /** Milliseconds since the epoch after which the session handle cannot renew the token. */
@@ -28,8 +35,11 @@ export interface OAuth1Credentials {
 
 /** Options of {@link createConnect}; `C` is the adapter's request context. */
 export interface ConnectOptions<C extends FlowContext = FlowContext> {
+  /** The provider's three RFC 5849 §2 steps ({@link createFlow}). */
   flow: Flow
+  /** Where started flows wait for their callback: {@link createCookieFlowStore}, {@link createSessionFlowStore} or your own. */
   store: FlowStore
+  /** How many flows a browser may have open at once, and for how long. */
   limits: FlowLimits
   /** The session key holding credentials (and, with the session store, pending flows). */
   sessionKey: string
@@ -37,13 +47,15 @@ export interface ConnectOptions<C extends FlowContext = FlowContext> {
   callbackUrl: string | ((ctx: C) => string)
   /** Authorize parameters per request (merged over the flow's `authorizeParams`). */
   authorizeParams?: ((ctx: C) => Record<string, string> | undefined) | undefined
-  /** How the provider reports a refusal at the callback (the preset's `denial`); default {@link defaultDenialStyles}. */
+  /** How the provider reports a refusal at the callback (the preset's `denial`); default the styles of {@link DenialStyle} but `missing-verifier`. */
   denial?: readonly DenialStyle[] | undefined
   /** Builds the stored credentials from the access-token answer. */
   toCredentials: (access: AccessToken, now: number) => OAuth1Credentials
   /** Keeps credentials elsewhere than the session; then `loadCredentials` is used to read them. */
   saveCredentials?: ((ctx: C, credentials: OAuth1Credentials, change?: CredentialsChange) => Promise<void>) | undefined
+  /** Reads the current user's credentials kept by `saveCredentials` (`null` or `undefined`: not connected). */
   loadCredentials?: ((ctx: C) => Promise<OAuth1Credentials | null | undefined>) | undefined
+  /** Forgets the current user's credentials kept by `saveCredentials` (a disconnect). */
   deleteCredentials?: ((ctx: C) => Promise<void>) | undefined
   /** Told when a start request's host differs from the callback's (the flow state will not come back). */
   onHostMismatch?: ((ctx: C, requestHost: string, callbackHost: string) => void) | undefined
@@ -83,7 +95,9 @@ export interface BeginOptions {
 
 /** The result of a completed callback. */
 export interface Completed {
+  /** The user's new token credentials (RFC 5849 §2.3), already stored. */
   credentials: OAuth1Credentials
+  /** The same-site path given at the start, to redirect to; `undefined` when none was given. */
   returnTo: string | undefined
 }
 

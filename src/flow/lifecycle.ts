@@ -19,8 +19,11 @@ export interface TokenLifetime {
 
 /** Credentials that {@link renewToken} can renew. */
 export interface RenewableCredentials {
+  /** The expired (or expiring) `oauth_token`. */
   token: string
+  /** Its `oauth_token_secret`, which signs the renewal request. */
   tokenSecret: string
+  /** `oauth_session_handle`, sent as a protocol parameter of the renewal (OAuth Session 1.0 §4). */
   sessionHandle?: string | undefined
 }
 
@@ -116,6 +119,7 @@ export async function renewToken (client: OAuth1Client, accessTokenUrl: string, 
 export interface RevokeOptions {
   /** Default `POST`. */
   method?: 'POST' | 'GET' | 'DELETE'
+  /** Aborts the call (`OAUTH1_ABORTED`), e.g. when the browser that asked for the disconnect goes away. */
   signal?: CallerSignal
 }
 

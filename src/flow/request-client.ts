@@ -12,6 +12,7 @@ export interface DisconnectOptions {
    * (X `invalidate_token`). The local credentials are dropped whatever the provider answers.
    */
   revoke?: boolean | undefined
+  /** Aborts the revocation call (`OAUTH1_ABORTED`); the local credentials are dropped all the same. */
   signal?: CallerSignal | undefined
 }
 
@@ -50,11 +51,22 @@ export interface OAuth1RequestClient {
    * @throws {OAuth1Error} `OAUTH1_NOT_CONNECTED` (401), `OAUTH1_TOKEN_INVALID` (401).
    */
   request (url: string | URL, options: StreamOptions): Promise<StreamedResponse>
+  /**
+   * The buffered form of the signed request as this user: resolves with the whole answer
+   * ({@link ClientResponse}), any status; refusals of the token and renewal as above.
+   *
+   * @throws {OAuth1Error} `OAUTH1_NOT_CONNECTED` (401), `OAUTH1_TOKEN_INVALID` (401).
+   */
   request (url: string | URL, options?: RequestOptions): Promise<ClientResponse>
+  /** `GET` as this user: {@link OAuth1RequestClient.request} with `method: 'GET'`. */
   get: RequestClientMethod
+  /** `POST` as this user: {@link OAuth1RequestClient.request} with `method: 'POST'`. */
   post: RequestClientMethod
+  /** `PUT` as this user: {@link OAuth1RequestClient.request} with `method: 'PUT'`. */
   put: RequestClientMethod
+  /** `PATCH` as this user: {@link OAuth1RequestClient.request} with `method: 'PATCH'`. */
   patch: RequestClientMethod
+  /** `DELETE` as this user: {@link OAuth1RequestClient.request} with `method: 'DELETE'`. */
   delete: RequestClientMethod
   /**
    * Drops the user's credentials; with `{ revoke: true }` first invalidates the token at the

@@ -1,6 +1,6 @@
-import { Agent, type Dispatcher } from 'undici'
+import { Agent, type Dispatcher } from './undici.js'
 import type { Readable } from 'node:stream'
-import { clockSkewCorrection } from './clock-skew.js'
+import { correctedClockOffset, defaultMaxClockSkew, OriginClockOffsets } from './clock-skew.js'
 import { rejectUnknownOptions } from '../options.js'
 import { formatForm } from '../protocol/encoding.js'
 import { ErrorCodes, OAuth1Error, OAuthProblems, invalidOption, isOAuth1Error, type ProviderProblem, type SignatureDiagnosis } from '../errors.js'
@@ -20,6 +20,7 @@ export type QueryInput = Record<string, QueryValue | readonly QueryValue[] | und
 export interface RequestOptions {
   /** Default `GET`. */
   method?: string | undefined
+  /** Request headers. `Authorization` is the signer's with the default `header` placement (RFC 5849 §3.5.1). */
   headers?: HeaderRecord | undefined
   /** Added to the URL's query; signed into the base string (RFC 5849 §3.4.1.3.1). */
   query?: QueryInput | undefined
@@ -59,20 +60,27 @@ export interface RequestOptions {
  * `AbortSignal` fits, and so does a lighter object (the adapters' "the browser went away").
  */
 export interface CallerSignal {
+  /** True once the caller gave up. */
   readonly aborted: boolean
+  /** Why the caller gave up (an `AbortSignal`'s reason), kept as the `cause` of `OAUTH1_ABORTED`. */
   readonly reason?: unknown
+  /** Calls `listener` when the caller gives up. */
   addEventListener (type: 'abort', listener: () => void, options?: { once?: boolean }): void
+  /** Stops calling `listener` (when the call has ended). */
   removeEventListener (type: 'abort', listener: () => void): void
 }
 
 /** A response read in full. Non-2xx statuses are responses, not errors. */
 export interface ClientResponse {
+  /** The HTTP status of the answer. */
   status: number
   /** True for 2xx. */
   ok: boolean
+  /** The response headers, by lower-case name. */
   headers: Record<string, string | string[] | undefined>
   /** The URL that answered (after redirects). */
   url: string
+  /** The whole body, at most the client's `maxResponseBytes`. */
   body: Buffer
   /** The body as UTF-8 text. */
   text (): string
@@ -93,17 +101,30 @@ export interface ClientResponse {
 
 /** A response whose body is not read: the undici body stream (`stream: true`). */
 export interface StreamedResponse {
+  /** The HTTP status of the answer. */
   status: number
+  /** True for 2xx. */
   ok: boolean
+  /** The response headers, by lower-case name. */
   headers: Record<string, string | string[] | undefined>
+  /** The URL that answered (a streamed call follows no redirect: the URL asked). */
   url: string
   /** The undici body: read it or destroy it. The call's deadline and signal still end it. */
   body: Readable
 }
 
 /** Options of a streamed call. */
-export type StreamOptions = RequestOptions & { stream: true }
+export type StreamOptions = RequestOptions & {
+  /** Resolve at the response headers with the body stream (see {@link RequestOptions.stream}). */
+  stream: true
+}
 
+/**
+ * A call with a fixed method (`client.get(url, options)`, ...): {@link OAuth1Client.request}
+ * without the `method` option; `{ stream: true }` resolves to a {@link StreamedResponse}.
+ *
+ * @inline
+ */
 interface Method {
   (url: string | URL, options: Omit<StreamOptions, 'method'>): Promise<StreamedResponse>
   (url: string | URL, options?: Omit<RequestOptions, 'method'>): Promise<ClientResponse>
@@ -111,17 +132,44 @@ interface Method {
 
 /** A client that signs every request with one set of credentials. */
 export interface OAuth1Client {
+  /**
+   * A signed request whose body is not read (`stream: true`): resolves at the response headers
+   * with the undici body stream. Sent once: no redirect, retry or clock-skew retry.
+   *
+   * @throws {OAuth1Error} `OAUTH1_INVALID_REQUEST` for a URL outside the client's origins,
+   * `OAUTH1_TIMEOUT`, `OAUTH1_NETWORK`, `OAUTH1_ABORTED`.
+   */
   request (url: string | URL, options: StreamOptions): Promise<StreamedResponse>
+  /**
+   * A signed request (RFC 5849 §3.5), the answer read in full: every status resolves, a non-2xx
+   * one too. Redirects ({@link ClientOptions.maxRedirections}) and retries ({@link ClientOptions.retries})
+   * are signed again with a fresh nonce; a refused timestamp is corrected and retried once ({@link ClientOptions.correctClockSkew}).
+   *
+   * @throws {OAuth1Error} `OAUTH1_INVALID_REQUEST` for a URL outside the client's origins,
+   * `OAUTH1_TIMEOUT`, `OAUTH1_NETWORK`, `OAUTH1_ABORTED`, `OAUTH1_PROVIDER_BAD_RESPONSE` (a body over `maxResponseBytes`),
+   * `OAUTH1_REDIRECT_REFUSED`.
+   */
   request (url: string | URL, options?: RequestOptions): Promise<ClientResponse>
+  /** `GET`: {@link OAuth1Client.request} with `method: 'GET'`. */
   get: Method
+  /** `POST`: {@link OAuth1Client.request} with `method: 'POST'`. */
   post: Method
+  /** `PUT`: {@link OAuth1Client.request} with `method: 'PUT'`. */
   put: Method
+  /** `PATCH`: {@link OAuth1Client.request} with `method: 'PATCH'`. */
   patch: Method
+  /** `DELETE`: {@link OAuth1Client.request} with `method: 'DELETE'`. */
   delete: Method
   /** A client for the same consumer with a user's token; it shares signer and connections. */
   withToken (credentials: { token: string, tokenSecret: string }): OAuth1Client
   /** The signer in use. */
   readonly signer: Signer
+  /**
+   * Seconds this client adds to the timestamps it sends to `url`'s origin, learned from that
+   * origin's refusals of our timestamp (see {@link ClientOptions.correctClockSkew}); 0 when none was learned.
+   * Shared by the clients of {@link OAuth1Client.withToken}. {@link Signer.clockOffset} comes on top.
+   */
+  clockOffset (url: string | URL): number
   /** Closes the connection pool this client created (not a dispatcher you passed in). */
   close (): Promise<void>
 }
@@ -170,9 +218,17 @@ export interface ClientOptions extends SignerOptions {
   userAgent?: string | undefined
   /**
    * When the provider refuses our timestamp (`oauth_problem=timestamp_refused`, or a 401 whose
-   * `Date` is minutes away), learn the offset for this client and retry once. Default `true`.
+   * `Date` is minutes away), learn the offset for the origin that answered and retry once.
+   * The offset applies to that origin only, and is shared by this client's {@link OAuth1Client.withToken}
+   * clients (one consumer, one provider clock per origin). A correction beyond {@link ClientOptions.maxClockSkew},
+   * or one that would send a timestamp outside 1..2^31-1, is refused: the answer is returned as it is. Default `true`.
    */
   correctClockSkew?: boolean | undefined
+  /**
+   * The largest clock offset, in seconds either way, learned from a provider's answer
+   * ({@link ClientOptions.correctClockSkew}). Default 86 400 (one day).
+   */
+  maxClockSkew?: number | undefined
   /** A provider preset (object or name) whose values fill the options you leave out. */
   provider?: ProviderPreset | PresetName | undefined
   /** Sign the non-file fields of `FormData` bodies (Flickr's upload API); set by the Flickr preset. Default `false`. */
@@ -180,7 +236,7 @@ export interface ClientOptions extends SignerOptions {
 }
 
 /** The option keys {@link createClient} itself reads, besides the signer's. */
-export const clientOwnOptionKeys: ReadonlySet<string> = new Set(['baseUrl', 'origins', 'apiOrigins', 'dispatcher', 'timeout', 'maxRedirections', 'retries', 'maxResponseBytes', 'userAgent', 'correctClockSkew', 'provider', 'signMultipartFields'])
+export const clientOwnOptionKeys: ReadonlySet<string> = new Set(['baseUrl', 'origins', 'apiOrigins', 'dispatcher', 'timeout', 'maxRedirections', 'retries', 'maxResponseBytes', 'userAgent', 'correctClockSkew', 'maxClockSkew', 'provider', 'signMultipartFields'])
 
 /** Every option key {@link createClient} accepts: the signer's, the client's and a preset's. */
 export const clientOptionKeys: ReadonlySet<string> = new Set([...signerOptionNames, ...clientOwnOptionKeys, ...presetOptionKeys])
@@ -374,6 +430,10 @@ interface ClientCore {
   maxResponseBytes: number
   userAgent: string | undefined
   correctClockSkew: boolean
+  /** {@link ClientOptions.maxClockSkew}. */
+  maxClockSkew: number
+  /** The offsets learned per origin (see {@link OriginClockOffsets}). */
+  clockOffsets: OriginClockOffsets
   crossOriginRedirects: CrossOriginRedirects
   signMultipartFields: boolean
   /** Cut out of a provider's echoed base string (see {@link ClientResponse.diagnosis}). */
@@ -442,6 +502,8 @@ export function buildClient (clientOptions: ClientOptions, internals: ClientInte
   if (dispatcher !== undefined && (typeof dispatcher !== 'object' || dispatcher === null || typeof (dispatcher as Dispatcher).request !== 'function')) invalidOption('dispatcher', 'an undici Dispatcher')
   const raw = options as unknown as Record<string, unknown>
   checkBoolean(raw, 'correctClockSkew')
+  const maxClockSkew = options.maxClockSkew ?? defaultMaxClockSkew
+  if (typeof maxClockSkew !== 'number' || !Number.isFinite(maxClockSkew) || maxClockSkew < 0) invalidOption('maxClockSkew', 'a number of seconds >= 0')
   checkBoolean(raw, 'signMultipartFields')
   let base: URL | undefined
   const allowed = new Set<string>()
@@ -470,6 +532,8 @@ export function buildClient (clientOptions: ClientOptions, internals: ClientInte
     maxResponseBytes,
     userAgent,
     correctClockSkew: options.correctClockSkew ?? true,
+    maxClockSkew,
+    clockOffsets: new OriginClockOffsets(),
     crossOriginRedirects: internals.crossOriginRedirects ?? 'unsigned',
     signMultipartFields: options.signMultipartFields === true,
     consumerSecret: options.consumerSecret,
@@ -495,6 +559,15 @@ export function bindClient (core: ClientCore, credentials: { token: string, toke
       return bindClient(core, { token: next.token, tokenSecret: next.tokenSecret })
     },
     signer: core.signer,
+    clockOffset (url) {
+      let origin: string
+      try {
+        origin = new URL(String(url), core.base).origin
+      } catch (cause) {
+        throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, 'clockOffset(url): expected an absolute URL, or a path when baseUrl is set', { cause })
+      }
+      return core.clockOffsets.get(origin)
+    },
     async close () {
       if (core.ownsDispatcher) await core.dispatcher.close()
     }
@@ -608,6 +681,8 @@ interface Call {
   /** What the signer reads of a multipart or stream body: the signed fields (a form string), or nothing. */
   readonly signBody: { body: string | undefined } | undefined
   readonly signOptions: SignOptions
+  /** True when the client sets the timestamp (the caller gave none): the signer's clock plus the origin's learned offset. */
+  readonly clocked: boolean
   readonly firstOrigin: string
   readonly timeout: number
   readonly deadline: Deadline
@@ -713,6 +788,7 @@ function prepareCall (core: ClientCore, input: string | URL, options: RequestOpt
     body,
     signBody,
     signOptions,
+    clocked: signOptions.timestamp === undefined,
     firstOrigin: url.origin,
     timeout,
     retriesLeft: idempotentMethods.has(method) && !once && options.stream !== true ? core.retries : 0,
@@ -738,6 +814,10 @@ function dispatchOptions (core: ClientCore, call: Call): { dispatch: Dispatcher.
   }
   let baseString: string | undefined
   if (signed) {
+    if (call.clocked) {
+      const offset = core.clockOffsets.get(origin)
+      call.signOptions.timestamp = offset === 0 ? undefined : core.signer.timestamp() + offset
+    }
     const opaque = call.signBody
     const result = opaque === undefined
       ? core.signer.sign({ method: call.method, url, headers: call.headers, body: call.body as string | Uint8Array | undefined }, call.signOptions)
@@ -759,7 +839,7 @@ function dispatchOptions (core: ClientCore, call: Call): { dispatch: Dispatcher.
 async function attempt (core: ClientCore, call: Call): Promise<Outcome> {
   const { url } = call
   // The offset this request is signed with: a concurrent request may learn a new one meanwhile.
-  const offsetAtSend = core.signer.clockOffset
+  const offsetAtSend = core.clockOffsets.get(call.firstOrigin)
   const { dispatch, signed, baseString } = dispatchOptions(core, call)
   if (call.deadline.reason !== undefined) return { failure: call.deadline.reason }
   const collector = new Collector(core.maxResponseBytes, url)
@@ -831,22 +911,23 @@ function followRedirect (core: ClientCore, call: Call, response: Received): bool
 
 const contentHeaders = new Set(['content-type', 'content-length'])
 
+/** A copy of `headers` without `names`, in an object without prototype (a header may be named `__proto__`). */
 function withoutHeaders (headers: HeaderRecord, names: ReadonlySet<string>): HeaderRecord {
-  const out: HeaderRecord = {}
+  const out: HeaderRecord = Object.create(null)
   for (const name of Object.keys(headers)) if (!names.has(name.toLowerCase())) out[name] = headers[name]
   return out
 }
 
-/** A refusal of our timestamp (once per call): learns the provider's clock, then true. */
+/**
+ * A refusal of our timestamp (once per call): learns the provider's clock for the call's origin,
+ * then true; false when the correction is refused (see {@link correctedClockOffset}).
+ */
 function correctClock (core: ClientCore, call: Call, outcome: Answer): boolean {
-  const { offsetAtSend } = outcome
-  const response = outcome
-  if (!call.mayCorrectClock || !outcome.signed || response.statusCode < 400) return false
+  if (!call.mayCorrectClock || !outcome.signed || outcome.statusCode < 400) return false
   call.mayCorrectClock = false
-  const sentClock = Math.floor(core.signer.timestamp() - core.signer.clockOffset + offsetAtSend)
-  const delta = clockSkewCorrection(response.statusCode, response.headers, outcome.data.toString('utf8'), sentClock)
-  if (delta === undefined) return false
-  core.signer.clockOffset = offsetAtSend + delta
+  const offset = correctedClockOffset(outcome.statusCode, outcome.headers, outcome.data.toString('utf8'), core.signer.timestamp(), outcome.offsetAtSend, core.maxClockSkew)
+  if (offset === undefined) return false
+  core.clockOffsets.set(call.firstOrigin, offset)
   return true
 }
 

@@ -10,11 +10,15 @@ import { rejectUnknownOptions } from '../options.js'
  * three-legged call: `dispatcher.request({ ..., oauth1: { token, tokenSecret } })`.
  */
 export interface OAuth1DispatchOptions extends Dispatcher.DispatchOptions {
+  /** Signing values for this dispatch only (`token`, `tokenSecret`, `verifier`, ...); the interceptor removes it before sending. */
   oauth1?: SignOptions | undefined
 }
 
 /** Options for {@link createSigningInterceptor}: a signer (or its options) and where it may sign. */
-export type SigningInterceptorOptions = (SignerOptions | { signer: Signer }) & {
+export type SigningInterceptorOptions = (SignerOptions | {
+  /** A signer built by {@link createSigner}, shared with other code (its `clockOffset` too). */
+  signer: Signer
+}) & {
   /**
    * The origins (`https://api.example.com`) whose requests are signed. Requests to any other
    * origin, redirects included, pass through untouched, so credentials never leave these hosts.
@@ -27,12 +31,12 @@ export type Interceptor = Dispatcher.DispatcherComposeInterceptor
 
 /**
  * Normalises undici's header forms (object, flat `[name, value, ...]` array, iterable of pairs)
- * into a plain object.
+ * into a plain object (a list or iterable becomes an object without prototype).
  */
 export function normalizeHeaders (headers: Dispatcher.DispatchOptions['headers']): HeaderRecord {
   if (headers === undefined || headers === null) return {}
   if (Array.isArray(headers)) {
-    const out: HeaderRecord = {}
+    const out: HeaderRecord = Object.create(null)
     if (headers.length > 0 && Array.isArray(headers[0])) {
       for (const pair of headers as unknown as Array<[string, string]>) appendHeader(out, pair[0], pair[1])
     } else {
@@ -41,15 +45,16 @@ export function normalizeHeaders (headers: Dispatcher.DispatchOptions['headers']
     return out
   }
   if (typeof (headers as Iterable<unknown>)[Symbol.iterator] === 'function') {
-    const out: HeaderRecord = {}
+    const out: HeaderRecord = Object.create(null)
     for (const [name, value] of headers as Iterable<[string, string]>) appendHeader(out, name, value)
     return out
   }
   return headers as HeaderRecord
 }
 
+/** Adds a header to `out`, an object without prototype: the names come from the request. */
 function appendHeader (out: HeaderRecord, name: string, value: string | string[]): void {
-  const existing = out[name]
+  const existing = Object.hasOwn(out, name) ? out[name] : undefined
   if (existing === undefined) out[name] = value
   else out[name] = ([] as string[]).concat(existing as string | string[], value)
 }

@@ -23,7 +23,9 @@ export const defaultDenialStyles: readonly DenialStyle[] = Object.freeze(['denie
 
 /** The access-token response fields naming the user. */
 export interface UserFields {
+  /** The field holding the user's id (X `user_id`). */
   id?: string
+  /** The field holding the user's name (X `screen_name`). */
   name?: string
 }
 
@@ -44,14 +46,21 @@ export interface ProviderPreset {
   label: string
   /** `three-legged` (users connect accounts) or `two-legged` (server-to-server credentials). */
   flow: 'three-legged' | 'two-legged'
+  /** The signature method the provider accepts (RFC 5849 §3.4). */
   signatureMethod: SignatureMethod
+  /** Where the protocol parameters go (RFC 5849 §3.5), when the provider wants other than the `Authorization` header. */
   placement?: Placement
+  /** Send `oauth_body_hash` (OAuth Request Body Hash) computed with this hash, as the provider requires (Mastercard: SHA-256). */
   bodyHash?: BodyHashAlgorithm
+  /** The `realm` of the `Authorization` header (RFC 5849 §3.5.1), as the provider requires (NetSuite's account id). */
   realm?: string
   /** API base URL for the client's relative paths. */
   baseUrl?: string
+  /** Temporary Credential Request URI (RFC 5849 §2.1). */
   requestTokenUrl?: string
+  /** Resource Owner Authorization URI (RFC 5849 §2.2), where the user approves. */
   authorizeUrl?: string
+  /** Token Request URI (RFC 5849 §2.3). */
   accessTokenUrl?: string
   /**
    * The provider's token revocation endpoint, called signed with the user's token (X
@@ -60,8 +69,11 @@ export interface ProviderPreset {
   revokeUrl?: string
   /** The provider signs the non-file fields of multipart uploads (Flickr's upload API); see `ClientOptions.signMultipartFields`. */
   signMultipartFields?: boolean
+  /** The HTTP method of the request-token and access-token calls. Default `POST` (RFC 5849 §2). */
   tokenMethod?: 'POST' | 'GET'
+  /** Extra parameters of the request-token call the provider needs (its query). */
   requestTokenParams?: Record<string, string>
+  /** Extra parameters of the authorize URL the provider needs (Trello's `name`, `scope`, `expiration`). */
   authorizeParams?: Record<string, string>
   /**
    * How the provider reports a refusal at the callback; only these signals count as a denial
@@ -79,7 +91,7 @@ export interface ProviderPreset {
   token?: string
   /**
    * The provider refuses requests without a unique `User-Agent`: options merged with such a
-   * preset ({@link applyPreset}, so `createClient`, `createFlow` and the plugin) must set `userAgent`.
+   * preset (`createClient`, `createFlow`, the plugin and the Express middleware) must set `userAgent`.
    */
   requiresUserAgent?: boolean
   /** Known quirks, as documentation only: nothing reads them at run time. */
@@ -377,7 +389,19 @@ export function magento (options: { baseUrl: string }): Readonly<ProviderPreset>
 }
 
 /** Presets that need no parameters, by id (for the plugin's `provider: 'x'`). */
-export const presets = Object.freeze({ x, twitter: x, trello, flickr, tumblr, garmin, discogs, smugmug, zotero, schoology })
+export const presets = Object.freeze({
+  x,
+  /** The same preset as `x`, by its former name. */
+  twitter: x,
+  trello,
+  flickr,
+  tumblr,
+  garmin,
+  discogs,
+  smugmug,
+  zotero,
+  schoology
+})
 
 /** Presets that need parameters, as functions. */
 export const presetFactories = Object.freeze({ evernote, jira, netsuite, mastercard, woocommerce, magento })

@@ -34,8 +34,16 @@ export interface SignatureFunction {
   readonly bodyHash: BodyHashAlgorithm
 }
 
-const hmacHash = { 'HMAC-SHA1': 'sha1', 'HMAC-SHA256': 'sha256', 'HMAC-SHA512': 'sha512' } as const
-const rsaHash = { 'RSA-SHA1': 'sha1', 'RSA-SHA256': 'sha256' } as const
+const knownMethods: ReadonlySet<string> = new Set(signatureMethods)
+const hmacHash: ReadonlyMap<string, 'sha1' | 'sha256' | 'sha512'> = new Map([['HMAC-SHA1', 'sha1'], ['HMAC-SHA256', 'sha256'], ['HMAC-SHA512', 'sha512']])
+
+/**
+ * True when `value` names a supported {@link SignatureMethod}. A set lookup: a name from a request
+ * or an option (`constructor`, `__proto__`) is never read off an object's prototype.
+ */
+export function isSignatureMethod (value: unknown): value is SignatureMethod {
+  return typeof value === 'string' && knownMethods.has(value)
+}
 
 /** Options for {@link createSignatureFunction}. */
 export interface SignatureKeyOptions {
@@ -55,12 +63,13 @@ export interface SignatureKeyOptions {
 export function createSignatureFunction (method: SignatureMethod, options: SignatureKeyOptions): SignatureFunction {
   if (method === 'RSA-SHA1' || method === 'RSA-SHA256') {
     const key = loadPrivateKey(options.privateKey)
-    const hash = rsaHash[method]
+    const hash: BodyHashAlgorithm = method === 'RSA-SHA1' ? 'sha1' : 'sha256'
     return Object.assign(
       (baseString: string) => rsaSign(hash, Buffer.from(baseString, 'utf8'), key).toString('base64'),
       { usesBaseString: true, bodyHash: hash }
     )
   }
+  if (!isSignatureMethod(method)) invalidOption('signatureMethod', `one of ${signatureMethods.join(', ')}`)
   if (typeof options.consumerSecret !== 'string') invalidOption('consumerSecret', `a string (required for ${method})`)
   const encodedConsumerSecret = percentEncode(options.consumerSecret) + '&'
   if (method === 'PLAINTEXT') {
@@ -69,7 +78,7 @@ export function createSignatureFunction (method: SignatureMethod, options: Signa
       { usesBaseString: false, bodyHash: 'sha1' as const }
     )
   }
-  const hash = hmacHash[method]
+  const hash = hmacHash.get(method)
   if (hash === undefined) invalidOption('signatureMethod', `one of ${signatureMethods.join(', ')}`)
   // The consumer-only key (empty token secret, as in temporary-credential requests) is prepared
   // for good, and the last token secret's key is kept: a user's API calls reuse it.

@@ -8,7 +8,7 @@ import { findHeader, formType, type HeaderRecord, isFormContentType } from '../p
 import { generateNonce } from '../protocol/nonce.js'
 import {
   type BodyHashAlgorithm, computeBodyHash, createSignatureFunction, type PrivateKeyInput,
-  type SignatureFunction, type SignatureMethod, signatureMethods
+  type SignatureFunction, type SignatureMethod, isSignatureMethod, signatureMethods
 } from '../protocol/signature-methods.js'
 
 /** Where the protocol parameters travel (RFC 5849 §3.5). */
@@ -48,22 +48,29 @@ export type SignableBody = string | Uint8Array | URLSearchParams
 
 /** The request to sign. It is never mutated. */
 export interface SignableRequest {
+  /** The HTTP method, any case; upper-cased into the base string (RFC 5849 §3.4.1.1). */
   method: string
+  /** The absolute request URL; its query is signed (§3.4.1.3.1), its fragment ignored. */
   url: string | URL
+  /** The request headers: a form `content-type` makes the body's parameters signed (§3.4.1.3.1). */
   headers?: HeaderRecord | undefined
+  /** The body: its parameters are signed when it is a form (`URLSearchParams`, or a form `content-type`). */
   body?: SignableBody | undefined
 }
 
 /** Per-call values. Everything is optional; what is given overrides the signer's options. */
 export interface SignOptions {
+  /** `oauth_token` for this request (a user's access token, or the request token in §2.3). */
   token?: string | undefined
+  /** The secret of {@link SignOptions.token}, half of the signing key (§3.4.2). */
   tokenSecret?: string | undefined
   /** `oauth_callback` (temporary-credential request, §2.1). */
   callback?: string | undefined
   /** `oauth_verifier` (token request, §2.3). */
   verifier?: string | undefined
+  /** `oauth_nonce` for this request (§3.3), for tests; by default a fresh random one. */
   nonce?: string | undefined
-  /** Seconds since the epoch. */
+  /** Seconds since the epoch, a whole number from 1 to 2^31 - 1 (RFC 5849 §3.3). */
   timestamp?: number | string | undefined
   /** More protocol parameters, each named `oauth_*` (e.g. `oauth_session_handle`). */
   extraParams?: Record<string, string> | undefined
@@ -126,7 +133,10 @@ export interface Signer {
   readonly signatureMethod: SignatureMethod
   /** The placement in use. */
   readonly placement: Placement
-  /** Seconds added to every timestamp; set it to correct for a provider's clock (see `clock skew`). */
+  /**
+   * Seconds added to every timestamp, for every origin; set it to correct for a provider's clock
+   * yourself. A client never changes it: it learns offsets per origin (`OAuth1Client.clockOffset`).
+   */
   clockOffset: number
   /** The `oauth_timestamp` the next request gets: the signer's clock plus `clockOffset` (RFC 5849 §3.3). */
   timestamp (): number
@@ -232,7 +242,7 @@ function configure (options: SignerOptions): { config: SignerConfig, signatureMe
   const { consumerKey, realm } = options
   if (!isString(consumerKey) || consumerKey.length === 0) invalidOption('consumerKey', 'a non-empty string')
   const signatureMethod = options.signatureMethod ?? 'HMAC-SHA1'
-  if (!signatureMethods.includes(signatureMethod)) invalidOption('signatureMethod', `one of ${signatureMethods.join(', ')}`)
+  if (!isSignatureMethod(signatureMethod)) invalidOption('signatureMethod', `one of ${signatureMethods.join(', ')}`)
   const placement = options.placement ?? 'header'
   if (!placements.includes(placement)) invalidOption('placement', `one of ${placements.join(', ')}`)
   for (const name of ['consumerSecret', 'token', 'tokenSecret', 'realm'] as const) checkOptionalString(options, name)
@@ -296,12 +306,31 @@ function readTarget (config: SignerConfig, request: SignableRequest): Target {
   return target
 }
 
+/** The largest `oauth_timestamp`: 2^31 - 1, the largest signed 32-bit integer. */
+const maxTimestamp = 2 ** 31 - 1
+const timestampText = /^\d{1,10}$/
+
+/**
+ * `oauth_timestamp` (§3.3): the per-call value, else the clock plus `clockOffset`. Always a whole
+ * number from 1 to 2^31 - 1, the range providers store it in; anything else is refused, not sent.
+ */
+function timestampParam (given: number | string | undefined, clock: () => number): string {
+  if (given === undefined) {
+    const value = clock()
+    if (Number.isInteger(value) && value >= 1 && value <= maxTimestamp) return String(value)
+    throw invalidRequest(`the clock (now plus clockOffset) gives oauth_timestamp ${String(value)}, outside 1..${maxTimestamp}`)
+  }
+  const value = typeof given === 'number' ? given : isString(given) && timestampText.test(given) ? Number(given) : NaN
+  if (Number.isInteger(value) && value >= 1 && value <= maxTimestamp) return typeof given === 'number' ? String(given) : given as string
+  throw invalidRequest(`the timestamp option must be a whole number of seconds from 1 to ${maxTimestamp}`)
+}
+
 /** Step 2: the per-request protocol parameters (§3.1), decoded, unsorted. */
 function requestParams (config: SignerConfig, callOptions: SignOptions, timestamp: () => number): Array<[string, string]> {
   const token = callOptions.token !== undefined ? callOptions.token : config.defaultToken
   const oauth: Array<[string, string]> = [
     ['oauth_nonce', callOptions.nonce ?? config.makeNonce()],
-    ['oauth_timestamp', String(callOptions.timestamp !== undefined ? callOptions.timestamp : timestamp())]
+    ['oauth_timestamp', timestampParam(callOptions.timestamp, timestamp)]
   ]
   if (token !== undefined) oauth.push(['oauth_token', token])
   if (callOptions.callback !== undefined) oauth.push(['oauth_callback', callOptions.callback])

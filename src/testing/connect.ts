@@ -3,13 +3,17 @@ import type { MockDenialStyle, MockProvider, MockUser } from './mock-provider.js
 
 /** What {@link connect} needs of an app it drives in-process: Fastify's `inject` (light-my-request). */
 export interface Injectable {
+  /** Sends one request to the app without a network (Fastify's `app.inject`, or an Express equivalent). */
   inject (options: { method: 'GET', url: string, headers: Record<string, string> }): PromiseLike<InjectedResponse>
 }
 
 /** The parts of an injected response {@link connect} reads. */
 export interface InjectedResponse {
+  /** The app's HTTP status (a redirect on the start and callback routes). */
   statusCode: number
+  /** The app's response headers (`location`, `set-cookie`), by lower-case name. */
   headers: Record<string, string | string[] | number | undefined>
+  /** The response body as text, shown when a step does not answer as expected. */
   body: string
 }
 

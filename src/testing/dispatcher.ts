@@ -1,19 +1,24 @@
-import { Dispatcher, errors } from 'undici'
+import { Dispatcher, errors } from '../http/undici.js'
 
 /** A request as the in-process provider receives it. */
 export interface MockRequest {
+  /** The HTTP method, as sent. */
   method: string
   /** The absolute URL the client addressed (scheme, host and port as sent, path and query). */
   url: string
-  /** Header names lower-cased. */
+  /** Header names lower-cased, in an object without prototype. */
   headers: Record<string, string>
+  /** The request body, read in full (empty when none was sent). */
   body: Buffer
 }
 
 /** An answer of the in-process provider. */
 export interface MockResponse {
+  /** The HTTP status to answer with. */
   status: number
+  /** The response headers. */
   headers: Record<string, string>
+  /** The response body, sent as UTF-8 text. */
   body: string
 }
 
@@ -23,13 +28,14 @@ export type MockHandler = (request: MockRequest) => Promise<MockResponse | undef
 type Handler = Dispatcher.DispatchHandler & Record<string, unknown>
 type HeaderInput = Dispatcher.DispatchOptions['headers']
 
+/** The request's headers by lower-cased name, in an object without prototype (a header may be named `constructor` or `__proto__`). */
 function headerRecord (input: HeaderInput): Record<string, string> {
-  const out: Record<string, string> = {}
+  const out: Record<string, string> = Object.create(null)
   const add = (name: string, value: unknown): void => {
     if (value === undefined || value === null) return
     const key = name.toLowerCase()
     const text = Array.isArray(value) ? value.join(', ') : String(value)
-    out[key] = out[key] === undefined ? text : `${out[key]}, ${text}`
+    out[key] = Object.hasOwn(out, key) ? `${out[key] as string}, ${text}` : text
   }
   if (input === undefined || input === null) return out
   if (Array.isArray(input)) {

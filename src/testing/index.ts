@@ -5,6 +5,7 @@
  * a Fastify app through `app.inject`, or any app listening on a port (Express, ...) by its base URL.
  *
  * @packageDocumentation
+ * @module fastify-oauth1/testing
  */
 export { createMockProvider } from './mock-provider.js'
 export type {

@@ -9,7 +9,9 @@ import { createRequestVerifier, ProviderRefusal, sameString, type TokenSecretLoo
 
 /** The user who approves at the mock provider. Extra string fields are allowed. */
 export interface MockUser {
+  /** Sent as `user_id` in the access-token response. */
   id: string
+  /** The user's name; `screen_name` too unless that is given. */
   name: string
   /** Sent as `screen_name` in the access-token response; default `name`. */
   screen_name?: string | undefined
@@ -77,6 +79,7 @@ export interface MockProviderOptions {
 
 /** What a protected-resource route receives: the verified request and the token's user. */
 export interface MockRouteContext {
+  /** The request as received (method, URL, lower-cased headers, body). */
   request: MockRequest
   /** The query parameters, decoded. */
   query: URLSearchParams
@@ -88,8 +91,11 @@ export interface MockRouteContext {
 
 /** The answer of a route: an object body is sent as JSON. */
 export interface MockRouteResult {
+  /** The HTTP status. Default 200. */
   status?: number | undefined
+  /** Response headers; `content-type: application/json` is added for an object body that has none. */
   headers?: Record<string, string> | undefined
+  /** A string is sent as it is; anything else as JSON. */
   body?: unknown
 }
 
@@ -104,10 +110,15 @@ export interface MockRouteOptions {
 
 /** One request the mock provider received. */
 export interface MockRecordedRequest {
+  /** The HTTP method, as sent. */
   method: string
+  /** The absolute URL, as addressed (path and query included). */
   url: string
+  /** Which endpoint of the mock it reached. */
   endpoint: MockEndpoint
+  /** The request headers, by lower-case name (the `Authorization` header included: signatures are not secrets). */
   headers: Record<string, string>
+  /** The request body as text. */
   body: string
   /** The protocol parameters, when the signature was verified. */
   oauth: Record<string, string> | undefined
@@ -121,10 +132,15 @@ export interface MockRecordedRequest {
 
 /** The plugin / flow options pointing at the mock provider. */
 export interface MockProviderClientOptions {
+  /** The mock's consumer key ({@link MockProvider.consumerKey}). */
   consumerKey: string
+  /** The mock's consumer secret ({@link MockProvider.consumerSecret}). */
   consumerSecret: string
+  /** The mock's Temporary Credential Request URI (RFC 5849 §2.1). */
   requestTokenUrl: string
+  /** The mock's Resource Owner Authorization URI (§2.2). */
   authorizeUrl: string
+  /** The mock's Token Request URI (§2.3). */
   accessTokenUrl: string
   /** X-style `POST /1.1/oauth/invalidate_token`, for `disconnect({ revoke: true })`. */
   revokeUrl: string
@@ -150,12 +166,15 @@ export interface MockDecision {
 export interface MockListening {
   /** e.g. `http://127.0.0.1:43121`. */
   url: string
+  /** Closes the whole mock provider, as {@link MockProvider.close} does. */
   close (): Promise<void>
 }
 
 /** The mock provider. See {@link createMockProvider}. */
 export interface MockProvider {
+  /** The consumer key the mock accepts (its `consumerKey` option, default `test-consumer`). */
   readonly consumerKey: string
+  /** The consumer secret of {@link MockProvider.consumerKey} (its option, or a random one): give it to the app under test. */
   readonly consumerSecret: string
   /** The base URL: the in-process origin, or the real one after {@link MockProvider.listen}. */
   readonly url: string
@@ -188,7 +207,10 @@ export interface MockProvider {
    */
   authorize (authorizeUrl: string): Promise<string>
   /** The callback of a live, unanswered request token (for a custom authorize page). */
-  pendingAuthorization (token: string): { callback: string } | undefined
+  pendingAuthorization (token: string): {
+    /** The `oauth_callback` the request token was asked with, where the decision redirects. */
+    callback: string
+  } | undefined
   /** Answers a live request token (for a custom authorize page); `undefined` when unknown. */
   decide (token: string, decision: { approve: true, user?: MockUser | undefined, extra?: Record<string, string> | undefined } | { approve: false, style?: MockDenialStyle | undefined }): MockDecision | undefined
   /** Listens on `host` (default 127.0.0.1) and a free port (or `port`). */
@@ -568,7 +590,7 @@ export function createMockProvider (options: MockProviderOptions = {}): MockProv
       const host = listenOptions.host ?? '127.0.0.1'
       const started = createServer((req, res) => {
         readBody(req).then(async (body) => {
-          const headers: Record<string, string> = {}
+          const headers: Record<string, string> = Object.create(null)
           for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value
           const response = await provider.handle({ method: req.method ?? 'GET', url: `http://${req.headers.host ?? host}${req.url ?? '/'}`, headers, body })
           if (response === undefined) {

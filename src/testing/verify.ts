@@ -9,6 +9,13 @@ import { parseForm, percentEncode, type ParamList } from '../protocol/encoding.j
  * @see https://wiki.oauth.net/w/page/12238543/ProblemReporting
  */
 export class ProviderRefusal extends Error {
+  /**
+   * A refusal to answer with `oauth_problem=<problem>`.
+   *
+   * @param statusCode - The HTTP status of the answer: 400 or 401 (RFC 5849 §3.2).
+   * @param problem - The `oauth_problem` value (OAuth Problem Reporting), e.g. `signature_invalid`.
+   * @param details - Other `oauth_*` fields of the problem report (`oauth_acceptable_timestamps`, ...).
+   */
   constructor (readonly statusCode: number, readonly problem: string, readonly details: Record<string, string> = {}) {
     super(`oauth_problem=${problem}`)
     this.name = 'ProviderRefusal'
@@ -25,9 +32,11 @@ export interface MockConsumer {
 
 /** The parts of an incoming request that are signed (RFC 5849 §3.4.1). */
 export interface IncomingSigned {
+  /** The HTTP method, as sent. */
   method: string
   /** The URL as the client addressed it: scheme, Host, path and query. */
   url: URL
+  /** The `Authorization` header, when sent (RFC 5849 §3.5.1). */
   authorization: string | undefined
   /** The raw body when it is a form (`application/x-www-form-urlencoded`), otherwise `undefined`. */
   body: string | undefined
@@ -38,7 +47,9 @@ export type TokenSecretLookup = ((token: string) => string | undefined) | null
 
 /** A request whose signature, timestamp and nonce were accepted. */
 export interface VerifiedRequest {
+  /** `oauth_consumer_key`: the consumer whose signature was verified. */
   consumerKey: string
+  /** `oauth_token`, or `undefined` when the request carries none (a consumer-only, two-legged call). */
   token: string | undefined
   /** The protocol parameters (`oauth_*`), signature included, decoded. */
   oauth: Record<string, string>
@@ -46,6 +57,7 @@ export interface VerifiedRequest {
 
 /** Options of {@link createRequestVerifier}. */
 export interface RequestVerifierOptions {
+  /** The known consumers, by consumer key. */
   consumers: ReadonlyMap<string, MockConsumer>
   /** Seconds a timestamp may be off, either way. Default 300. */
   window?: number | undefined
@@ -53,8 +65,9 @@ export interface RequestVerifierOptions {
   now?: (() => number) | undefined
 }
 
-const hmacHashes: Record<string, string> = { 'HMAC-SHA1': 'sha1', 'HMAC-SHA256': 'sha256', 'HMAC-SHA512': 'sha512' }
-const rsaHashes: Record<string, string> = { 'RSA-SHA1': 'sha1', 'RSA-SHA256': 'sha256' }
+// Maps, not object literals: the method name comes from the request (`constructor` is no hash).
+const hmacHashes: ReadonlyMap<string, string> = new Map([['HMAC-SHA1', 'sha1'], ['HMAC-SHA256', 'sha256'], ['HMAC-SHA512', 'sha512']])
+const rsaHashes: ReadonlyMap<string, string> = new Map([['RSA-SHA1', 'sha1'], ['RSA-SHA256', 'sha256']])
 const required = ['oauth_consumer_key', 'oauth_signature_method', 'oauth_signature', 'oauth_timestamp', 'oauth_nonce']
 const headerParam = /\s*([A-Za-z0-9_.~%-]+)\s*=\s*"([^"]*)"\s*(?:,|$)/y
 
@@ -96,14 +109,14 @@ export function sameString (a: string, b: string): boolean {
 }
 
 function checkSignature (method: string, consumer: MockConsumer, base: string, tokenSecret: string, signature: string): boolean {
-  const hmac = hmacHashes[method]
+  const hmac = hmacHashes.get(method)
   if (hmac !== undefined) {
     const key = percentEncode(consumer.secret ?? '') + '&' + percentEncode(tokenSecret)
     return sameString(createHmac(hmac, key).update(base).digest('base64'), signature)
   }
   if (method === 'PLAINTEXT') return sameString(percentEncode(consumer.secret ?? '') + '&' + percentEncode(tokenSecret), signature)
   const key = typeof consumer.publicKey === 'string' ? createPublicKey(consumer.publicKey) : consumer.publicKey as KeyObject
-  return rsaVerify(rsaHashes[method] as string, Buffer.from(base), key, Buffer.from(signature, 'base64'))
+  return rsaVerify(rsaHashes.get(method) as string, Buffer.from(base), key, Buffer.from(signature, 'base64'))
 }
 
 /**
@@ -146,9 +159,9 @@ export function createRequestVerifier (options: RequestVerifierOptions): (reques
     const consumerKey = oauth.oauth_consumer_key as string
     const consumer = options.consumers.get(consumerKey)
     if (consumer === undefined) throw new ProviderRefusal(401, 'consumer_key_unknown')
-    const usable = hmacHashes[method] !== undefined || method === 'PLAINTEXT'
+    const usable = hmacHashes.has(method) || method === 'PLAINTEXT'
       ? consumer.secret !== undefined
-      : rsaHashes[method] !== undefined && consumer.publicKey !== undefined
+      : rsaHashes.has(method) && consumer.publicKey !== undefined
     if (!usable) throw new ProviderRefusal(400, 'signature_method_rejected')
 
     const nowMs = now()

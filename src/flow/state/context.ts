@@ -2,11 +2,15 @@ import type { CallerSignal } from '../../http/client.js'
 
 /** Attributes of a cookie the flow state sets (RFC 6265 §4.1; SameSite per RFC 6265bis). */
 export interface FlowCookieOptions {
+  /** `Path`: where the browser sends the cookie back (the callback route's path or a parent of it). */
   path: string
   /** Seconds. */
   maxAge: number
+  /** `HttpOnly`: out of reach of page scripts. Always true for the flow state's cookies. */
   httpOnly: boolean
+  /** `Secure`: sent over https only. */
   secure: boolean
+  /** `SameSite`: `lax` lets the provider's top-level redirect to the callback bring the cookie back. */
   sameSite: 'lax' | 'strict' | 'none'
 }
 
@@ -16,7 +20,9 @@ export interface FlowCookieOptions {
  * plugin name.
  */
 export interface FlowSession {
+  /** The value stored under `key`, or `undefined`. */
   get (key: string): unknown
+  /** Stores `value` under `key` (the session plugin saves it with the answer). */
   set (key: string, value: unknown): void
   /** A new session id (or a new encrypted cookie) keeping only `keep`; absent when the session cannot renew itself. */
   regenerate? (keep?: string[]): unknown
@@ -33,12 +39,15 @@ export interface FlowContext {
   getCookie (name: string): string | undefined
   /** Names of the request's cookies (to count a browser's open flows). */
   cookieNames (): Iterable<string>
+  /** Sets a cookie on the answer (`Set-Cookie`). */
   setCookie (name: string, value: string, options: FlowCookieOptions): void
+  /** Expires a cookie on the answer; the attributes must be the ones it was set with. */
   clearCookie (name: string, options: Pick<FlowCookieOptions, 'path' | 'secure' | 'sameSite' | 'httpOnly'>): void
   /** The request's session when a session plugin is registered; `undefined` otherwise. */
   readonly session: FlowSession | undefined
   /** `Host` of the request (with port), as the adapter trusts it. */
   readonly host: string
+  /** The request's scheme, as the adapter trusts it (`X-Forwarded-Proto` only behind a trusted proxy); `https` makes cookies `Secure`. */
   readonly protocol: 'http' | 'https'
   /**
    * Optional: the value of `key` in this request's session as the session's store holds it now
@@ -46,7 +55,10 @@ export interface FlowContext {
    * is no server-side store to ask (`@fastify/secure-session`). Used to compare before writing
    * renewed credentials.
    */
-  readStoredSession? (key: string): Promise<{ value: unknown } | undefined>
+  readStoredSession? (key: string): Promise<{
+    /** The stored value of `key`; `undefined` when the store has no such session or key. */
+    value: unknown
+  } | undefined>
   /** Aborted when the client goes away; passed to provider calls where supported. */
   readonly signal?: CallerSignal | undefined
 }

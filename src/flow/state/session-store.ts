@@ -10,7 +10,9 @@ export interface SessionFlowStoreOptions extends FlowLimits {
 
 /** What the plugin keeps in the session under its key. Plain data, so any store can serialise it. */
 export interface SessionState<Credentials = unknown> {
+  /** The flows started in this session and waiting for their callback (`flowState: 'session'`). */
   pending?: PendingFlow[]
+  /** The user's credentials in clear, when no `credentialsSecret` seals them. */
   credentials?: Credentials
   /** The credentials sealed (AES-256-GCM) when a `credentialsSecret` is set; then `credentials` is absent. */
   sealed?: string

@@ -14,13 +14,24 @@ export interface PendingFlow {
 
 /** What {@link FlowStore.take} found for the callback's token. */
 export type TakeResult =
-  | { status: 'found', entry: PendingFlow }
-  /** The entry existed but its time ran out (it is deleted all the same). */
-  | { status: 'expired' }
-  /** This browser has flow state, but none for this token (used, foreign, evicted). */
-  | { status: 'unknown' }
-  /** This browser brought no flow state at all (cookie or session lost). */
-  | { status: 'none' }
+  | {
+    /** A live flow for this token: handed back once, and deleted by the same call. */
+    status: 'found'
+    /** The started flow, with the request-token secret for the token request (§2.3). */
+    entry: PendingFlow
+  }
+  | {
+    /** The entry existed but its time ran out (it is deleted all the same). */
+    status: 'expired'
+  }
+  | {
+    /** This browser has flow state, but none for this token (used, foreign, evicted). */
+    status: 'unknown'
+  }
+  | {
+    /** This browser brought no flow state at all (cookie or session lost). */
+    status: 'none'
+  }
 
 /**
  * Where started flows wait for their callback. Entries are keyed by their request token;
