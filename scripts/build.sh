@@ -7,4 +7,6 @@ cd "$(dirname "$0")/.."
 rm -rf dist
 tsc -p tsconfig.build.json
 tsc -p tsconfig.cjs.json
+# The bin (package.json "bin"): tsc keeps its shebang line; the built file is made executable.
+chmod +x dist/esm/cli/main.js
 echo '{ "type": "commonjs" }' > dist/cjs/package.json

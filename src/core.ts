@@ -26,7 +26,7 @@ export type { SigningInterceptorOptions, OAuth1DispatchOptions, Interceptor } fr
 export { createClient } from './http/client.js'
 export type { CallerSignal, ClientOptions, OAuth1Client, RequestOptions, ClientResponse, QueryInput, QueryValue, StreamedResponse, StreamOptions } from './http/client.js'
 export { createFlow } from './flow/flow.js'
-export type { Flow, FlowCallOptions, FlowOptions, ProviderEndpoints, RequestToken, AccessToken, RenewableToken } from './flow/flow.js'
+export type { Flow, FlowCallOptions, PinStart, FlowOptions, ProviderEndpoints, RequestToken, AccessToken, RenewableToken } from './flow/flow.js'
 export type { OAuth1RequestClient, DisconnectOptions, DisconnectResult, RequestClientMethod } from './flow/request-client.js'
 export { presets, evernote, jira, netsuite, mastercard, woocommerce, magento } from './presets/presets.js'
 export { createConnect } from './flow/connect.js'

@@ -113,7 +113,19 @@ export const ErrorCodes = {
    */
   STORE_UNAVAILABLE: 'OAUTH1_STORE_UNAVAILABLE',
   /** This process already has as many sign-in starts waiting on the provider as it allows: try again in a moment. */
-  BUSY: 'OAUTH1_BUSY'
+  BUSY: 'OAUTH1_BUSY',
+  /**
+   * The callback's flow was started in another browser or another session (its binding cookie
+   * or session does not match): nothing was exchanged; the user starts again. A flow planted
+   * from elsewhere (login CSRF) ends here.
+   */
+  FLOW_NOT_BOUND: 'OAUTH1_FLOW_NOT_BOUND',
+  /** The start's return path is longer than 1,024 characters once URL-encoded: refused before any provider call. */
+  RETURN_TO_TOO_LONG: 'OAUTH1_RETURN_TO_TOO_LONG',
+  /** The flow cookie would be larger than the 4,096 bytes browsers keep (a provider's very long request token): use flowState 'session'. */
+  FLOW_TOO_LARGE: 'OAUTH1_FLOW_TOO_LARGE',
+  /** The callback URL of a start (from a function of the request, or a `begin()` override) is not on an origin of `callbackOrigins`. */
+  CALLBACK_NOT_ALLOWED: 'OAUTH1_CALLBACK_NOT_ALLOWED'
 } as const
 
 /** The union of every {@link ErrorCodes} value. */
@@ -194,7 +206,11 @@ const defaultStatus: Record<ErrorCode, number> = {
   OAUTH1_REVOKE_FAILED: 502,
   OAUTH1_ABORTED: 499,
   OAUTH1_STORE_UNAVAILABLE: 503,
-  OAUTH1_BUSY: 503
+  OAUTH1_BUSY: 503,
+  OAUTH1_FLOW_NOT_BOUND: 403,
+  OAUTH1_RETURN_TO_TOO_LONG: 400,
+  OAUTH1_FLOW_TOO_LARGE: 502,
+  OAUTH1_CALLBACK_NOT_ALLOWED: 400
 }
 
 /**

@@ -1,6 +1,3 @@
-// First in the import graph of every entry point, before anything loads undici (src/flow/flow.ts
-// imports it directly): takes the global dispatcher as the app left it, for ./http/undici.ts to restore.
-import './http/undici-global.js'
 import { ErrorCodes, OAuth1Error } from './errors.js'
 
 /** Edit distance of two short names (Levenshtein), for "did you mean" suggestions. */

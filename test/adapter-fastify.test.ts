@@ -2,6 +2,8 @@
 import fastifyCookie from '@fastify/cookie'
 import fastifySession from '@fastify/session'
 import Fastify from 'fastify'
+import { once } from 'node:events'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fastifyOAuth1, type FastifyOAuth1Options } from '../src/fastify/plugin.js'
 import { adapterSuite, sessionSecret } from './helpers/adapter-suite.js'
@@ -9,7 +11,13 @@ import { adapterSuite, sessionSecret } from './helpers/adapter-suite.js'
 interface SessionLike { get (key: string): unknown, set (key: string, value: unknown): void }
 
 adapterSuite('fastify', async (options, build) => {
-  const app = Fastify()
+  // The server listens first, so a callbackUrl function gets the app's own origin as callbackOrigins.
+  let handle = (_request: IncomingMessage, _response: ServerResponse): void => {}
+  const server = createServer((request, response) => { handle(request, response) }).listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  if (typeof options.callbackUrl === 'function' && options.callbackOrigins === undefined) options = { ...options, callbackOrigins: [origin] }
+  const app = Fastify({ serverFactory: (handler) => { handle = handler; return server } })
   await app.register(fastifyCookie)
   if (build.session) await app.register(fastifySession, { secret: sessionSecret, cookie: { secure: false, sameSite: 'lax' }, saveUninitialized: false })
   await app.register(fastifyOAuth1, options as unknown as FastifyOAuth1Options)
@@ -32,7 +40,14 @@ adapterSuite('fastify', async (options, build) => {
   })
   app.setErrorHandler(async (error: { statusCode?: number, code?: string }, _request, reply) =>
     reply.code(error.statusCode ?? 500).send({ code: error.code }))
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  const { port } = app.server.address() as AddressInfo
-  return { origin: `http://127.0.0.1:${port}`, sessionCookie: build.session ? 'sessionId' : undefined, close: () => app.close() }
+  await app.ready()
+  return {
+    origin,
+    sessionCookie: build.session ? 'sessionId' : undefined,
+    async close () {
+      await app.close()
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  }
 })

@@ -96,3 +96,64 @@ t.test('credentials into a session, which is renewed and keeps its other data', 
   await connect.deleteCredentials(ctx)
   t.equal(await connect.loadCredentials(ctx), undefined)
 })
+
+t.test('begin refuses a long returnTo (measured URL-encoded) and a callback URL off callbackOrigins, before any provider call', async (t) => {
+  const provider = await startFakeProvider()
+  t.teardown(() => provider.close())
+  const flow = createFlow(flowOptions(provider))
+  t.teardown(() => flow.close())
+  const limits = { ttl: 60_000, max: 5 }
+  const options = {
+    flow,
+    limits,
+    store: createCookieFlowStore({ secrets: flowSecret, prefix: 'o1-', callbackPath: '/cb', secure: false, ...limits }),
+    sessionKey: 'oauth1:test',
+    callbackUrl: 'http://localhost/cb',
+    toCredentials: (access: { token: string, tokenSecret: string, extra: Record<string, string> }, now: number) =>
+      ({ token: access.token, tokenSecret: access.tokenSecret, extra: access.extra, connectedAt: now })
+  }
+  const connect = createConnect(options)
+  for (const returnTo of ['/' + 'é'.repeat(700), '/' + '€'.repeat(2000)]) {
+    await t.rejects(connect.begin(browserContext(), { returnTo }), { code: ErrorCodes.RETURN_TO_TOO_LONG, statusCode: 400 }, `${returnTo.length} characters`)
+  }
+  await t.rejects(connect.begin(browserContext(), { callbackUrl: 'https://evil.example/cb' }), { code: ErrorCodes.CALLBACK_NOT_ALLOWED, statusCode: 400 })
+  await t.rejects(connect.begin(browserContext(), { callbackUrl: 'javascript:alert(1)' }), { code: ErrorCodes.CALLBACK_NOT_ALLOWED })
+  t.equal(provider.seen.length, 0, 'the provider was never called')
+  const ctx = browserContext()
+  await connect.begin(ctx, { callbackUrl: 'http://localhost/cb?tab=2' })
+  t.equal(provider.seen[0]?.oauth.oauth_callback, 'http://localhost/cb?tab=2', 'an override on the allowed origin is used')
+  t.throws(() => createConnect({ ...options, callbackUrl: () => 'http://localhost/cb' }), { code: ErrorCodes.INVALID_OPTION, message: /callbackOrigins/ })
+  const perRequest = createConnect({ ...options, callbackUrl: (ctx: FlowContext) => `http://${ctx.host}/cb`, callbackOrigins: ['http://localhost'] })
+  await t.rejects(perRequest.begin({ ...browserContext(), host: 'attacker-chosen.example' }), { code: ErrorCodes.CALLBACK_NOT_ALLOWED })
+  t.equal(provider.seen.length, 1, 'still one provider call')
+})
+
+t.test('a flow store that drops the binding: the callback is refused without an exchange', async (t) => {
+  const provider = await startFakeProvider()
+  t.teardown(() => provider.close())
+  const flow = createFlow(flowOptions(provider))
+  t.teardown(() => flow.close())
+  const kept = new Map<string, { token: string, secret: string, created: number }>()
+  const connect = createConnect({
+    flow,
+    limits: { ttl: 60_000, max: 5 },
+    store: {
+      count: () => kept.size,
+      put: (_ctx, { token, secret, created }) => { kept.set(token, { token, secret, created }) },
+      take: (_ctx, token) => {
+        const entry = kept.get(token)
+        kept.delete(token)
+        return entry === undefined ? { status: 'unknown' } : { status: 'found', entry }
+      }
+    },
+    sessionKey: 'oauth1:test',
+    callbackUrl: 'http://localhost/cb',
+    toCredentials: (access, now) => ({ token: access.token, tokenSecret: access.tokenSecret, extra: access.extra, connectedAt: now }),
+    saveCredentials: async () => {},
+    loadCredentials: async () => undefined
+  })
+  const ctx = browserContext()
+  const query = Object.fromEntries(new URL(await provider.authorize(await connect.begin(ctx))).searchParams)
+  await t.rejects(connect.complete(ctx, query), { code: ErrorCodes.FLOW_NOT_BOUND, statusCode: 403 })
+  t.equal(provider.seen.filter((item) => item.path === '/oauth/access_token').length, 0)
+})

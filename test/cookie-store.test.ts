@@ -3,7 +3,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import t from 'tap'
 import { ErrorCodes } from '../src/errors.js'
 import type { FastifyOAuth1Options, OAuth1Credentials } from '../src/fastify/plugin.js'
-import { createCookieFlowStore } from '../src/flow/state/cookie-store.js'
+import { createCookieFlowStore, maxCookieBytes } from '../src/flow/state/cookie-store.js'
 import type { FlowContext } from '../src/flow/state/context.js'
 import { Browser, buildApp, type BuildOptions, flowSecret, logCapture, providerOptions } from './helpers/build-app.js'
 import { type FakeProvider, startFakeProvider } from './helpers/fake-provider.js'
@@ -24,6 +24,9 @@ async function setup (t: Test, overrides: Partial<FastifyOAuth1Options> = {}, bu
   t.teardown(() => app.close())
   return { provider, app, browser: new Browser(app) }
 }
+
+/** A binding cookie value (22 base64url characters), as a browser that started a sign-in before carries. */
+const bindingValue = 'AAAAAAAAAAAAAAAAAAAAAA'
 
 const exchanges = (provider: FakeProvider): number => provider.seen.filter((item) => item.path === '/oauth/access_token').length
 
@@ -71,6 +74,8 @@ t.test('an https callback makes the flow cookies Secure', async (t) => {
 
 t.test('double click: two starts at once in one browser, both complete', async (t) => {
   const { provider, browser } = await setup(t)
+  // A browser that started a sign-in before carries its binding cookie (two first-ever starts at once race for it: README).
+  browser.jar.cookies.set('oauth1-binding', bindingValue)
   const [one, two] = await Promise.all([browser.start(), browser.start()])
   t.equal(one?.statusCode, 302)
   t.equal(two?.statusCode, 302)
@@ -226,6 +231,7 @@ t.test('no session plugin: credentials through saveCredentials / loadCredentials
   const browser = new Browser(app)
   const inject = async (url: string, method: 'GET' | 'POST' = 'GET'): Promise<LightMyRequestResponse> =>
     browser.jar.update(await app.inject({ method, url, headers: { ...browser.jar.headers(), 'x-user': 'u1' } }))
+  browser.jar.cookies.set('oauth1-binding', bindingValue)
   const [one, two] = await Promise.all([inject('/oauth/start'), inject('/oauth/start')])
   const location = new URL(await provider.authorize(one?.headers.location as string))
   t.equal((await inject(location.pathname + location.search)).statusCode, 302)
@@ -248,7 +254,7 @@ t.test('start-route checks: host mismatch warned and named at the callback; Stri
   t.match(logs.text(), /Open the app on localhost/, 'and the fix')
   const callback = await app.inject({ method: 'GET', url: '/oauth/callback?oauth_token=x&oauth_verifier=y' })
   t.equal(callback.json().code, ErrorCodes.NO_SESSION)
-  t.match(callback.json().message, /started on host 127\.0\.0\.1 but the callback is on localhost/)
+  t.match(callback.json().message, /If you started it on another host name than localhost, open the app on localhost/, 'named from the callback request itself')
 
   const sessionless = await setup(t, { flowState: 'session' }, { session: 'none' }).catch((error: Error) => error)
   t.match(sessionless, { code: ErrorCodes.INVALID_OPTION, message: /"flowState"/ }, 'the session store without a session plugin is a registration error')
@@ -295,6 +301,7 @@ t.test('callbackUrl per request and authorize parameters per request and per beg
   t.teardown(() => provider.close())
   const { app, browser } = await setup(t, {
     callbackUrl: (request) => `http://${request.host}/oauth/callback`,
+    callbackOrigins: ['http://preview-7.localhost', 'http://localhost'],
     authorizeParams: (request) => ({ screen_name: String((request.query as Record<string, string>).who ?? 'none') }),
     startPath: '/oauth/start'
   }, {
@@ -336,4 +343,68 @@ t.test('the store on its own: take hands an entry back once; unreadable state is
   t.same(store.take(ctx, 'garbage', 300), { status: 'unknown' })
   jar.set(store.indexName, 'nonsense.x~y')
   t.equal(store.count(ctx, 300), 0, 'a malformed index counts nothing')
+})
+
+t.test('the index cookie: sealed for one browser binding, entries clamped to the TTL, entries without a flow cookie dropped at a callback', async (t) => {
+  const jar = new Map<string, string>()
+  const lines: string[] = []
+  const ctx: FlowContext = {
+    getCookie: (name) => jar.get(name),
+    cookieNames: () => jar.keys(),
+    setCookie: (name, value, options) => {
+      jar.set(name, value)
+      lines.push(`${name}=${value}; Max-Age=${options.maxAge}; Path=${options.path}`)
+    },
+    clearCookie: (name) => { jar.delete(name) },
+    session: undefined,
+    host: 'localhost',
+    protocol: 'http'
+  }
+  const ttl = 60_000
+  const store = createCookieFlowStore({ secrets: flowSecret, prefix: 'p-', callbackPath: '/cb', secure: false, ttl, max: 3 })
+  store.put(ctx, { token: 'a', secret: 's', created: 1000, binding: 'mine' })
+  store.put(ctx, { token: 'b', secret: 's', created: 1000, binding: 'mine' })
+  t.equal(store.count(ctx, 1000, 'mine'), 2)
+  t.equal(store.count(ctx, 1000, 'theirs'), 0, 'an index sealed for another binding does not open')
+  t.equal(store.count(ctx, 1000), 0, 'nor without a binding')
+  t.notMatch(jar.get(store.indexName) ?? '', /~/, 'the index is sealed, not readable')
+
+  const years = 10 * 365 * 24 * 3600
+  jar.set(store.indexName, store.sealer.seal(`AAAAAAAAAAAAAAAA~${years}.BBBBBBBBBBBBBBBB~1.CCCCCCCCCCCCCCCC~1`, `${store.indexName}|mine`))
+  t.equal(store.count(ctx, 1000, 'mine'), 2, 'an entry dated 10 years ahead counts nothing')
+  t.equal(store.count(ctx, 1000 + ttl, 'mine'), 0, 'the others count for the TTL of their start at most')
+
+  jar.delete(store.indexName)
+  store.put(ctx, { token: 'a', secret: 's', created: 2000, binding: 'mine' })
+  store.put(ctx, { token: 'b', secret: 's', created: 2000, binding: 'mine' })
+  jar.delete(store.cookieName('a'))
+  t.equal(store.count(ctx, 2000, 'mine'), 2, 'at the start route the flow cookies are not sent: both count')
+  t.match(store.take(ctx, 'b', 2001, 'mine'), { status: 'found' })
+  t.equal(store.count(ctx, 2001, 'mine'), 0, 'the entry whose flow cookie is gone was dropped at the callback')
+
+  t.throws(() => store.put(ctx, { token: 't'.repeat(1500), secret: 's'.repeat(1500), created: 3000, binding: 'mine' }),
+    { code: ErrorCodes.FLOW_TOO_LARGE, statusCode: 502 }, 'a flow cookie browsers would drop is refused')
+  t.notOk(jar.has(store.cookieName('t'.repeat(1500))), 'and not set')
+  for (const line of lines) t.ok(Buffer.byteLength(line) <= maxCookieBytes)
+})
+
+t.test('a 2,001 x "€" returnTo through app.inject: 400 RETURN_TO_TOO_LONG, no cookie, no provider call', async (t) => {
+  const { provider, app } = await setup(t)
+  const started = await app.inject({ method: 'GET', url: '/oauth/start?returnTo=' + encodeURIComponent('/' + '€'.repeat(2000)) })
+  t.equal(started.statusCode, 400)
+  t.equal(started.json().code, ErrorCodes.RETURN_TO_TOO_LONG)
+  t.same(setCookies(started).filter((line) => line.includes('oauth1')), [], 'no flow or binding cookie')
+  t.equal(provider.seen.length, 0)
+})
+
+t.test('begin() with a callbackUrl override off callbackOrigins: 400 CALLBACK_NOT_ALLOWED, no provider call', async (t) => {
+  const { provider, browser } = await setup(t, {}, {
+    setup (app) {
+      app.get('/login', async (request, reply) => reply.redirect(await app.oauth1.begin(request, reply, { callbackUrl: 'https://evil.example/oauth/callback' })))
+    }
+  })
+  const refused = await browser.get('/login')
+  t.equal(refused.statusCode, 400)
+  t.equal(refused.json().code, ErrorCodes.CALLBACK_NOT_ALLOWED)
+  t.equal(provider.seen.length, 0)
 })

@@ -23,7 +23,11 @@ t.test('every code has a default statusCode', async (t) => {
     OAUTH1_FLOW_IN_PROGRESS: 409,
     OAUTH1_TOO_MANY_FLOWS: 429,
     OAUTH1_STORE_UNAVAILABLE: 503,
-    OAUTH1_BUSY: 503
+    OAUTH1_BUSY: 503,
+    OAUTH1_FLOW_NOT_BOUND: 403,
+    OAUTH1_RETURN_TO_TOO_LONG: 400,
+    OAUTH1_FLOW_TOO_LARGE: 502,
+    OAUTH1_CALLBACK_NOT_ALLOWED: 400
   }
   t.same(Object.values(ErrorCodes).sort(), Object.keys(expected).sort(), 'the table below covers every code')
   for (const code of Object.values(ErrorCodes)) {

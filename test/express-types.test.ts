@@ -19,6 +19,7 @@ const options: ExpressOAuth1Options = {
   consumerKey: 'key',
   consumerSecret: 'secret',
   callbackUrl: (req: Request) => `https://${req.hostname}/oauth/callback`,
+  callbackOrigins: ['https://app.example'],
   authorizeParams: (req) => ({ screen_name: String(req.query.hint ?? '') }),
   flowSecret: 'a-flow-cookie-secret-of-at-least-32-chars',
   saveCredentials: async (req: Request, credentials: OAuth1Credentials) => { saved.set(req.ip ?? '', credentials.token) },

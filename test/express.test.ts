@@ -4,6 +4,7 @@
 // replacing the redirects, named providers.
 import express, { type ErrorRequestHandler, type Express } from 'express'
 import { once } from 'node:events'
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import session, { type SessionData } from 'express-session'
 import t, { type Test } from 'tap'
@@ -35,7 +36,7 @@ t.teardown(() => provider.close())
 t.beforeEach(() => { provider.mode = { requestToken: 'ok', accessToken: 'ok', api: 'ok', authorize: 'approve' } })
 
 t.test('invalid options are refused when the middleware is created (the plugin\'s checks)', async (t) => {
-  const base = { ...flowOptions(provider), callbackUrl, flowSecret }
+  const base = { ...flowOptions(provider), callbackUrl, callbackOrigins: ['http://localhost'], flowSecret }
   t.throws(() => expressOAuth1({ ...base, falureRedirect: '/x' } as ExpressOAuth1Options), { code: 'OAUTH1_INVALID_OPTION', message: /failureRedirect/ }, 'unknown key, with a suggestion')
   t.throws(() => expressOAuth1({ ...base, failureRedirect: '//evil.example' }), { code: 'OAUTH1_INVALID_OPTION', message: /failureRedirect/ })
   t.throws(() => expressOAuth1({ ...base, flowSecret: undefined }), { code: 'OAUTH1_INVALID_OPTION', message: /flowSecret/ })
@@ -383,15 +384,17 @@ t.test('start cookies that will not come back to the callback are warned about, 
 t.test('req.oauth1 with a named provider mounted before and after the default one', async (t) => {
   const named = { ...flowOptions(provider), name: 'alpha', callbackUrl: (req: { headers: Record<string, unknown> }) => `http://${String(req.headers.host)}/oauth/alpha/callback`, callbackPath: '/oauth/alpha/callback', flowSecret }
   for (const order of ['named first', 'default first'] as const) {
+    const server = createServer().listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const callbackOrigins = [`http://127.0.0.1:${(server.address() as AddressInfo).port}`]
     const app = express()
     app.use(session({ secret: sessionSecret, resave: false, saveUninitialized: false }))
-    const alpha = expressOAuth1(named)
-    const unnamed = expressOAuth1({ ...flowOptions(provider), callbackUrl, flowSecret })
+    const alpha = expressOAuth1({ ...named, callbackOrigins })
+    const unnamed = expressOAuth1({ ...flowOptions(provider), callbackUrl, callbackOrigins, flowSecret })
     app.use(...(order === 'named first' ? [alpha, unnamed] : [unnamed, alpha]))
     app.get('/me', (req, res, next) => { req.oauth1.isConnected().then((connected) => { res.json({ connected }) }, next) })
     app.use(((error: { code?: string }, _req, res, _next) => { res.status(500).json({ code: error.code }) }) satisfies ErrorRequestHandler)
-    const server = app.listen(0, '127.0.0.1')
-    await once(server, 'listening')
+    server.on('request', app)
     t.teardown(async () => {
       server.closeAllConnections()
       await new Promise((resolve) => server.close(resolve))
@@ -401,4 +404,22 @@ t.test('req.oauth1 with a named provider mounted before and after the default on
     t.equal((await browser.connect(provider)).status, 302)
     t.same((await browser.get('/me')).json(), { connected: true }, order)
   }
+})
+
+t.test('callbackOrigins: required with a callbackUrl function; a begin() override off the list is 400 CALLBACK_NOT_ALLOWED', async (t) => {
+  t.throws(() => expressOAuth1({ ...flowOptions(provider), callbackUrl, flowSecret }), { code: 'OAUTH1_INVALID_OPTION', message: /"callbackOrigins"/ })
+  const before = provider.seen.length
+  const app = await serveExpress({ ...flowOptions(provider), callbackUrl, flowSecret }, {
+    session: true,
+    routes (app, oauth1) {
+      app.get('/login', (req, res, next) => {
+        oauth1.begin(req, res, { callbackUrl: 'https://evil.example/oauth/callback' }).then((url) => { res.redirect(url) }, next)
+      })
+    }
+  })
+  t.teardown(() => app.close())
+  const refused = await new Browser(app.origin).get('/login')
+  t.equal(refused.status, 400)
+  t.equal(refused.json().code, ErrorCodes.CALLBACK_NOT_ALLOWED)
+  t.equal(provider.seen.length, before, 'no provider call')
 })

@@ -54,6 +54,7 @@ t.test('npm pack, then install the tarball: its peers are optional, fastify is n
   npm('install', tarball, `@types/node@${version('@types/node')}`)
   t.ok(existsSync(join(dir, 'node_modules/fastify-oauth1/dist/cjs/core.d.ts')))
   t.notOk(existsSync(join(dir, 'node_modules/fastify')), 'fastify is not installed')
+  t.match(run(join(dir, 'node_modules/.bin/fastify-oauth1'), ['--help']), /fastify-oauth1 authorize/, 'the bin is linked and runs without fastify')
 })
 
 t.test('fastify-oauth1/core: type-checks without skipLibCheck and runs without fastify', async (t) => {

@@ -89,7 +89,13 @@ t.test('each invalid option rejects ready() with OAUTH1_INVALID_OPTION naming it
     ['flowState', { flowState: 'redis' }],
     ['flowState', { flowState: { put () {} } }],
     ['sucessRedirect', { sucessRedirect: '/' }],
-    ['callbackUrl', { callbackUrl: { href: 'https://app.example/cb' } }]
+    ['callbackUrl', { callbackUrl: { href: 'https://app.example/cb' } }],
+    ['callbackOrigins', { callbackUrl: () => 'https://app.example/cb' }],
+    ['callbackOrigins', { callbackOrigins: 'https://app.example' }],
+    ['callbackOrigins', { callbackOrigins: [] }],
+    ['callbackOrigins', { callbackOrigins: ['https://app.example/oauth'] }],
+    ['callbackOrigins', { callbackOrigins: ['app.example'] }],
+    ['callbackOrigins', { callbackOrigins: ['ftp://app.example'] }]
   ]
   for (const [name, patch] of cases) {
     t.test(`${name}: ${inspect(patch)}`, async (t) => {
@@ -159,7 +165,7 @@ t.test('the cookie store needs @fastify/cookie, the session store a session plug
   t.ok(hooksOnly.hasRoute({ method: 'GET', url: '/oauth/callback' }), 'cookie store + hooks: no session plugin needed')
 
   const fnCallback = appWith(t)
-  fnCallback.register(fastifyOAuth1, { ...valid, callbackUrl: (request) => `https://${request.host}/oauth/callback` })
+  fnCallback.register(fastifyOAuth1, { ...valid, callbackUrl: (request) => `https://${request.host}/oauth/callback`, callbackOrigins: ['https://app.example'] })
   await fnCallback.ready()
   t.ok(fnCallback.hasRoute({ method: 'GET', url: '/oauth/callback' }), 'a callbackUrl function: the callback route defaults to /oauth/callback')
 })
@@ -171,8 +177,8 @@ t.test('two providers on one callback or start path: OAUTH1_INVALID_OPTION namin
   await t.rejects(ready(callback), { code: ErrorCodes.INVALID_OPTION, message: /"callbackUrl".*"\/oauth\/callback" is taken.*\/oauth\/evernote\/callback/ })
 
   const byPath = appWith(t)
-  byPath.register(fastifyOAuth1, { ...valid, name: 'x', callbackPath: '/cb', callbackUrl: () => 'https://app.example/cb', startPath: '/oauth/x/start' })
-  byPath.register(fastifyOAuth1, { ...valid, name: 'y', callbackPath: '/cb', callbackUrl: () => 'https://app.example/cb', startPath: '/oauth/y/start' })
+  byPath.register(fastifyOAuth1, { ...valid, name: 'x', callbackPath: '/cb', callbackUrl: () => 'https://app.example/cb', callbackOrigins: ['https://app.example'], startPath: '/oauth/x/start' })
+  byPath.register(fastifyOAuth1, { ...valid, name: 'y', callbackPath: '/cb', callbackUrl: () => 'https://app.example/cb', callbackOrigins: ['https://app.example'], startPath: '/oauth/y/start' })
   await t.rejects(ready(byPath), { code: ErrorCodes.INVALID_OPTION, message: /"callbackPath".*"\/cb" is taken/ })
 
   const start = appWith(t)

@@ -57,6 +57,8 @@ export function typeChecks (app: FastifyInstance): void {
   app.register(fastifyOAuth1Default, { ...options, name: 'alpha' })
   // @ts-expect-error callbackUrl is required
   app.register(fastifyOAuth1, { ...options, callbackUrl: undefined })
+  // @ts-expect-error callbackOrigins is a list of origins
+  app.register(fastifyOAuth1, { ...options, callbackOrigins: 'https://app.example' })
   // @ts-expect-error pendingTtl is a number of milliseconds
   app.register(fastifyOAuth1, { ...options, pendingTtl: '10m' })
   // @ts-expect-error tokenMethod is POST or GET
@@ -72,6 +74,7 @@ export function typeChecks (app: FastifyInstance): void {
     ...options,
     name: 'beta',
     callbackUrl: (request) => `https://${request.host}/oauth/beta/callback`,
+    callbackOrigins: ['https://app.example', 'https://preview.app.example'],
     authorizeParams: (request) => ({ screen_name: String(request.query) }),
     flowState: 'session'
   })

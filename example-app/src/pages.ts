@@ -154,7 +154,18 @@ const errorTexts: Record<string, (context: NoticeContext) => NoticeText> = {
     message: 'This app could not reach its session store, so nothing was connected. Please try again in a minute.',
     details: 'A sign-in you had already approved is kept for a few minutes: reload its page once the app is back.'
   }),
-  OAUTH1_BUSY: () => ({ message: 'Too many people are signing in right now. Please try again in a moment.' })
+  OAUTH1_BUSY: () => ({ message: 'Too many people are signing in right now. Please try again in a moment.' }),
+  OAUTH1_FLOW_NOT_BOUND: () => ({
+    message: 'That sign-in was started in another browser or session, so nothing was connected. Please connect again from this browser.',
+    details: 'A sign-in completes only in the browser that started it, so a link someone else sent you cannot connect their account here.'
+  }),
+  OAUTH1_RETURN_TO_TOO_LONG: () => ({ message: 'The page to come back to after connecting has too long an address. Please connect again from a shorter link.' }),
+  OAUTH1_FLOW_TOO_LARGE: () => refused,
+  OAUTH1_CALLBACK_NOT_ALLOWED: ({ hostMismatch }) => ({
+    message: hostMismatch === undefined
+      ? 'This app connects accounts only when it is opened at its own address. Please open it there and connect again.'
+      : `This app connects accounts only when it is opened at ${hostMismatch.expected}. Please open it there and connect again.`
+  })
 }
 
 const genericText: NoticeText = { message: 'Connecting your account did not work. Please try again.' }

@@ -27,9 +27,18 @@ export interface AdapterOptions<Req, Res> extends Omit<FlowOptions, 'authorizePa
   /**
    * Absolute callback URL registered at the provider (`oauth_callback`, RFC 5849 §2.1), or a
    * function of the request (several domains, preview deployments; then set `callbackPath`
-   * if its path is not `/oauth/callback`).
+   * if its path is not `/oauth/callback`, and `callbackOrigins`).
    */
   callbackUrl: string | ((request: Req) => string)
+  /**
+   * The origins (`https://app.example.com`, no path) a start's callback URL may be on: what a
+   * `callbackUrl` function returns and a `begin(..., { callbackUrl })` override are checked, and
+   * any other origin is `OAUTH1_CALLBACK_NOT_ALLOWED` (400) before any provider call. A URL built
+   * from the request's `Host` or `X-Forwarded-Host` is attacker-chosen without it: a provider that
+   * accepts any `oauth_callback` would send the verifier there. Required when `callbackUrl` is a
+   * function; default for a string `callbackUrl`: its own origin.
+   */
+  callbackOrigins?: string[] | undefined
   /** Extra authorize parameters (RFC 5849 §2.2): fixed, or per request. `begin()` may add more. */
   authorizeParams?: Record<string, string> | ((request: Req) => Record<string, string> | undefined) | undefined
   /**
@@ -111,7 +120,7 @@ export interface AdapterOptions<Req, Res> extends Omit<FlowOptions, 'authorizePa
 type AnyOptions = AdapterOptions<unknown, unknown>
 /** The option keys the adapters read; the rest go to the flow, which knows its own (`flowOptionKeys`). */
 const adapterKeys = [
-  'name', 'callbackUrl', 'authorizeParams', 'flowState', 'flowSecret', 'credentialsSecret', 'maxConcurrentStarts', 'startPath', 'callbackPath', 'successRedirect',
+  'name', 'callbackUrl', 'callbackOrigins', 'authorizeParams', 'flowState', 'flowSecret', 'credentialsSecret', 'maxConcurrentStarts', 'startPath', 'callbackPath', 'successRedirect',
   'failureRedirect', 'returnToParam', 'pendingTtl', 'maxPending', 'saveCredentials', 'loadCredentials',
   'deleteCredentials', 'onConnect', 'onFailure', 'onTokenInvalid'
 ] as const satisfies ReadonlyArray<keyof AnyOptions>
@@ -144,6 +153,24 @@ function checkCallbackUrl (value: unknown): URL | undefined {
   return callback
 }
 
+function checkCallbackOrigins (value: unknown, required: boolean): void {
+  const expected = 'a list of origins such as ["https://app.example.com"] (scheme, host and port, no path)'
+  if (value === undefined) {
+    if (required) invalidOption('callbackOrigins', `${expected}: a callbackUrl function needs it, so a forged Host cannot choose where the verifier goes`)
+    return
+  }
+  if (!Array.isArray(value) || value.length === 0) invalidOption('callbackOrigins', expected)
+  for (const origin of value as unknown[]) {
+    let url: URL | undefined
+    try {
+      url = new URL(origin as string)
+    } catch {}
+    if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== String(origin).replace(/\/$/, '')) {
+      invalidOption('callbackOrigins', expected)
+    }
+  }
+}
+
 /** Validates an adapter's options (unknown keys refused); returns the static callback URL, if any. */
 function checkAdapterOptions (options: AnyOptions): URL | undefined {
   if (typeof options !== 'object' || options === null) invalidOption('options', 'an object')
@@ -152,6 +179,7 @@ function checkAdapterOptions (options: AnyOptions): URL | undefined {
     invalidOption('name', 'an identifier such as "twitter"')
   }
   const callback = checkCallbackUrl(options.callbackUrl)
+  checkCallbackOrigins(options.callbackOrigins, callback === undefined)
   if (options.startPath !== undefined && options.startPath !== false) checkPath('startPath', options.startPath)
   if (options.callbackPath !== undefined) checkPath('callbackPath', options.callbackPath)
   if (options.successRedirect !== undefined) checkPath('successRedirect', options.successRedirect)
@@ -262,14 +290,18 @@ export function setupAdapter<Req, Res, C extends AdapterContext<Req>> (options: 
     callbackUrl: typeof options.callbackUrl === 'function'
       ? ((fn) => (ctx: C) => fn(ctx.request))(options.callbackUrl)
       : options.callbackUrl,
+    callbackOrigins: options.callbackOrigins === undefined || staticCallback === undefined
+      ? options.callbackOrigins
+      : [staticCallback.origin, ...options.callbackOrigins],
     authorizeParams: typeof authorizeParams === 'function' ? (ctx) => authorizeParams(ctx.request) : undefined,
     denial: preset.denial,
     toCredentials: (access, now) => ({ token: access.token, tokenSecret: access.tokenSecret, extra: access.extra, connectedAt: now, user: userOf(preset, access.extra) }),
     saveCredentials: saveCredentials === undefined ? undefined : (ctx, credentials, change = {}) => saveCredentials(ctx.request, credentials, change),
     loadCredentials: loadCredentials === undefined ? undefined : (ctx) => loadCredentials(ctx.request),
     deleteCredentials: deleteCredentials === undefined ? undefined : (ctx) => deleteCredentials(ctx.request),
-    onHostMismatch: (ctx, requestHost, callbackHost) => env.warn(ctx, `host:${requestHost}>${callbackHost}`,
-      `fastify-oauth1: ${startPath === false ? 'the start route' : startPath} was requested on host ${requestHost} but the callback is on ${callbackHost}: the browser will not send the flow cookie back and the callback will fail with OAUTH1_NO_SESSION. Open the app on ${callbackHost} (or make callbackUrl use the request's host).`)
+    // Keyed by the callback host (an allowed origin), never by the request's Host: a forged Host must not fill the warn-once set.
+    onHostMismatch: (ctx, requestHost, callbackHost) => env.warn(ctx, `host:${callbackHost}`,
+      `fastify-oauth1: ${startPath === false ? 'the start route' : startPath} was requested on host ${requestHost} but the callback is on ${callbackHost}: the browser will not send the flow cookie back and the callback will fail with OAUTH1_NO_SESSION. Open the app on ${callbackHost} (or make callbackUrl a function of the request, with callbackOrigins listing its origins).`)
   })
   return {
     name,

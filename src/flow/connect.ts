@@ -1,8 +1,9 @@
-import { ErrorCodes, OAuth1Error } from '../errors.js'
+import { ErrorCodes, invalidOption, OAuth1Error } from '../errors.js'
 import type { AccessToken, Flow } from './flow.js'
 import { type DenialStyle, defaultDenialStyles } from '../presets/presets.js'
 import { callbackError, classifyCallback } from './callback.js'
-import { safeEqual, safeReturnPath } from './pending-tokens.js'
+import { maxReturnToLength, safeEqual, safeReturnPath } from './pending-tokens.js'
+import { browserBinding, minBindingAge, readBrowserBindings, sessionBinding, setBrowserBinding } from './state/binding.js'
 import { type FlowContext, type FlowSession, sessionDataKeys } from './state/context.js'
 import type { Sealer } from './state/seal.js'
 import { readSessionState, type SessionState } from './state/session-store.js'
@@ -45,6 +46,12 @@ export interface ConnectOptions<C extends FlowContext = FlowContext> {
   sessionKey: string
   /** Absolute callback URL (`oauth_callback`, RFC 5849 §2.1), or one per request. */
   callbackUrl: string | ((ctx: C) => string)
+  /**
+   * Origins (`https://app.example.com`) a start's callback URL may have: a function's result or
+   * a `begin()` override elsewhere is `OAUTH1_CALLBACK_NOT_ALLOWED`. Default: the origin of a
+   * string `callbackUrl`; required when it is a function.
+   */
+  callbackOrigins?: readonly string[] | undefined
   /** Authorize parameters per request (merged over the flow's `authorizeParams`). */
   authorizeParams?: ((ctx: C) => Record<string, string> | undefined) | undefined
   /** How the provider reports a refusal at the callback (the preset's `denial`); default the styles of {@link DenialStyle} but `missing-verifier`. */
@@ -85,11 +92,14 @@ export interface CredentialsChange {
 
 /** Per-start choices of {@link Connect.begin}. */
 export interface BeginOptions {
-  /** A same-site path to come back to (anything else is ignored). */
+  /**
+   * A same-site path to come back to (anything else is ignored); longer than 1,024 characters
+   * once URL-encoded it is refused with `OAUTH1_RETURN_TO_TOO_LONG`.
+   */
   returnTo?: string | undefined
   /** Authorize parameters for this start only (`force_login`, `screen_name`). */
   authorizeParams?: Record<string, string> | undefined
-  /** Overrides the callback URL for this start. */
+  /** Overrides the callback URL for this start; its origin must be one of `callbackOrigins`. */
   callbackUrl?: string | undefined
 }
 
@@ -184,7 +194,11 @@ function hostnameOfHeader (host: string): string {
   }
 }
 
-/** `fn` remembering its last argument and result (for pure functions called with the same value per request). */
+/**
+ * `fn` remembering its last argument and result (for pure functions called with the same value
+ * per request). Safe to feed with request data: the result is a function of the argument alone,
+ * so one request never sees anything of another's.
+ */
 function lastOf (fn: (value: string) => string): (value: string) => string {
   let last: string | undefined
   let result = ''
@@ -195,6 +209,56 @@ function lastOf (fn: (value: string) => string): (value: string) => string {
     }
     return result
   }
+}
+
+/** Both absent, or equal in constant time. */
+function sameBinding (recorded: string | undefined, presented: string | undefined): boolean {
+  if (recorded === undefined || presented === undefined) return recorded === presented
+  return safeEqual(recorded, presented)
+}
+
+/** A host name fit for a message (parsed as a URL host), or `undefined`. */
+function hostLabelOf (host: string): string | undefined {
+  try {
+    return new URL(`http://${host}`).hostname
+  } catch {
+    return undefined
+  }
+}
+
+/** The allowed callback origins: the given ones, or a string `callbackUrl`'s own. */
+function callbackOriginsOf (callbackUrl: string | ((ctx: never) => string), given: readonly string[] | undefined): ReadonlySet<string> {
+  if (given !== undefined) return new Set(given.map((origin) => new URL(origin).origin))
+  if (typeof callbackUrl === 'function') {
+    invalidOption('callbackOrigins', 'the origins a callbackUrl function may return (e.g. ["https://app.example.com"]): a URL built from the request\'s Host must be checked')
+  }
+  return new Set([new URL(callbackUrl).origin])
+}
+
+/**
+ * Refuses a start's callback URL that is not an http(s) URL on an allowed origin (a forged
+ * `Host` would send the verifier there); true when it is https.
+ */
+function checkCallbackOrigin (callbackUrl: unknown, allowed: ReadonlySet<string>): boolean {
+  let url: URL | undefined
+  try {
+    url = new URL(callbackUrl as string)
+  } catch {}
+  const origin = url?.protocol === 'https:' || url?.protocol === 'http:' ? url.origin : undefined
+  if (origin === undefined || !allowed.has(origin)) {
+    throw new OAuth1Error(ErrorCodes.CALLBACK_NOT_ALLOWED,
+      'The callback URL of this start is not on an allowed origin (callbackOrigins): open the app on its configured host name')
+  }
+  return url?.protocol === 'https:'
+}
+
+/** The start's return path, normalised; refuses one too long for the flow cookie (as given or URL-encoded). */
+function returnPathOf (returnTo: string | undefined): string | undefined {
+  const safe = safeReturnPath(returnTo)
+  if ((typeof returnTo === 'string' && returnTo.length > maxReturnToLength) || (safe !== undefined && safe.length > maxReturnToLength)) {
+    throw new OAuth1Error(ErrorCodes.RETURN_TO_TOO_LONG, `The return path is longer than ${maxReturnToLength} characters once URL-encoded; use a shorter one`)
+  }
+  return safe
 }
 
 /**
@@ -212,6 +276,14 @@ function lastOf (fn: (value: string) => string): (value: string) => string {
  * the adapter turns a failure there into a 503 too, never a redirect as if connected (the Fastify
  * plugin does, in its routes' error handler); that flow is spent (the provider took the
  * verifier) and the user starts again.
+ *
+ * Binding (login CSRF): every start sets a browser binding cookie (`__Host-oauth1-binding` over
+ * https) and the flow records its hash, and the hash of the session's binding value when the
+ * session carries the app's data. A callback whose binding cookie or session does not match is
+ * `OAUTH1_FLOW_NOT_BOUND` (403) with no exchange, and that flow is spent: a flow planted from
+ * another browser is not this browser's, and this browser's own flows match.
+ *
+ * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` when `callbackUrl` is a function and `callbackOrigins` is not given.
  */
 export function createConnect<C extends FlowContext = FlowContext> (options: ConnectOptions<C>): Connect<C> {
   const { flow, store, limits, sessionKey, toCredentials, saveCredentials } = options
@@ -241,7 +313,8 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
   }
   const maxStarts = options.maxConcurrentStarts ?? Infinity
   let starting = 0
-  let mismatch: { request: string, callback: string } | undefined
+  const allowedOrigins = callbackOriginsOf(options.callbackUrl, options.callbackOrigins)
+  const bindingAge = Math.max(minBindingAge, Math.ceil(limits.ttl / 1000))
   // Both are parsed as URLs; an app's callback URL and its requests' Host are nearly always the same strings.
   const callbackHostOf = lastOf(hostnameOf)
   const requestHostOf = lastOf(hostnameOfHeader)
@@ -252,13 +325,14 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
   async function begin (ctx: C, begin: BeginOptions = {}): Promise<string> {
     const now = Date.now()
     const callbackUrl = begin.callbackUrl ?? (typeof options.callbackUrl === 'function' ? options.callbackUrl(ctx) : options.callbackUrl)
+    const httpsCallback = checkCallbackOrigin(callbackUrl, allowedOrigins)
+    const returnTo = returnPathOf(begin.returnTo)
     const callbackHost = callbackHostOf(callbackUrl)
     const requestHost = requestHostOf(ctx.host)
-    if (ctx.host !== '' && requestHost !== callbackHost) {
-      mismatch = { request: requestHost, callback: callbackHost }
-      options.onHostMismatch?.(ctx, requestHost, callbackHost)
-    }
-    if (await store.count(ctx, now) >= limits.max) {
+    if (ctx.host !== '' && requestHost !== callbackHost) options.onHostMismatch?.(ctx, requestHost, callbackHost)
+    const binding = browserBinding(ctx, ctx.protocol === 'https' || httpsCallback)
+    const sessionBound = sessionBinding(ctx.session, sessionDataKeys, true)
+    if (await store.count(ctx, now, binding.hash) >= limits.max) {
       throw new OAuth1Error(ErrorCodes.TOO_MANY_FLOWS,
         `This browser already has ${limits.max} sign-ins in progress; finish one or start again in ${Math.ceil(limits.ttl / 60_000)} minutes`)
     }
@@ -272,20 +346,21 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
     } finally {
       starting--
     }
-    const entry: PendingFlow = { token: requestToken.token, secret: requestToken.tokenSecret, created: Date.now() }
-    const safe = safeReturnPath(begin.returnTo)
-    if (safe !== undefined) entry.returnTo = safe
+    const entry: PendingFlow = { token: requestToken.token, secret: requestToken.tokenSecret, created: Date.now(), binding: binding.hash }
+    if (returnTo !== undefined) entry.returnTo = returnTo
+    if (sessionBound !== undefined) entry.session = sessionBound
     await store.put(ctx, entry)
+    setBrowserBinding(ctx, binding, bindingAge)
     const params = { ...options.authorizeParams?.(ctx), ...begin.authorizeParams }
     return flow.authorizeUrl(requestToken.token, Object.keys(params).length === 0 ? undefined : params)
   }
 
-  function noSession (): OAuth1Error {
-    const cause = mismatch === undefined
-      ? ''
-      : ` A sign-in was started on host ${mismatch.request} but the callback is on ${mismatch.callback}: open the app on ${mismatch.callback}.`
+  /** Built from the callback request alone: never from what another request did. */
+  function noSession (ctx: C): OAuth1Error {
+    const host = ctx.host === '' ? undefined : hostLabelOf(ctx.host)
+    const hint = host === undefined ? '' : ` If you started it on another host name than ${host}, open the app on ${host} and start again.`
     return new OAuth1Error(ErrorCodes.NO_SESSION,
-      'No sign-in is in progress in this browser: its cookie did not come back (another host name, SameSite=Strict, a secure cookie over http), the flow expired, or this callback was already completed (a reload or the Back button).' + cause)
+      'No sign-in is in progress in this browser: its cookie did not come back (another host name, SameSite=Strict, a secure cookie over http), the flow expired, or this callback was already completed (a reload or the Back button).' + hint)
   }
 
   /** A new session id keeping the session's data (RFC 6265 session fixation); writes the session store where it has one. */
@@ -328,6 +403,8 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
 
   async function exchange (ctx: C, query: Record<string, unknown>, token: string): Promise<Completed> {
     const now = Date.now()
+    const bindings = readBrowserBindings(ctx)
+    const sessionBound = sessionBinding(ctx.session, sessionDataKeys, false)
     const denied = callbackError(classifyCallback(query, denial))
     const verifier = firstString(query.oauth_verifier)
     const canComplete = denied === undefined && verifier !== undefined && verifier.length > 0
@@ -336,13 +413,17 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
       await renew(ctx)
       renewed = true
     }
-    const taken = await store.take(ctx, token, now)
+    const taken = await store.take(ctx, token, now, bindings[0])
     if (denied !== undefined) throw denied
-    if (taken.status === 'none') throw noSession()
+    if (taken.status === 'none') throw noSession(ctx)
     if (taken.status !== 'found') {
       throw new OAuth1Error(ErrorCodes.UNKNOWN_TOKEN, taken.status === 'expired'
         ? 'The sign-in took too long; start again'
         : 'The callback oauth_token does not match a sign-in in progress in this browser: it was already completed (a reload or the Back button), or another browser started it; start again')
+    }
+    const recorded = taken.entry.binding
+    if (recorded === undefined || !bindings.some((binding) => safeEqual(binding, recorded)) || !sameBinding(taken.entry.session, sessionBound)) {
+      throw new OAuth1Error(ErrorCodes.FLOW_NOT_BOUND, 'This sign-in was started in another browser or session, so it cannot complete here; start again')
     }
     if (verifier === undefined || verifier.length === 0) {
       throw new OAuth1Error(ErrorCodes.MISSING_VERIFIER, 'The callback carried no oauth_verifier')

@@ -1,4 +1,4 @@
-import { Agent } from 'undici'
+import { Agent } from '../http/undici.js'
 import { buildClient, clientOptionKeys, type ClientOptions, type OAuth1Client, type CallerSignal } from '../http/client.js'
 import { applyPreset } from '../presets/presets.js'
 import { formatForm, percentEncode } from '../protocol/encoding.js'
@@ -99,6 +99,14 @@ export const flowOwnOptionKeys: ReadonlySet<string> = new Set(['requestTokenUrl'
  */
 export const flowOptionKeys: ReadonlySet<string> = new Set([...clientOptionKeys, ...flowOwnOptionKeys])
 
+/** A started PIN (out-of-band) sign-in: {@link Flow.startPin}'s result (RFC 5849 §2.1, `oauth_callback=oob`). */
+export interface PinStart {
+  /** The temporary credentials; keep the secret for {@link Flow.completePin}. */
+  requestToken: RequestToken
+  /** Where the user approves and is shown the PIN (the verifier) to type back. */
+  authorizeUrl: string
+}
+
 /** The provider-facing steps of the three-legged flow, usable without Fastify. */
 export interface Flow {
   /** Step 1: temporary credentials, with `oauth_callback` signed in (§2.1). */
@@ -107,6 +115,21 @@ export interface Flow {
   authorizeUrl (requestToken: string, params?: Record<string, string>): string
   /** Step 3: exchanges the verifier, signed with the temporary credentials (§2.3). */
   getAccessToken (requestToken: { token: string, tokenSecret: string }, verifier: string, options?: FlowCallOptions): Promise<AccessToken>
+  /**
+   * PIN (out-of-band) sign-in, step 1, for CLIs, desktop apps and scripts that cannot receive a
+   * callback: a request token asked with `oauth_callback=oob` (RFC 5849 §2.1), checked for
+   * `oauth_callback_confirmed` like any other, and the authorize URL the user opens. The provider
+   * then shows a PIN (the verifier) instead of redirecting; pass it to {@link Flow.completePin}.
+   * @see https://www.rfc-editor.org/rfc/rfc5849#section-2.1
+   */
+  startPin (options?: FlowCallOptions): Promise<PinStart>
+  /**
+   * PIN sign-in, step 2: exchanges the PIN the user typed (the verifier, §2.3) for token
+   * credentials. Spaces around it are ignored.
+   * @throws {OAuth1Error} `OAUTH1_MISSING_VERIFIER` for an empty PIN, or any error of {@link Flow.getAccessToken}.
+   * @see https://www.rfc-editor.org/rfc/rfc5849#section-2.3
+   */
+  completePin (requestToken: { token: string, tokenSecret: string }, pin: string, options?: FlowCallOptions): Promise<AccessToken>
   /**
    * Renews a token with its session handle (OAuth Session 1.0 §4): the fresh token, its
    * lifetime, and the handle (the old one when the provider sends none).
@@ -208,7 +231,7 @@ export function createFlow (flowOptions: FlowOptions): Flow {
 
   const withLifetime = (access: AccessToken, now: number): AccessToken => Object.assign(access, tokenLifetime(access.extra, now))
 
-  return {
+  const flow: Flow = {
     client: apiClient,
     canRevoke: revokeUrl !== undefined,
     async renew (credentials, callOptions) {
@@ -253,6 +276,16 @@ export function createFlow (flowOptions: FlowOptions): Flow {
         signal: callOptions?.signal
       })
       return withLifetime(parseTokenResponse(response, 'access-token', [requestToken.token, requestToken.tokenSecret, verifier, consumerSecret]), Date.now())
+    },
+    async startPin (callOptions) {
+      const requestToken = await flow.getRequestToken('oob', undefined, callOptions)
+      return { requestToken, authorizeUrl: flow.authorizeUrl(requestToken.token) }
+    },
+    async completePin (requestToken, pin, callOptions) {
+      const verifier = typeof pin === 'string' ? pin.trim() : ''
+      if (verifier === '') throw new OAuth1Error(ErrorCodes.MISSING_VERIFIER, 'No PIN was given: type the code the provider showed after you approved')
+      return flow.getAccessToken(requestToken, verifier, callOptions)
     }
   }
+  return flow
 }

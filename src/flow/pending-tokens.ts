@@ -13,6 +13,13 @@ export function safeEqual (a: string, b: string): boolean {
 const fakeOrigin = 'http://return-to.invalid'
 
 /**
+ * Longest return path a start accepts, in characters, as given and once URL-encoded (`é` is
+ * `%C3%A9`): longer ones are refused with `OAUTH1_RETURN_TO_TOO_LONG`, so a flow cookie always
+ * stays under the 4,096 bytes browsers keep.
+ */
+export const maxReturnToLength = 1024
+
+/**
  * Accepts a return path only when it is a same-site relative path (`/settings?tab=1`); anything
  * that could leave the site (`//evil`, `/\evil`, `https://...`, control characters) gives `undefined`.
  */

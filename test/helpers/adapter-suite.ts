@@ -2,6 +2,7 @@
 // middleware on Express 4 and 5), each over real loopback HTTP with a browser-like cookie jar,
 // in three set-ups: the session flow store, the cookie store with a session for the
 // credentials, and the cookie store with no session at all (credentials in a "DB").
+import { request as httpRequest } from 'node:http'
 import t, { type Test } from 'tap'
 import type { OAuth1Credentials } from '../../src/flow/connect.js'
 import { type FakeProvider, flowOptions, startFakeProvider } from './fake-provider.js'
@@ -67,6 +68,24 @@ export class Browser {
   }
 }
 
+/** A GET with a `Host` header of our choosing (fetch cannot set one): what a client forging `Host` sends. */
+export async function getWithHost (origin: string, path: string, host: string): Promise<{ status: number, body: string, setCookies: string[] }> {
+  const { hostname, port } = new URL(origin)
+  return new Promise((resolve, reject) => {
+    httpRequest({ host: hostname, port, path, headers: { host } }, (response) => {
+      let body = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => { body += chunk })
+      response.on('end', () => { resolve({ status: response.statusCode ?? 0, body, setCookies: response.headers['set-cookie'] ?? [] }) })
+    }).on('error', reject).end()
+  })
+}
+
+/** The flow cookies in a jar (not the index). */
+export function flowCookiesOf (browser: Browser): Array<[string, string]> {
+  return [...browser.cookies].filter(([name]) => name.startsWith('oauth1-oauth1-') && name !== 'oauth1-oauth1-flows')
+}
+
 /** The adapter options of a mode: the flow store, and for `stateless` the "DB" hooks keyed on `x-user`. */
 function modeOptions (mode: StateMode, db: Map<string, OAuth1Credentials>): SuiteOptions {
   const user = (request: HookRequest): string => String(request.headers['x-user'])
@@ -81,6 +100,10 @@ function modeOptions (mode: StateMode, db: Map<string, OAuth1Credentials>): Suit
 }
 
 const denialStyles = ['denied', 'user_refused', 'verifier_denied', 'authorize_0'] as const
+
+/** The callback URL on the app's own origin whatever `Host` says (the socket's local port), for the host-mismatch cases. */
+const ownOrigin = (request: HookRequest): string =>
+  `http://127.0.0.1:${String((request as unknown as { socket: { localPort: number } }).socket.localPort)}/oauth/callback`
 
 /** Runs the suite for one adapter in every mode. */
 export function adapterSuite (label: string, build: AppBuilder): void {
@@ -269,6 +292,115 @@ export function adapterSuite (label: string, build: AppBuilder): void {
         await redirected.browser.start()
         const busy = await redirected.browser.get('/oauth/start')
         t.equal(busy.location, '/failed?oauth1_error=OAUTH1_TOO_MANY_FLOWS', 'maxPending')
+      })
+
+      // Issue 17 item 1: login CSRF by a planted flow cookie. The flow cookie of an attacker's
+      // approved flow, copied into a victim's browser, must not connect the victim.
+      if (mode !== 'session') {
+        t.test('a flow cookie planted from another browser: 403 FLOW_NOT_BOUND, no exchange, the victim not connected', async (t) => {
+          const { app, browser: attacker } = await setup(t)
+          const victim = new Browser(app.origin, 'victim')
+          if (mode === 'cookie') await victim.get('/mark')
+          const ownTarget = await provider.authorize(await victim.start())
+          const otherTab = await provider.authorize(await victim.start())
+          const genuine = provider.user
+          provider.user = { userId: 'attacker-id', screenName: 'attacker' }
+          const planted = await provider.authorize(await attacker.start())
+          provider.user = genuine
+          const [[name, value]] = flowCookiesOf(attacker) as [[string, string]]
+          victim.cookies.set(name, value)
+          const before = exchanges()
+          const refused = await victim.get(planted)
+          t.equal(refused.status, 403)
+          t.equal(refused.json().code, 'OAUTH1_FLOW_NOT_BOUND')
+          t.equal(exchanges(), before, 'no token exchange for a flow this browser never started')
+          t.equal((await victim.get('/me')).json().connected, false, 'the victim is not connected to the attacker\'s account')
+          t.notOk(victim.cookies.has(name), 'the planted flow is spent and its cookie cleared')
+          const own = await victim.get(ownTarget)
+          t.equal(own.status, 302, 'the victim\'s own flow still completes')
+          t.not((await victim.get('/me')).json().user, undefined)
+          t.equal((await victim.get(otherTab)).status, 302, 'and its other tab too (logged in: the session binding survives the renewal on connect)')
+          t.equal(exchanges() - before, 2)
+        })
+      }
+
+      if (mode === 'cookie') {
+        t.test('plain http, flow and binding cookies both planted: a logged-in session still refuses it', async (t) => {
+          const { app, browser: attacker } = await setup(t)
+          await attacker.get('/mark')
+          const planted = await provider.authorize(await attacker.start())
+          const victim = new Browser(app.origin, 'victim')
+          await victim.get('/mark')
+          for (const [name, value] of flowCookiesOf(attacker)) victim.cookies.set(name, value)
+          victim.cookies.set('oauth1-binding', attacker.cookies.get('oauth1-binding') as string)
+          const before = exchanges()
+          const refused = await victim.get(planted)
+          t.equal(refused.status, 403)
+          t.equal(refused.json().code, 'OAUTH1_FLOW_NOT_BOUND')
+          t.equal(exchanges(), before, 'no exchange')
+          t.equal((await victim.get('/me')).json().connected, false)
+        })
+      }
+
+      // Issue 17 item 2: a planted index cookie must not lock a browser out.
+      if (mode !== 'session') {
+        t.test('a planted index cookie does not count: 10-year entries, or another browser\'s full index', async (t) => {
+          const { app, browser: attacker } = await setup(t, { maxPending: 2 })
+          const victim = new Browser(app.origin, 'victim')
+          const years = Math.floor(Date.now() / 1000) + 10 * 365 * 24 * 3600
+          victim.cookies.set('oauth1-oauth1-flows', Array.from({ length: 5 }, (_, i) => `AAAAAAAAAAAAAAA${i}~${years}`).join('.'))
+          t.equal((await victim.get('/oauth/start')).status, 302, 'a forged index counts nothing')
+          await attacker.start()
+          await attacker.start()
+          t.equal((await attacker.get('/oauth/start')).status, 429, 'the attacker\'s own browser is full')
+          const fresh = new Browser(app.origin, 'victim2')
+          fresh.cookies.set('oauth1-oauth1-flows', attacker.cookies.get('oauth1-oauth1-flows') as string)
+          t.equal((await fresh.get('/oauth/start')).status, 302, 'a sealed index from another browser does not open')
+        })
+      }
+
+      // Issue 17 item 3: a long returnTo must not silently lose the sign-in.
+      t.test('returnTo: measured URL-encoded; too long is 400 RETURN_TO_TOO_LONG before any provider call; every cookie fits 4,096 bytes', async (t) => {
+        const { browser } = await setup(t)
+        const calls = (): number => provider.seen.filter((seen) => seen.path === '/oauth/request_token').length
+        // 2,001 x '€' is too long a URL for Node's 16 KiB header limit: test/connect.test.ts has it, through begin().
+        for (const returnTo of ['/' + 'é'.repeat(700), '/' + '€'.repeat(1200), '/' + 'a'.repeat(1024)]) {
+          const before = calls()
+          const refused = await browser.get('/oauth/start?returnTo=' + encodeURIComponent(returnTo))
+          t.equal(refused.status, 400, `${returnTo.length} characters`)
+          t.equal(refused.json().code, 'OAUTH1_RETURN_TO_TOO_LONG')
+          t.equal(calls(), before, 'no provider call')
+        }
+        const longest = '/' + 'a'.repeat(1023)
+        const started = await browser.get('/oauth/start?returnTo=' + encodeURIComponent(longest))
+        t.equal(started.status, 302, '1,024 characters are accepted')
+        for (const line of started.headers.getSetCookie()) t.ok(Buffer.byteLength(line) <= 4096, `a Set-Cookie of ${Buffer.byteLength(line)} bytes`)
+        const done = await browser.get(await provider.authorize(started.location as string))
+        t.equal(done.status, 302)
+        t.equal(done.location, longest, 'and the sign-in comes back to it')
+      })
+
+      // Issue 17 item 4: a forged Host on one request must not reach another user's answer.
+      t.test('a start with a forged Host: another browser\'s NO_SESSION message does not name that host', async (t) => {
+        const { app } = await setup(t, { callbackUrl: ownOrigin })
+        const forged = await getWithHost(app.origin, '/oauth/start', 'attacker-chosen.example')
+        t.equal(forged.status, 302, 'the start itself works (the callback is on the configured origin)')
+        const stranger = new Browser(app.origin, 'bob')
+        const lost = await stranger.get('/oauth/callback?oauth_token=t&oauth_verifier=v')
+        t.equal(lost.json().code, 'OAUTH1_NO_SESSION')
+        t.notMatch(lost.body, /attacker-chosen/, 'nothing of the other request')
+        t.match(lost.json().message, /another host name than 127\.0\.0\.1/, 'the hint names this request\'s own host')
+      })
+
+      // Issue 17 item 5: a Host-derived callback URL is checked against callbackOrigins.
+      t.test('a Host-derived callbackUrl with a forged Host: 400 CALLBACK_NOT_ALLOWED, no provider call', async (t) => {
+        const { app, browser } = await setup(t)
+        const before = provider.seen.length
+        const forged = await getWithHost(app.origin, '/oauth/start', 'attacker-chosen.example')
+        t.equal(forged.status, 400)
+        t.equal((JSON.parse(forged.body) as { code: string }).code, 'OAUTH1_CALLBACK_NOT_ALLOWED')
+        t.equal(provider.seen.length, before, 'the provider never saw the attacker\'s callback')
+        t.equal((await browser.connect(provider)).status, 302, 'the configured origin still works')
       })
 
       t.test('disconnect drops the credentials; not connected: 401 NOT_CONNECTED', async (t) => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { invalidOption } from '../../errors.js'
+import { ErrorCodes, invalidOption, OAuth1Error } from '../../errors.js'
 import { safeEqual, safeReturnPath } from '../pending-tokens.js'
 import type { FlowContext, FlowCookieOptions } from './context.js'
 import { createSealer, type Sealer } from './seal.js'
@@ -21,18 +21,29 @@ export interface CookieFlowStoreOptions extends FlowLimits {
 export interface CookieFlowStore extends FlowStore {
   /** Name of the flow cookie of a request token (a hash prefix: the token is not in the name). */
   cookieName (token: string): string
-  /** Name of the small index cookie listing the browser's open flows (hashes and expiry only). */
+  /** Name of the small index cookie listing the browser's open flows (hashes and expiry only, sealed). */
   readonly indexName: string
   /** The sealer, for reuse (e.g. credentials at rest). */
   readonly sealer: Sealer
 }
 
-interface IndexEntry { id: string, expires: number }
+/** An open flow in the index: its cookie's hash id and its start time (seconds), so the TTL of today's options applies. */
+interface IndexEntry { id: string, created: number }
 
 const idPattern = /^[A-Za-z0-9_-]{16}$/
 const maxRemembered = 100_000
 const maxNames = 1024
 const prefixPattern = /^[A-Za-z0-9_-]{1,40}$/
+/** Bytes of a `Set-Cookie` line browsers keep at most (RFC 6265 §6.1 asks for at least 4,096; browsers stop there). */
+export const maxCookieBytes = 4096
+// What an adapter may add beyond `Max-Age` (Express writes an `Expires` date too).
+const expiresAttribute = '; Expires=Thu, 01 Jan 1970 00:00:00 GMT'.length
+
+/** The length of the `Set-Cookie` line of a cookie, every attribute an adapter may write included. */
+function setCookieBytes (name: string, value: string, { path, maxAge, httpOnly, secure, sameSite }: FlowCookieOptions): number {
+  const line = `${name}=${encodeURIComponent(value)}; Max-Age=${maxAge}; Path=${path}${httpOnly ? '; HttpOnly' : ''}${secure ? '; Secure' : ''}; SameSite=${sameSite}`
+  return Buffer.byteLength(line, 'utf8') + expiresAttribute
+}
 
 function idOf (token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('base64url').slice(0, 16)
@@ -48,7 +59,14 @@ function idOf (token: string): string {
  * Bound and eviction policy: a small index cookie (`Path=/`, hashes and expiry times only) counts
  * the browser's open flows; at `max` a new start is refused (`OAUTH1_TOO_MANY_FLOWS`, 429) instead
  * of evicting an older flow, so forced navigations to the start route can never silently replace
- * a genuine pending flow; flows free their slot when completed or after the TTL.
+ * a genuine pending flow; flows free their slot when completed or after the TTL. The index is
+ * sealed too, bound to the browser's binding (an index copied from another browser does not
+ * open); it holds each flow's start time, so an entry counts for `ttl` from its start at most
+ * (one dated in the future counts nothing), and a browser can always start again within the
+ * TTL; a callback drops the entries whose flow cookie is gone.
+ *
+ * Size: a flow cookie whose `Set-Cookie` line would exceed `maxCookieBytes` (4,096) (browsers drop
+ * it) is refused with `OAUTH1_FLOW_TOO_LARGE` instead of being set.
  *
  * Replay: a taken flow's cookie is cleared, and its token is remembered in this process until it
  * would have expired, so a replayed cookie is refused even if the browser (or an attacker) sends
@@ -89,26 +107,29 @@ export function createCookieFlowStore (options: CookieFlowStoreOptions): CookieF
   const attributes = (ctx: FlowContext, path: string, maxAge: number): FlowCookieOptions =>
     ({ path, maxAge, httpOnly: true, secure: isSecure(ctx), sameSite: 'lax' })
 
-  const readIndex = (ctx: FlowContext, now: number): IndexEntry[] => {
+  const indexContext = (binding: string | undefined): string => `${indexName}|${binding ?? ''}`
+  const readIndex = (ctx: FlowContext, now: number, binding: string | undefined): IndexEntry[] => {
     const raw = ctx.getCookie(indexName)
-    if (raw === undefined || raw.length > 2048) return []
+    const text = raw === undefined ? undefined : sealer.open(raw, indexContext(binding))
+    if (text === undefined) return []
     const entries: IndexEntry[] = []
-    for (const part of raw.split('.')) {
-      const [id = '', expires = ''] = part.split('~')
-      const at = Number(expires) * 1000
-      if (idPattern.test(id) && Number.isFinite(at) && at > now && !entries.some((entry) => entry.id === id)) entries.push({ id, expires: at })
+    for (const part of text.split('.')) {
+      const [id = '', created = ''] = part.split('~')
+      const at = Number(created) * 1000
+      const live = Number.isFinite(at) && at + ttl > now && at <= now + 60_000
+      if (idPattern.test(id) && live && !entries.some((entry) => entry.id === id)) entries.push({ id, created: at })
     }
     return entries.slice(-max)
   }
-  const writeIndex = (ctx: FlowContext, entries: IndexEntry[], now: number): void => {
+  const writeIndex = (ctx: FlowContext, entries: IndexEntry[], now: number, binding: string | undefined): void => {
     const path = '/'
     if (entries.length === 0) {
       ctx.clearCookie(indexName, { path, secure: isSecure(ctx), sameSite: 'lax', httpOnly: true })
       return
     }
-    const latest = Math.max(...entries.map((entry) => entry.expires))
-    const value = entries.map((entry) => `${entry.id}~${Math.ceil(entry.expires / 1000)}`).join('.')
-    ctx.setCookie(indexName, value, attributes(ctx, path, Math.max(1, Math.ceil((latest - now) / 1000))))
+    const latest = Math.max(...entries.map((entry) => entry.created)) + ttl
+    const value = entries.map((entry) => `${entry.id}~${Math.floor(entry.created / 1000)}`).join('.')
+    ctx.setCookie(indexName, sealer.seal(value, indexContext(binding)), attributes(ctx, path, Math.max(1, Math.ceil((latest - now) / 1000))))
   }
   // Entries go in roughly in expiry order, so the expired ones are at the front: O(1) amortised.
   // A hard cap bounds the memory under a flood; past it the oldest are forgotten first.
@@ -123,17 +144,22 @@ export function createCookieFlowStore (options: CookieFlowStoreOptions): CookieF
     cookieName,
     indexName,
     sealer,
-    count (ctx, now) {
-      return readIndex(ctx, now).length
+    count (ctx, now, binding) {
+      return readIndex(ctx, now, binding).length
     },
     put (ctx, entry) {
       const name = cookieName(entry.token)
-      const payload: [string, string, number, string?] = [entry.token, entry.secret, entry.created]
-      if (entry.returnTo !== undefined) payload.push(entry.returnTo)
-      ctx.setCookie(name, sealer.seal(JSON.stringify(payload), name), attributes(ctx, callbackPath, Math.ceil(ttl / 1000)))
-      const index = readIndex(ctx, entry.created).filter((item) => item.id !== name.slice(prefix.length))
-      index.push({ id: name.slice(prefix.length), expires: entry.created + ttl })
-      writeIndex(ctx, index.slice(-max), entry.created)
+      const payload = [entry.token, entry.secret, entry.created, entry.returnTo ?? null, entry.binding ?? null, entry.session ?? null]
+      const value = sealer.seal(JSON.stringify(payload), name)
+      const options = attributes(ctx, callbackPath, Math.ceil(ttl / 1000))
+      if (setCookieBytes(name, value, options) > maxCookieBytes) {
+        throw new OAuth1Error(ErrorCodes.FLOW_TOO_LARGE,
+          `The flow cookie would be larger than the ${maxCookieBytes} bytes browsers keep (the provider's request token is very long): use flowState 'session'`)
+      }
+      ctx.setCookie(name, value, options)
+      const index = readIndex(ctx, entry.created, entry.binding).filter((item) => item.id !== name.slice(prefix.length))
+      index.push({ id: name.slice(prefix.length), created: entry.created })
+      writeIndex(ctx, index.slice(-max), entry.created, entry.binding)
     },
     peek (ctx, token, now) {
       const name = cookieName(token)
@@ -142,13 +168,15 @@ export function createCookieFlowStore (options: CookieFlowStoreOptions): CookieF
       const entry = openCookie(ctx, raw, name)
       return entry !== undefined && safeEqual(entry.token, token) && now - entry.created < ttl && entry.created <= now + 60_000
     },
-    take (ctx, token, now): TakeResult {
+    take (ctx, token, now, binding): TakeResult {
       const name = cookieName(token)
       const id = name.slice(prefix.length)
       const raw = ctx.getCookie(name)
-      const index = readIndex(ctx, now)
+      const index = readIndex(ctx, now, binding)
       if (raw !== undefined) ctx.clearCookie(name, { path: callbackPath, secure: isSecure(ctx), sameSite: 'lax', httpOnly: true })
-      if (index.some((item) => item.id === id)) writeIndex(ctx, index.filter((item) => item.id !== id), now)
+      // The callback path gets every flow cookie: entries without one (lost, dropped) free their slot here.
+      const rest = index.filter((item) => item.id !== id && ctx.getCookie(prefix + item.id) !== undefined)
+      if (rest.length !== index.length) writeIndex(ctx, rest, now, binding)
       if (raw === undefined) {
         const known = index.length > 0 || [...ctx.cookieNames()].some((each) => each.startsWith(prefix))
         return { status: known ? 'unknown' : 'none' }
@@ -174,10 +202,12 @@ function parse (text: string | undefined): PendingFlow | undefined {
     return undefined
   }
   if (!Array.isArray(value)) return undefined
-  const [token, secret, created, returnTo] = value as unknown[]
+  const [token, secret, created, returnTo, binding, session] = value as unknown[]
   if (typeof token !== 'string' || typeof secret !== 'string' || typeof created !== 'number' || !Number.isFinite(created)) return undefined
   const entry: PendingFlow = { token, secret, created }
   const safe = safeReturnPath(returnTo)
   if (safe !== undefined) entry.returnTo = safe
+  if (typeof binding === 'string') entry.binding = binding
+  if (typeof session === 'string') entry.session = session
   return entry
 }

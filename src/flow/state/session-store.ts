@@ -20,11 +20,13 @@ export interface SessionState<Credentials = unknown> {
 
 function validEntry (value: unknown): PendingFlow | undefined {
   if (typeof value !== 'object' || value === null) return undefined
-  const { token, secret, created, returnTo } = value as Record<string, unknown>
+  const { token, secret, created, returnTo, binding, session } = value as Record<string, unknown>
   if (typeof token !== 'string' || typeof secret !== 'string' || typeof created !== 'number' || !Number.isFinite(created)) return undefined
   const entry: PendingFlow = { token, secret, created }
   const safe = safeReturnPath(returnTo)
   if (safe !== undefined) entry.returnTo = safe
+  if (typeof binding === 'string') entry.binding = binding
+  if (typeof session === 'string') entry.session = session
   return entry
 }
 

@@ -10,6 +10,13 @@ export interface PendingFlow {
   created: number
   /** A validated same-site path to return to after the callback. */
   returnTo?: string
+  /**
+   * Hash of the browser binding cookie of the start (see the README's "Binding a flow to its
+   * browser"). A store must keep it: the callback refuses a flow without it (`OAUTH1_FLOW_NOT_BOUND`).
+   */
+  binding?: string
+  /** Hash of the session's binding value when the start's session carried the app's data (a logged-in user). */
+  session?: string
 }
 
 /** What {@link FlowStore.take} found for the callback's token. */
@@ -37,15 +44,18 @@ export type TakeResult =
  * Where started flows wait for their callback. Entries are keyed by their request token;
  * `take` hands an entry back exactly once (it is deleted by the same call) and compares tokens in
  * constant time. Implementations must treat anything unreadable (tampered, malformed, foreign) as
- * absent, never throw for it.
+ * absent, never throw for it, and keep every field of a {@link PendingFlow} (`binding` too).
+ * `binding` is the hash of the request's browser binding cookie (`undefined` when it has none),
+ * for stores that tie state of their own to the browser; the connect core checks the flow's
+ * binding itself.
  */
 export interface FlowStore {
   /** Open flows of this browser or session, expired ones not counted. */
-  count (ctx: FlowContext, now: number): number | Promise<number>
+  count (ctx: FlowContext, now: number, binding?: string): number | Promise<number>
   /** Stores a started flow. */
   put (ctx: FlowContext, entry: PendingFlow): void | Promise<void>
   /** Takes the flow of `token` back and deletes it. */
-  take (ctx: FlowContext, token: string, now: number): TakeResult | Promise<TakeResult>
+  take (ctx: FlowContext, token: string, now: number, binding?: string): TakeResult | Promise<TakeResult>
   /**
    * Optional: true when {@link FlowStore.take} would find a live flow for `token`, without
    * taking it. The connect core then touches the session store before spending the flow, and
