@@ -56,6 +56,13 @@ t.test('without express-session: a coded 500 before any provider call, unless th
   t.equal(provider.seen.length, before, 'the provider was not called')
 })
 
+t.test('without express-session: the error says it is not mounted, and for the credentials that the hooks are the other way', async (t) => {
+  const hooks = await new Browser(await serve(t, { ...flowOptions(provider), callbackUrl, flowSecret }, false)).get('/oauth/start')
+  t.match(hooks.json(), { code: 'OAUTH1_INVALID_OPTION', message: /^express-session is not mounted; mount it before the fastify-oauth1 middleware or pass saveCredentials\/loadCredentials/ })
+  const flows = await new Browser(await serve(t, { ...flowOptions(provider), callbackUrl, flowState: 'session' }, false)).get('/oauth/start')
+  t.match(flows.json(), { code: 'OAUTH1_INVALID_OPTION', message: /^express-session is not mounted; .*flowState 'session'/ })
+})
+
 t.test('the Cookie header: junk, quoted and undecodable values do not hide the flow cookie', async (t) => {
   const origin = await serve(t, { ...flowOptions(provider), callbackUrl, flowSecret }, true, (app) => {
     app.get('/me', (req, res, next) => { req.oauth1.isConnected().then((connected) => { res.json({ connected }) }, next) })

@@ -127,6 +127,14 @@ t.test('missing @fastify/session fails at ready()', async (t) => {
   await t.rejects(ready(app), { message: /@fastify\/session/ })
 })
 
+t.test('no session plugin and no credential hooks: the error names the missing plugin, not an option the user never set', async (t) => {
+  const app = appWith(t, { session: false })
+  app.register(fastifyOAuth1, valid)
+  const error = await ready(app).catch((error: Error) => error)
+  t.match(error, { code: ErrorCodes.INVALID_OPTION, message: /^@fastify\/session or @fastify\/secure-session is not registered; register one \(before fastify-oauth1\) or pass saveCredentials\/loadCredentials/ })
+  t.notMatch(error, { message: /Invalid option "saveCredentials"/ })
+})
+
 t.test('missing @fastify/cookie fails at ready()', async (t) => {
   const app = Fastify()
   t.teardown(() => app.close())

@@ -8,17 +8,20 @@
  */
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express'
 import { ErrorCodes, OAuth1Error } from '../errors.js'
-import { type AdapterOptions, checkStartCookies, closedSignal, failureLocation, onceEach, retryAfterOf, retryableCallback, retryableStart, sessionStoreError, setupAdapter } from '../flow/adapter.js'
-import { type BeginOptions, type Completed, firstString } from '../flow/connect.js'
+import { checkStartCookies, closedSignal, onceEach, prepareErrorAnswer, sessionStoreError, setupAdapter } from '../flow/adapter.js'
+import type { BeginOptions, Completed } from '../flow/connect.js'
 import type { Flow } from '../flow/flow.js'
-import { createRequestClient, type OAuth1RequestClient } from '../flow/request-client.js'
-import { type FlowContext, type FlowSession, readSessionStore } from '../flow/state/context.js'
+import type { OAuth1RequestClient } from '../flow/request-client.js'
+import { type AdapterOptions, noSessionForCredentials, resolveOptions } from '../flow/resolve-options.js'
+import { createRoutes, noDefaultProvider, type RouteContext } from '../flow/routes.js'
+import { readSessionStore } from '../flow/state/context.js'
+import { callbackSession, parseCookieHeader, saveCallbackSession } from '../flow/callback-session.js'
 import { watchStores } from './store-watch.js'
 import type { CallerSignal } from '../http/client.js'
 
 export type { OAuth1Credentials, BeginOptions, Completed } from '../flow/connect.js'
 export type { OAuth1RequestClient } from '../flow/request-client.js'
-export type { FlowStateOption } from '../flow/adapter.js'
+export type { FlowStateOption } from '../flow/resolve-options.js'
 
 /**
  * Options of {@link expressOAuth1}: the same as the Fastify plugin's (the provider, `callbackUrl`,
@@ -72,88 +75,41 @@ declare global {
   }
 }
 
-/** The request context of the connect core for Express. */
-interface ExpressFlowContext extends FlowContext {
-  readonly request: Request
-  readonly response: Response
-  /** Whether the connect core wrote to (or regenerated) the session, which then has to be saved before the answer. */
-  readonly sessionChanged: boolean
-}
+/** What the middleware reads of a request besides Express's own fields (set by express-session). */
+interface SessionFields { session?: unknown, sessionStore?: unknown, sessionID?: unknown }
+const fieldsOf = (req: Request): SessionFields => req as SessionFields
 
-/** The cookies of a `Cookie` header (RFC 6265 §5.4); the first of a repeated name wins, undecodable values are kept as sent. */
-function parseCookies (header: string | undefined): Map<string, string> {
-  const cookies = new Map<string, string>()
-  if (header === undefined) return cookies
-  for (const pair of header.split(';')) {
-    const index = pair.indexOf('=')
-    if (index < 0) continue
-    const name = pair.slice(0, index).trim()
-    if (name === '' || cookies.has(name)) continue
-    let value = pair.slice(index + 1).trim()
-    if (value.startsWith('"') && value.endsWith('"') && value.length > 1) value = value.slice(1, -1)
-    try {
-      value = decodeURIComponent(value)
-    } catch {}
-    cookies.set(name, value)
-  }
-  return cookies
-}
+/** The request context of the connect core and the route core for Express. */
+type ExpressFlowContext = RouteContext<Request, Response>
 
-type ExpressSession = Record<string, unknown> & { regenerate?: (done: (error?: unknown) => void) => void }
-
-/**
- * express-session's `req.session` as a {@link FlowSession}: plain properties, and a callback
- * `regenerate` that replaces `req.session` (so it is always read through `req`).
- */
-function sessionOf (req: Request, changed: () => void = () => {}): FlowSession | undefined {
-  const holder = req as unknown as { session?: ExpressSession }
-  const first = holder.session
-  if (typeof first !== 'object' || first === null) return undefined
-  const current = (): ExpressSession => holder.session ?? first
-  return {
-    get: (key) => current()[key],
-    set: (key, value) => {
-      changed()
-      current()[key] = value
-    },
-    data: () => Object.fromEntries(Object.entries(current()).filter(([key]) => key !== 'cookie')),
-    regenerate: typeof first.regenerate !== 'function'
-      ? undefined
-      : (keep: string[] = []) => new Promise<void>((resolve, reject) => {
-          const old = current()
-          const kept = keep.map((key) => [key, old[key]] as const)
-          changed()
-          old.regenerate?.((error) => {
-            if (error !== undefined && error !== null) {
-              reject(error)
-              return
-            }
-            Object.assign(current(), Object.fromEntries(kept))
-            resolve()
-          })
-        })
-  }
-}
+/** Set on a callback's request once its credentials are saved (until onConnect throws). */
+const connected = new WeakSet<Request>()
 
 function contextOf (req: Request, res: Response): ExpressFlowContext {
   let cookies: Map<string, string> | undefined
-  const jar = (): Map<string, string> => (cookies ??= parseCookies(req.headers.cookie))
+  const jar = (): Map<string, string> => (cookies ??= parseCookieHeader(req.headers.cookie))
   let signal: CallerSignal | undefined
   let sessionChanged = false
   const changed = (): void => { sessionChanged = true }
   return {
     request: req,
-    response: res,
-    get sessionChanged () { return sessionChanged },
+    reply: res,
     getCookie: (name) => jar().get(name),
     cookieNames: () => jar().keys(),
     setCookie: (name, value, { path, maxAge, httpOnly, secure, sameSite }) => { res.cookie(name, value, { path, maxAge: maxAge * 1000, httpOnly, secure, sameSite }) },
     clearCookie: (name, { path, httpOnly, secure, sameSite }) => { res.clearCookie(name, { path, httpOnly, secure, sameSite }) },
-    get session () { return sessionOf(req, changed) },
-    readStoredSession: (key) => readSessionStore((req as unknown as { sessionStore?: unknown }).sessionStore, (req as unknown as { sessionID?: string }).sessionID, key),
+    get session () { return callbackSession(fieldsOf(req), changed) },
+    readStoredSession: (key) => readSessionStore(fieldsOf(req).sessionStore, fieldsOf(req).sessionID, key),
     host: req.hostname ?? '',
     protocol: req.protocol === 'https' ? 'https' : 'http',
-    get signal () { return (signal ??= closedSignal(res)) }
+    get signal () { return (signal ??= closedSignal(res)) },
+    get query () { return (req.query ?? {}) as Record<string, unknown> },
+    answered: () => res.headersSent,
+    // express-session saves when the answer ends and, when that save fails, still sends the answer
+    // (a redirect to the provider, or to the app as if connected) while the error goes to next().
+    // So the routes save a session the core changed themselves, before redirecting.
+    commit: async () => { if (sessionChanged) await saveCallbackSession(fieldsOf(req)) },
+    mark: (state) => { if (state === undefined) connected.delete(req); else if (state !== 'started') connected.add(req) }
   }
 }
 
@@ -170,209 +126,81 @@ function contextOf (req: Request, res: Response): ExpressFlowContext {
  */
 export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
   const warnOnce = onceEach((message: string) => { process.emitWarning(message, 'FastifyOAuth1Warning') })
-  const setup = setupAdapter<Request, Response, ExpressFlowContext>(options, {
-    hasSession: undefined,
-    sessionNeeded: "'session' only with express-session mounted before the fastify-oauth1 middleware",
-    credentialsNeeded: 'saveCredentials/loadCredentials hooks, or express-session mounted before the fastify-oauth1 middleware',
-    warn: (_ctx, key, message) => warnOnce(key, message)
-  })
-  const { name, sessionKey, startPath, callbackPath, successRedirect, failureRedirect, returnToParam, flow, connect, needsSession } = setup
-  const { onConnect, onFailure, onTokenInvalid } = options
+  const sessionMissing = 'express-session is not mounted; mount it before the fastify-oauth1 middleware'
+  const config = resolveOptions(options, { hasSession: undefined, sessionNeeded: "'session' only with express-session mounted before the fastify-oauth1 middleware", sessionMissing })
+  const { name, credentials: { sessionKey, inSession } } = config
+  const { flow, connect } = setupAdapter<Request, Response, ExpressFlowContext>(config, (_ctx, key, message) => warnOnce(key, message))
   // express-session gives no session, and no error, while its store is disconnected.
   const stores = watchStores()
   const storeDown = (): OAuth1Error => new OAuth1Error(ErrorCodes.STORE_UNAVAILABLE,
     'The session store is disconnected (express-session gives requests no session until it reconnects); try again in a minute')
-  const sessionMissing = (): OAuth1Error => stores.down()
-    ? storeDown()
-    : new OAuth1Error(ErrorCodes.INVALID_OPTION, options.flowState === 'session'
-      ? "flowState 'session' needs express-session mounted before the fastify-oauth1 middleware"
-      : 'Keeping the credentials needs express-session mounted before the fastify-oauth1 middleware, or saveCredentials/loadCredentials hooks')
+  const routes = createRoutes(config, flow, connect, {
+    sessionMissing: () => stores.down()
+      ? storeDown()
+      : config.flowState.kind === 'session' ? new OAuth1Error(ErrorCodes.INVALID_OPTION, `${sessionMissing}: flowState 'session' keeps the flows in it`) : noSessionForCredentials(sessionMissing),
+    // req[name]'s credentials live in the session: while its store is disconnected, an outage, not "not connected".
+    guardCredentials: (ctx) => { if (inSession && ctx.session === undefined && stores.down()) throw storeDown() }
+  })
 
-  const beginIn = async (ctx: ExpressFlowContext, beginOptions?: string | BeginOptions): Promise<string> => {
-    if (needsSession && ctx.session === undefined) throw sessionMissing()
-    return connect.begin(ctx, typeof beginOptions === 'string' ? { returnTo: beginOptions } : beginOptions)
-  }
-  const completeIn = async (ctx: ExpressFlowContext): Promise<Completed> => {
-    if (needsSession && ctx.session === undefined) throw sessionMissing()
-    return connect.complete(ctx, (ctx.request.query ?? {}) as Record<string, unknown>)
-  }
-  // req[name]'s credentials live in the session: while its store is disconnected, an outage, not "not connected".
-  const credentialsInSession = options.saveCredentials === undefined
-  const whenStoreUp = <A extends unknown[], R>(step: (ctx: ExpressFlowContext, ...args: A) => Promise<R>) =>
-    async (ctx: ExpressFlowContext, ...args: A): Promise<R> => {
-      if (credentialsInSession && ctx.session === undefined && stores.down()) throw storeDown()
-      return step(ctx, ...args)
-    }
-  const clientConnect: typeof connect = {
-    ...connect,
-    loadCredentials: whenStoreUp(connect.loadCredentials),
-    storeCredentials: whenStoreUp(connect.storeCredentials),
-    replaceCredentials: whenStoreUp(connect.replaceCredentials),
-    deleteCredentials: whenStoreUp(connect.deleteCredentials)
-  }
-  const begin = async (req: Request, res: Response, beginOptions?: string | BeginOptions): Promise<string> => beginIn(contextOf(req, res), beginOptions)
-  const complete = async (req: Request, res: Response): Promise<Completed> => completeIn(contextOf(req, res))
-
-  /** Set on a callback's request once its credentials are saved (until onConnect throws). */
-  const connected = Symbol(`oauth1:${name}:connected`)
-  // express-session saves when the answer ends and, when that save fails, still sends the answer
-  // (a redirect to the provider, or to the app as if connected) while the error goes to next().
-  // So the routes save a session the core changed themselves, before redirecting.
-  const saved = async (ctx: ExpressFlowContext): Promise<void> => {
-    const session = (ctx.request as unknown as { session?: { save?: (done: (error?: unknown) => void) => void } }).session
-    if (!ctx.sessionChanged || typeof session?.save !== 'function') return
-    try {
-      await new Promise<void>((resolve, reject) => { session.save?.((error) => { if (error === undefined || error === null) resolve(); else reject(error) }) })
-    } catch (error) {
-      throw sessionStoreError(error, 'save')
-    }
-  }
-  // Hands an error to Express's error handling; a store outage without the redirect or the
-  // cookies being prepared, and with the session dropped so express-session neither saves it
-  // again nor sets its cookie.
+  // Hands an error to Express's error handling; a store outage goes without the prepared redirect and
+  // cookies, and without the session, so express-session neither saves it again nor sets its cookie.
   const handOn = (req: Request, res: Response, next: NextFunction, error: unknown): void => {
-    if (error instanceof OAuth1Error && error.code === ErrorCodes.STORE_UNAVAILABLE && !res.headersSent) {
-      res.removeHeader('location')
-      res.removeHeader('set-cookie')
-      ;(req as unknown as { session?: unknown }).session = undefined
-    }
-    const retryAfter = retryAfterOf(error)
-    if (retryAfter !== undefined && !res.headersSent) res.setHeader('retry-after', retryAfter)
+    if (!res.headersSent) prepareErrorAnswer(error, res, () => { fieldsOf(req).session = undefined })
     next(error)
-  }
-
-  const fail = async (req: Request, res: Response, next: NextFunction, error: unknown, retryable: (error: OAuth1Error) => boolean): Promise<void> => {
-    if (onFailure !== undefined && error instanceof OAuth1Error) {
-      await onFailure(req, res, error)
-      if (res.headersSent) return
-    }
-    const location = failureLocation(failureRedirect, error, retryable)
-    if (location === undefined) handOn(req, res, next, error)
-    else res.redirect(location)
   }
   // The cookies a start response sets are the same for every request of an app (per protocol):
   // the first starts are checked once the answer is written (express-session sets its cookie then).
   let checks = 0
-  const start = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    if (checks < 50) {
-      checks++
-      res.once('finish', () => { checkStartCookies(res.getHeader('set-cookie'), req.protocol === 'https', "app.set('trust proxy', 1)", warnOnce) })
-    }
-    const ctx = contextOf(req, res)
-    let location: string
-    try {
-      location = await beginIn(ctx, { returnTo: firstString((req.query as Record<string, unknown> | undefined)?.[returnToParam]) })
-    } catch (error) {
-      return fail(req, res, next, error, retryableStart)
-    }
-    try {
-      await saved(ctx)
-    } catch (error) {
-      handOn(req, res, next, error)
-      return
-    }
-    res.redirect(location)
-  }
   // The credentials are saved before onConnect, which may answer itself: a failure is then the
   // coded 503 and the hook is not called. What the hook changes in the session express-session
   // saves when the answer ends; the error handler takes a failure there (see `connected`).
-  const callback = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const ctx = contextOf(req, res)
-    let result: Completed
-    try {
-      result = await completeIn(ctx)
-    } catch (error) {
-      return fail(req, res, next, error, retryableCallback)
+  const run = async (route: 'start' | 'callback', req: Request, res: Response, next: NextFunction): Promise<void> => {
+    if (route === 'start' && checks < 50) {
+      checks++
+      res.once('finish', () => { checkStartCookies(res.getHeader('set-cookie'), req.protocol === 'https', "app.set('trust proxy', 1)", warnOnce) })
     }
-    try {
-      await saved(ctx)
-    } catch (error) {
-      handOn(req, res, next, error)
-      return
-    }
-    const holder = req as unknown as Record<symbol, boolean>
-    holder[connected] = true
-    if (onConnect !== undefined) {
-      try {
-        await onConnect(req, res, result.credentials)
-      } catch (error) {
-        delete holder[connected]
-        throw error
-      }
-      if (res.headersSent) return
-    }
-    res.redirect(result.returnTo ?? successRedirect)
+    const outcome = await routes[route](contextOf(req, res))
+    if ('redirect' in outcome) res.redirect(outcome.redirect)
+    else if ('error' in outcome) handOn(req, res, next, outcome.error)
   }
-
-  const routeOf = (req: Request): typeof start | undefined => {
-    const path = pathOf(req.originalUrl ?? req.url)
-    return path === callbackPath ? callback : startPath !== false && path === startPath ? start : undefined
-  }
+  const routeOf = (req: Request): 'start' | 'callback' | undefined => req.method === 'GET' ? routes.routeOf(req.originalUrl ?? req.url) : undefined
   // Four parameters: Express calls it with errors only. express-session exposes its store
   // before loading; the session is not there when the load failed.
   const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
-    const sessionStore = (req as unknown as { sessionStore?: unknown }).sessionStore
+    const { sessionStore } = fieldsOf(req)
     stores.see(sessionStore)
-    if (res.headersSent && (req as unknown as Record<symbol, boolean>)[connected] === true) {
+    if (res.headersSent && connected.has(req)) {
       // express-session's save after the answer went out (what onConnect changed): nothing can
       // be answered any more, and an error handler trying would fail on the sent headers.
       const coded = sessionStoreError(error, 'save')
       process.emitWarning(`fastify-oauth1: ${coded instanceof OAuth1Error ? coded.code : 'an error'} after the callback answered: the session changes made in onConnect were not saved`, 'FastifyOAuth1Warning')
       return
     }
-    if (req.method !== 'GET' || routeOf(req) === undefined || sessionStore === undefined || sessionOf(req) !== undefined) {
-      next(error)
-      return
-    }
+    if (routeOf(req) === undefined || sessionStore === undefined || callbackSession(fieldsOf(req)) !== undefined) return next(error)
     handOn(req, res, next, sessionStoreError(error, 'load'))
   }
 
-  const cache = Symbol(`oauth1:${name}:client`)
-  const descriptor: PropertyDescriptor = {
-    configurable: true,
-    enumerable: false,
-    get (this: Request & Record<symbol, OAuth1RequestClient | undefined>) {
-      return (this[cache] ??= createRequestClient({
-        connect: clientConnect,
-        flow,
-        ctx: contextOf(this, this.res as Response),
-        name,
-        onTokenInvalid: onTokenInvalid === undefined ? undefined : (ctx, error) => onTokenInvalid(ctx.request, error)
-      }))
-    }
-  }
+  const descriptor: PropertyDescriptor = { configurable: true, enumerable: false, get (this: Request) { return routes.clientOf(this, () => contextOf(this, this.res as Response)) } }
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     Object.defineProperty(req, name, descriptor)
-    stores.see((req as unknown as { sessionStore?: unknown }).sessionStore)
-    if (name !== 'oauth1' && !('oauth1' in req)) Object.defineProperty(req, 'oauth1', noDefaultProvider)
-    if (req.method !== 'GET') {
-      next()
-      return
-    }
+    stores.see(fieldsOf(req).sessionStore)
+    if (name !== 'oauth1' && !('oauth1' in req)) Object.defineProperty(req, 'oauth1', noDefault)
     const route = routeOf(req)
-    if (route === undefined) {
-      next()
-      return
-    }
-    route(req, res, next).catch(next)
+    if (route === undefined) return next()
+    run(route, req, res, next).catch(next)
   }
   Object.defineProperty(middleware, 'name', { value: name })
-  return Object.assign(middleware, { sessionKey, flow, begin, complete, errorHandler, close: () => flow.close() }) as ExpressOAuth1
+  return Object.assign(middleware, {
+    sessionKey,
+    flow,
+    begin: async (req: Request, res: Response, beginOptions?: string | BeginOptions) => routes.begin(contextOf(req, res), beginOptions),
+    complete: async (req: Request, res: Response) => routes.complete(contextOf(req, res)),
+    errorHandler,
+    close: () => flow.close()
+  })
 }
 
 /** `req.oauth1` where only named providers' middleware ran: a coded error, not a TypeError on `undefined`. */
-const noDefaultProvider: PropertyDescriptor = {
-  configurable: true,
-  enumerable: false,
-  get () {
-    throw new OAuth1Error(ErrorCodes.INVALID_OPTION,
-      "req.oauth1 is the provider set up without a name, and none ran for this request: use req[name] of the named provider (type it with OAuth1ExpressDecorations<'name'>), or mount one without a name")
-  }
-}
-
-function pathOf (url: string): string {
-  const end = url.search(/[?#]/)
-  return end < 0 ? url : url.slice(0, end)
-}
+const noDefault: PropertyDescriptor = { configurable: true, enumerable: false, get () { throw noDefaultProvider('req', 'OAuth1ExpressDecorations', 'mount') } }
 
 export default expressOAuth1

@@ -1,16 +1,18 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { ErrorCodes, invalidOption, OAuth1Error } from '../errors.js'
-import { type AdapterOptions, checkStartCookies, closedSignal, failureLocation, onceEach, retryAfterOf, retryableCallback, retryableStart, sessionStoreError, setupAdapter } from '../flow/adapter.js'
-import { type BeginOptions, type Completed, firstString, type OAuth1Credentials } from '../flow/connect.js'
+import { checkStartCookies, closedSignal, onceEach, prepareErrorAnswer, sessionStoreError, setupAdapter } from '../flow/adapter.js'
+import type { BeginOptions, Completed, OAuth1Credentials } from '../flow/connect.js'
 import type { Flow } from '../flow/flow.js'
+import type { OAuth1RequestClient } from '../flow/request-client.js'
+import { type AdapterOptions, type OAuth1Config, resolveOptions } from '../flow/resolve-options.js'
+import { createRoutes, noDefaultProvider, type RouteContext, type RouteOutcome, type RouteState } from '../flow/routes.js'
 import { asFlowSession, type FlowContext, type FlowCookieOptions, type FlowSession, readSessionStore } from '../flow/state/context.js'
 import type { SessionState } from '../flow/state/session-store.js'
-import { createRequestClient, type OAuth1RequestClient } from '../flow/request-client.js'
 import type { CallerSignal } from '../http/client.js'
 
 export type { OAuth1Credentials } from '../flow/connect.js'
-export type { FlowStateOption } from '../flow/adapter.js'
+export type { FlowStateOption } from '../flow/resolve-options.js'
 export type { OAuth1RequestClient } from '../flow/request-client.js'
 
 /**
@@ -69,14 +71,17 @@ declare module 'fastify' {
   }
 }
 
-interface CookieReply {
-  setCookie (name: string, value: string, options: FlowCookieOptions): void
-  clearCookie (name: string, options: object): void
-}
+interface CookieReply { setCookie (name: string, value: string, options: FlowCookieOptions): void, clearCookie (name: string, options: object): void }
+/** What the plugin reads of a request besides Fastify's own fields (set by the cookie and session plugins). */
+interface PluginFields { cookies?: Record<string, string | undefined>, session?: unknown, sessionStore?: unknown }
+const fieldsOf = (request: FastifyRequest): PluginFields => request as PluginFields
+/** `true` once a route's handler has finished, `'onConnect'` while the hook runs (it may send the reply). */
+const handled = new WeakMap<FastifyRequest, true | 'onConnect'>()
 
 /**
- * The request context of the connect core, with the Fastify request and reply it wraps. A class,
- * not an object of closures: one is built for every flow step and every request client.
+ * The request context of the connect core and the route core, with the Fastify request and reply
+ * it wraps (no reply for a request client). A class, not an object of closures: one is built for
+ * every flow step and every request client.
  */
 class FastifyFlowContext implements FlowContext {
   readonly host: string
@@ -84,24 +89,32 @@ class FastifyFlowContext implements FlowContext {
   private readonly cookies: Record<string, string | undefined>
   private abortSignal: CallerSignal | undefined
 
-  constructor (readonly request: FastifyRequest, readonly reply: FastifyReply, private readonly sessionName: string) {
-    this.cookies = (request as unknown as { cookies?: Record<string, string | undefined> }).cookies ?? {}
+  constructor (readonly request: FastifyRequest, readonly reply: FastifyReply | undefined) {
+    this.cookies = fieldsOf(request).cookies ?? {}
     this.host = request.host
     this.protocol = request.protocol === 'https' ? 'https' : 'http'
   }
 
   getCookie (name: string): string | undefined { return this.cookies[name] }
   cookieNames (): string[] { return Object.keys(this.cookies) }
-  setCookie (name: string, value: string, options: FlowCookieOptions): void { (this.reply as unknown as CookieReply).setCookie(name, value, options) }
-  clearCookie (name: string, options: object): void { (this.reply as unknown as CookieReply).clearCookie(name, options) }
-  get session (): FlowSession | undefined { return asFlowSession((this.request as unknown as Record<string, unknown>)[this.sessionName]) }
+  setCookie (name: string, value: string, options: FlowCookieOptions): void { (this.reply as CookieReply | undefined)?.setCookie(name, value, options) }
+  clearCookie (name: string, options: object): void { (this.reply as CookieReply | undefined)?.clearCookie(name, options) }
+  get session (): FlowSession | undefined { return asFlowSession(fieldsOf(this.request).session) }
   async readStoredSession (key: string): Promise<{ value: unknown } | undefined> {
-    const { sessionStore, session } = this.request as unknown as { sessionStore?: unknown, session?: { sessionId?: unknown } }
-    return readSessionStore(sessionStore, session?.sessionId, key)
+    const { sessionStore, session } = fieldsOf(this.request)
+    return readSessionStore(sessionStore, (session as { sessionId?: unknown } | undefined)?.sessionId, key)
   }
 
-  get signal (): CallerSignal { return (this.abortSignal ??= closedSignal(this.reply.raw)) }
+  get signal (): CallerSignal | undefined { return this.reply === undefined ? undefined : (this.abortSignal ??= closedSignal(this.reply.raw)) }
+  get query (): Record<string, unknown> { return (this.request.query ?? {}) as Record<string, unknown> }
+  answered (): boolean { return this.reply?.sent === true }
+  mark (state: RouteState | undefined): void {
+    if (state === undefined) handled.delete(this.request)
+    else handled.set(this.request, state === 'onConnect' ? state : true)
+  }
 }
+/** A context of the start or callback route: it has the reply. */
+type RouteFlowContext = FastifyFlowContext & RouteContext<FastifyRequest, FastifyReply>
 
 /** The provider registered without a name, on the instance it was registered on (children inherit it). */
 const kDefault = Symbol.for('fastify-oauth1.default')
@@ -112,12 +125,9 @@ interface DefaultProvider {
   readonly client: (request: FastifyRequest) => OAuth1RequestClient
 }
 
-function defaultOf (server: FastifyInstance, what: string): DefaultProvider {
-  const found = (server as unknown as Record<symbol, DefaultProvider | undefined>)[kDefault]
-  if (found === undefined) {
-    throw new OAuth1Error(ErrorCodes.INVALID_OPTION,
-      `${what}.oauth1 is the provider registered without a name, and none is registered here: use ${what}[name] of the named provider (type it with OAuth1RequestDecorations<'name'>), or register one without a name`)
-  }
+function defaultOf (server: FastifyInstance & { [kDefault]?: DefaultProvider }, what: string): DefaultProvider {
+  const found = server[kDefault]
+  if (found === undefined) throw noDefaultProvider(what, 'OAuth1RequestDecorations', 'register')
   return found
 }
 
@@ -132,57 +142,43 @@ function decorateDefault (fastify: FastifyInstance): void {
   fastify.decorateRequest('oauth1', { getter (this: FastifyRequest) { return defaultOf(this.server, 'request').client(this) } })
 }
 
-const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: FastifyInstance, options: FastifyOAuth1Options) => {
-  const sessionName = 'session'
-  const hasSession = fastify.hasRequestDecorator(sessionName)
-  const warnOnce = onceEach((request: FastifyRequest, message: string) => request.log.warn(message))
-  const setup = setupAdapter<FastifyRequest, FastifyReply, FastifyFlowContext>(options, {
-    hasSession,
-    cookiesMissing: fastify.hasReplyDecorator('setCookie') ? undefined : "@fastify/cookie registered before fastify-oauth1 (the cookie flow store sets cookies), or flowState: 'session'",
-    sessionNeeded: "'session' only with @fastify/session or @fastify/secure-session registered before fastify-oauth1",
-    credentialsNeeded: 'saveCredentials/loadCredentials hooks, or a session plugin (@fastify/session or @fastify/secure-session) registered before fastify-oauth1 to keep the credentials in',
-    warn: (ctx, key, message) => warnOnce(key, ctx.request, message)
-  })
-  const { name, sessionKey, startPath, callbackPath, successRedirect, failureRedirect, returnToParam, flow, connect } = setup
+/** Refuses a name or a path another provider (or the app) already has. */
+function checkFree (fastify: FastifyInstance, config: OAuth1Config<FastifyRequest, FastifyReply>): void {
+  const { name, routes: { callbackPath, callbackPathOption, startPath } } = config
   const taken = name === 'oauth1'
     ? fastify.hasDecorator(kDefault) || (!fastify.hasDecorator(kDefaultDecorated) && (fastify.hasDecorator(name) || fastify.hasRequestDecorator(name)))
     : fastify.hasDecorator(name) || fastify.hasRequestDecorator(name)
   if (taken) invalidOption('name', `a name not decorated yet ("${name}" is taken; register each provider with its own name)`)
-  const pathOption = options.callbackPath !== undefined ? 'callbackPath' : 'callbackUrl'
   if (fastify.hasRoute({ method: 'GET', url: callbackPath })) {
-    invalidOption(pathOption, `a callback path no other route has ("${callbackPath}" is taken, by another provider's callback?): give each provider its own, e.g. /oauth/${name}/callback`)
+    invalidOption(callbackPathOption, `a callback path no other route has ("${callbackPath}" is taken, by another provider's callback?): give each provider its own, e.g. /oauth/${name}/callback`)
   }
   if (startPath !== false && fastify.hasRoute({ method: 'GET', url: startPath })) {
     invalidOption('startPath', `a path no other route has ("${startPath}" is taken): give each provider its own, e.g. /oauth/${name}/start`)
   }
-  const { onConnect, onFailure, onTokenInvalid } = options
+}
 
-  const begin = async (request: FastifyRequest, reply: FastifyReply, beginOptions?: string | BeginOptions): Promise<string> =>
-    connect.begin(new FastifyFlowContext(request, reply, sessionName), typeof beginOptions === 'string' ? { returnTo: beginOptions } : beginOptions)
-  const complete = async (request: FastifyRequest, reply: FastifyReply): Promise<Completed> =>
-    connect.complete(new FastifyFlowContext(request, reply, sessionName), (request.query ?? {}) as Record<string, unknown>)
-
-  const instance: OAuth1Instance = Object.assign(Object.create(null) as object, flow, { sessionKey, begin, complete })
+const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: FastifyInstance, options: FastifyOAuth1Options) => {
+  const hasSession = fastify.hasRequestDecorator('session')
+  const warnOnce = onceEach((request: FastifyRequest, message: string) => request.log.warn(message))
+  const config = resolveOptions(options, {
+    hasSession,
+    cookiesMissing: fastify.hasReplyDecorator('setCookie') ? undefined : "@fastify/cookie registered before fastify-oauth1 (the cookie flow store sets cookies), or flowState: 'session'",
+    sessionNeeded: "'session' only with @fastify/session or @fastify/secure-session registered before fastify-oauth1",
+    sessionMissing: '@fastify/session or @fastify/secure-session is not registered; register one (before fastify-oauth1)'
+  })
+  checkFree(fastify, config)
+  const { name, routes: { startPath, callbackPath }, credentials: { sessionKey } } = config
+  const { flow, connect } = setupAdapter<FastifyRequest, FastifyReply, RouteFlowContext>(config, (ctx, key, message) => warnOnce(key, ctx.request, message))
+  const routes = createRoutes(config, flow, connect)
+  const contextOf = (request: FastifyRequest, reply: FastifyReply): RouteFlowContext => new FastifyFlowContext(request, reply) as RouteFlowContext
+  const instance: OAuth1Instance = Object.assign(Object.create(null) as object, flow, {
+    sessionKey,
+    begin: async (request: FastifyRequest, reply: FastifyReply, beginOptions?: string | BeginOptions) => routes.begin(contextOf(request, reply), beginOptions),
+    complete: async (request: FastifyRequest, reply: FastifyReply) => routes.complete(contextOf(request, reply))
+  })
   decorateDefault(fastify)
-
-  const cache = Symbol(`oauth1:${name}:client`)
-  const makeRequestClient = (request: FastifyRequest): OAuth1RequestClient =>
-    createRequestClient({
-      connect,
-      flow,
-      ctx: new FastifyFlowContext(request, undefined as unknown as FastifyReply, sessionName),
-      name,
-      onTokenInvalid: onTokenInvalid === undefined ? undefined : (ctx, error) => onTokenInvalid(ctx.request, error)
-    })
-  const clientOf = (request: FastifyRequest): OAuth1RequestClient => {
-    const holder = request as unknown as Record<symbol, OAuth1RequestClient | undefined>
-    let value = holder[cache]
-    if (value === undefined) {
-      value = makeRequestClient(request)
-      holder[cache] = value
-    }
-    return value
-  }
+  const clientOf = (request: FastifyRequest): OAuth1RequestClient =>
+    routes.clientOf(request, () => new FastifyFlowContext(request, undefined) as RouteFlowContext)
   if (name === 'oauth1') {
     fastify.decorate(kDefault, { instance, client: clientOf } satisfies DefaultProvider)
   } else {
@@ -190,50 +186,30 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
     fastify.decorateRequest(name, { getter (this: FastifyRequest) { return clientOf(this) } })
   }
 
-  const fail = async (request: FastifyRequest, reply: FastifyReply, error: unknown, retryable: (error: OAuth1Error) => boolean): Promise<FastifyReply> => {
-    if (onFailure !== undefined && error instanceof OAuth1Error) {
-      await onFailure(request, reply, error)
-      if (reply.sent) return reply
-    }
-    const location = failureLocation(failureRedirect, error, retryable)
-    if (location !== undefined) {
-      reply.log.info({ code: (error as OAuth1Error).code }, 'oauth1 sign-in refused')
-      return reply.redirect(location)
-    }
-    throw error
+  const answer = (reply: FastifyReply, outcome: RouteOutcome): FastifyReply => {
+    if ('answered' in outcome) return reply
+    if ('error' in outcome) throw outcome.error
+    if (outcome.refused !== undefined) reply.log.info({ code: outcome.refused.code }, 'oauth1 sign-in refused')
+    return reply.redirect(outcome.redirect)
   }
-
   // Session-store failures around the routes: @fastify/session loads in its onRequest hook
   // (before the handler) and saves in onSend (after it). Such a failure on these routes is an
   // OAUTH1_STORE_UNAVAILABLE (503) for the app's error handler, without the redirect or the
   // cookies that were being prepared, and with the session dropped so nothing tries to save again.
   // Recognised by where it happened: a non-coded 5xx (or status-less) error while the session is
   // not loaded, or after the handler finished (onSend); other hooks' errors with a status pass as they are.
-  // `true` once the handler has finished, `'onConnect'` while the hook runs (it may send the reply).
-  const handled = Symbol('oauth1 handler done')
-  const storeErrors = (error: Error, request: FastifyRequest): unknown => {
-    if (!hasSession) return error
-    const holder = request as unknown as Record<string | symbol, unknown>
-    if (asFlowSession(holder[sessionName]) === undefined) return sessionStoreError(error, 'load')
-    return holder[handled] === undefined ? error : sessionStoreError(error, 'save')
-  }
   // Throwing from a route's error handler hands the error to the app's own (the parent).
-  const routeErrorHandler = (error: Error & { statusCode?: number }, request: FastifyRequest, reply: FastifyReply): never => {
-    const coded = storeErrors(error, request)
-    if (coded instanceof OAuth1Error && coded.code === ErrorCodes.STORE_UNAVAILABLE) {
-      if ((request as unknown as Record<symbol, unknown>)[handled] === 'onConnect') {
-        reply.log.warn({ code: coded.code }, 'fastify-oauth1: the session could not be saved after onConnect answered; the error handler answers instead')
-      }
-      reply.removeHeader('location')
-      reply.removeHeader('set-cookie')
-      ;(request as unknown as Record<string, unknown>)[sessionName] = null
+  const routeErrorHandler = (error: Error, request: FastifyRequest, reply: FastifyReply): never => {
+    const step = handled.get(request)
+    const fields = fieldsOf(request)
+    const coded = !hasSession
+      ? error
+      : asFlowSession(fields.session) === undefined ? sessionStoreError(error, 'load') : step === undefined ? error : sessionStoreError(error, 'save')
+    if (step === 'onConnect' && coded instanceof OAuth1Error && coded.code === ErrorCodes.STORE_UNAVAILABLE) {
+      reply.log.warn({ code: coded.code }, 'fastify-oauth1: the session could not be saved after onConnect answered; the error handler answers instead')
     }
-    const retryAfter = retryAfterOf(coded)
-    if (retryAfter !== undefined) reply.header('retry-after', retryAfter)
+    prepareErrorAnswer(coded, reply, () => { fields.session = null })
     throw coded
-  }
-  const markHandled = (request: FastifyRequest, step: true | 'onConnect' = true): void => {
-    (request as unknown as Record<symbol, unknown>)[handled] = step
   }
 
   if (startPath !== false) {
@@ -249,39 +225,9 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
         }
         done(null, payload)
       }
-    }, async (request, reply) => {
-      const returnTo = firstString((request.query as Record<string, unknown> | undefined)?.[returnToParam])
-      let location: string
-      try {
-        location = await begin(request, reply, { returnTo })
-      } catch (error) {
-        return fail(request, reply, error, retryableStart)
-      }
-      markHandled(request)
-      return reply.redirect(location)
-    })
+    }, async (request, reply) => answer(reply, await routes.start(contextOf(request, reply))))
   }
-  const callbackHandler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-    let result: Completed
-    try {
-      result = await complete(request, reply)
-    } catch (error) {
-      return fail(request, reply, error, retryableCallback)
-    }
-    if (onConnect !== undefined) {
-      // A reply the hook sends is saved (onSend) while it runs: a failure there is the store's.
-      markHandled(request, 'onConnect')
-      try {
-        await onConnect(request, reply, result.credentials)
-      } catch (error) {
-        delete (request as unknown as Record<symbol, unknown>)[handled]
-        throw error
-      }
-      if (reply.sent) return reply
-    }
-    markHandled(request)
-    return reply.redirect(result.returnTo ?? successRedirect)
-  }
+  const callbackHandler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => answer(reply, await routes.callback(contextOf(request, reply)))
   fastify.get(callbackPath, { errorHandler: routeErrorHandler }, callbackHandler)
   // The same handler for the trailing-slash form, so a provider (or a user) adding a "/" does not
   // end in Fastify's 404, whose "Route ... not found" log line would carry the verifier in clear.
@@ -298,9 +244,6 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
  *
  * @see https://www.rfc-editor.org/rfc/rfc5849#section-2
  */
-export const fastifyOAuth1 = fp(plugin, {
-  fastify: '5.x',
-  name: 'fastify-oauth1'
-})
+export const fastifyOAuth1 = fp(plugin, { fastify: '5.x', name: 'fastify-oauth1' })
 
 export default fastifyOAuth1

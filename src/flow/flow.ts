@@ -88,9 +88,16 @@ export interface FlowCallOptions {
   signal?: CallerSignal | undefined
 }
 
+/** The keys of {@link FlowOptions} that are the flow's own: the endpoints and how they are called. */
+export type EndpointOptionKey = Exclude<keyof FlowOptions, keyof ClientOptions>
+const endpointKeys = ['requestTokenUrl', 'authorizeUrl', 'accessTokenUrl', 'requestTokenParams', 'authorizeParams',
+  'revokeUrl', 'tokenMethod', 'requireCallbackConfirmed', 'maxTokenResponseBytes'] as const satisfies readonly EndpointOptionKey[]
+type UnlistedEndpointKey = Exclude<EndpointOptionKey, typeof endpointKeys[number]>
+// Fails to compile when a flow option is added to the interface but not to the list above.
+const everyEndpointListed: [UnlistedEndpointKey] extends [never] ? true : UnlistedEndpointKey = true
+
 /** The option keys {@link createFlow} reads itself, besides the client's, signer's and preset's. */
-export const flowOwnOptionKeys: ReadonlySet<string> = new Set(['requestTokenUrl', 'authorizeUrl', 'accessTokenUrl', 'requestTokenParams', 'authorizeParams',
-  'revokeUrl', 'tokenMethod', 'requireCallbackConfirmed', 'maxTokenResponseBytes'])
+export const flowOwnOptionKeys: ReadonlySet<string> = new Set(everyEndpointListed ? endpointKeys : [])
 
 /**
  * Every option key {@link createFlow} accepts (flow, client, signer and preset keys). An adapter
@@ -174,11 +181,12 @@ function checkParams (options: Record<string, unknown>, name: string): void {
  * Validates the endpoint options of the three-legged flow.
  * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION`
  */
-export function checkFlowOptions (options: FlowOptions): void {
+export function checkFlowOptions (options: Partial<FlowOptions>): void {
   if (typeof options !== 'object' || options === null) invalidOption('options', 'an object')
-  for (const name of ['requestTokenUrl', 'authorizeUrl', 'accessTokenUrl']) checkUrl(options as unknown as Record<string, unknown>, name)
-  if (options.revokeUrl !== undefined) checkUrl(options as unknown as Record<string, unknown>, 'revokeUrl')
-  for (const name of ['requestTokenParams', 'authorizeParams']) checkParams(options as unknown as Record<string, unknown>, name)
+  const record: Record<string, unknown> = { ...options }
+  for (const name of ['requestTokenUrl', 'authorizeUrl', 'accessTokenUrl']) checkUrl(record, name)
+  if (options.revokeUrl !== undefined) checkUrl(record, 'revokeUrl')
+  for (const name of ['requestTokenParams', 'authorizeParams']) checkParams(record, name)
   if (options.tokenMethod !== undefined && options.tokenMethod !== 'POST' && options.tokenMethod !== 'GET') invalidOption('tokenMethod', "'POST' or 'GET'")
   if (options.requireCallbackConfirmed !== undefined && typeof options.requireCallbackConfirmed !== 'boolean') invalidOption('requireCallbackConfirmed', 'true or false')
   if (options.maxTokenResponseBytes !== undefined && !isPositiveNumber(options.maxTokenResponseBytes)) invalidOption('maxTokenResponseBytes', 'a positive number of bytes')
@@ -213,12 +221,22 @@ export function createFlow (flowOptions: FlowOptions): Flow {
   rejectUnknownOptions(flowOptions, flowOptionKeys, 'createFlow')
   const options = applyPreset(flowOptions.provider, flowOptions)
   checkFlowOptions(options)
+  return buildFlow(options)
+}
+
+/**
+ * {@link createFlow} for options already checked and with their preset applied (the adapters'
+ * option resolution did both, once): no `provider` is read here.
+ */
+export function buildFlow (options: FlowOptions): Flow {
   const { requestTokenUrl, authorizeUrl, accessTokenUrl, revokeUrl, requestTokenParams = {}, authorizeParams = {} } = options as FlowOptions & ProviderEndpoints
   const method = options.tokenMethod ?? 'POST'
   const requireConfirmed = options.requireCallbackConfirmed ?? true
-  const clientOptions: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(options)) if (!flowOwnOptionKeys.has(key) && key !== 'token' && key !== 'tokenSecret' && key !== 'provider') clientOptions[key] = value
-  const { baseUrl, origins, apiOrigins, maxResponseBytes, ...tokenOptions } = clientOptions as unknown as ClientOptions
+  const clientOptions: Partial<ClientOptions> = {}
+  for (const [key, value] of Object.entries(options)) {
+    if (!flowOwnOptionKeys.has(key) && key !== 'token' && key !== 'tokenSecret' && key !== 'provider') Object.assign(clientOptions, { [key]: value })
+  }
+  const { baseUrl, origins, apiOrigins, maxResponseBytes, ...tokenOptions } = clientOptions as ClientOptions
   const ownsDispatcher = options.dispatcher === undefined
   const timeout = isPositiveNumber(options.timeout) ? options.timeout : 10_000
   const dispatcher = options.dispatcher ?? new Agent({ connect: { timeout }, keepAliveTimeout: 10_000 })

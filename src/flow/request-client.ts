@@ -111,7 +111,7 @@ export function createRequestClient<C extends FlowContext> ({ connect, flow, ctx
       const credentials: OAuth1Credentials = { ...old, token: fresh.token, tokenSecret: fresh.tokenSecret, extra: { ...old.extra, ...fresh.extra } }
       for (const field of ['expiresAt', 'authorizationExpiresAt', 'sessionHandle'] as const) {
         if (fresh[field] === undefined) delete credentials[field]
-        else (credentials as unknown as Record<string, unknown>)[field] = fresh[field]
+        else Object.assign(credentials, { [field]: fresh[field] })
       }
       if (!await connect.replaceCredentials(ctx, old, credentials)) {
         loaded = connect.loadCredentials(ctx)

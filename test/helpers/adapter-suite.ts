@@ -6,6 +6,7 @@ import { request as httpRequest } from 'node:http'
 import t, { type Test } from 'tap'
 import type { OAuth1Credentials } from '../../src/flow/connect.js'
 import { type FakeProvider, flowOptions, startFakeProvider } from './fake-provider.js'
+import { traceRecorder } from './trace-recorder.js'
 
 export const flowSecret = 'a-flow-cookie-secret-of-at-least-32-chars'
 export const sessionSecret = 'a-session-secret-of-at-least-32-characters!'
@@ -144,6 +145,32 @@ export function adapterSuite (label: string, build: AppBuilder): void {
         t.equal(db.size, mode === 'stateless' ? 1 : 0, mode === 'stateless' ? 'credentials in the DB' : 'credentials in the session')
         const other = new Browser(browser.origin, 'bob')
         t.equal((await other.get('/me')).json().connected, false, 'another browser is not connected')
+      })
+
+      t.test('tracing: one fastify-oauth1:flow trace per start and callback, with its outcome and no secret', async (t) => {
+        const { browser } = await setup(t, { failureRedirect: '/failed' })
+        const traces = traceRecorder(t, 'fastify-oauth1:flow')
+        const url = await browser.start()
+        const callback = await provider.authorize(url)
+        t.equal((await browser.get(callback)).status, 302)
+        t.equal((await browser.get(callback)).status, 302, 'a replay: failure redirect')
+        provider.mode.authorize = 'denied'
+        await browser.get(await provider.authorize(await browser.start()))
+        const store = mode === 'session' ? 'session' : 'cookie'
+        t.same(traces.contexts.map(({ provider, step, store, outcome }) => ({ provider, step, store, outcome })), [
+          { provider: 'oauth1', step: 'start', store, outcome: 'redirect' },
+          { provider: 'oauth1', step: 'callback', store, outcome: 'connected' },
+          { provider: 'oauth1', step: 'callback', store, outcome: mode === 'session' ? 'OAUTH1_UNKNOWN_TOKEN' : 'OAUTH1_NO_SESSION' },
+          { provider: 'oauth1', step: 'start', store, outcome: 'redirect' },
+          { provider: 'oauth1', step: 'callback', store, outcome: 'OAUTH1_ACCESS_DENIED' }
+        ])
+        t.same(traces.events, ['start', 'end', 'asyncStart', 'asyncEnd'].flatMap((event) => Array(5).fill(event)).sort(), 'every phase published')
+        const secrets = [
+          ...provider.issuedSecrets, ...provider.requestTokens, ...provider.accessTokens.flatMap(({ token, secret }) => [token, secret]),
+          ...provider.seen.flatMap(({ oauth }) => [oauth.oauth_verifier, oauth.oauth_nonce, oauth.oauth_signature]),
+          ...browser.cookies.values()
+        ]
+        traces.expectNone(secrets)
       })
 
       t.test('deny, every style: 403 ACCESS_DENIED, nothing exchanged', async (t) => {

@@ -1,0 +1,396 @@
+import { ErrorCodes, invalidOption, OAuth1Error } from '../errors.js'
+import { rejectUnknownOptions } from '../options.js'
+import { applyPreset, type PresetFacts, type PresetFields, presetFacts } from '../presets/presets.js'
+import { clientOwnOptionKeys, type ClientOptions } from '../http/client.js'
+import { type CredentialsChange, isCredentials, type OAuth1Credentials } from './connect.js'
+import { checkFlowOptions, type EndpointOptionKey, flowOptionKeys, type FlowOptions, flowOwnOptionKeys } from './flow.js'
+import { createCookieFlowStore } from './state/cookie-store.js'
+import { createSealer, type Sealer } from './state/seal.js'
+import { createSessionFlowStore } from './state/session-store.js'
+import type { FlowLimits, FlowStore } from './state/store.js'
+import type { SignerOptions } from '../signer/signer.js'
+
+/** Where started flows wait for their callback: see the README's "Flow state". */
+export type FlowStateOption = 'cookie' | 'session' | FlowStore
+
+/**
+ * The options every framework adapter (the Fastify plugin, the Express middleware) takes; `Req`
+ * and `Res` are the framework's request and response. Resolved once, when the adapter is created,
+ * by {@link resolveOptions}; unknown keys are refused.
+ */
+export interface AdapterOptions<Req, Res> extends Omit<FlowOptions, 'authorizeParams'>, PresetFields {
+  /**
+   * Names the request decoration (`request[name]`), the session key and the flow cookies.
+   * Default `'oauth1'`. Use one per provider, with distinct names.
+   */
+  name?: string | undefined
+  /**
+   * Absolute callback URL registered at the provider (`oauth_callback`, RFC 5849 §2.1), or a
+   * function of the request (several domains, preview deployments; then set `callbackPath`
+   * if its path is not `/oauth/callback`, and `callbackOrigins`).
+   */
+  callbackUrl: string | ((request: Req) => string)
+  /**
+   * The origins (`https://app.example.com`, no path) a start's callback URL may be on: what a
+   * `callbackUrl` function returns and a `begin(..., { callbackUrl })` override are checked, and
+   * any other origin is `OAUTH1_CALLBACK_NOT_ALLOWED` (400) before any provider call. A URL built
+   * from the request's `Host` or `X-Forwarded-Host` is attacker-chosen without it: a provider that
+   * accepts any `oauth_callback` would send the verifier there. Required when `callbackUrl` is a
+   * function; default for a string `callbackUrl`: its own origin.
+   */
+  callbackOrigins?: string[] | undefined
+  /** Extra authorize parameters (RFC 5849 §2.2): fixed, or per request. `begin()` may add more. */
+  authorizeParams?: Record<string, string> | ((request: Req) => Record<string, string> | undefined) | undefined
+  /**
+   * Where started flows wait: `'cookie'` (default; one encrypted cookie per flow, needs
+   * `flowSecret`), `'session'` (the session middleware's session), or a {@link FlowStore} of your own.
+   */
+  flowState?: FlowStateOption | undefined
+  /** Secret(s) of the cookie store, 32+ characters each; the first encrypts, all decrypt (rotation). */
+  flowSecret?: string | string[] | undefined
+  /**
+   * Secret(s) sealing the credentials kept in the session (AES-256-GCM, keys by HKDF-SHA256):
+   * the session then holds `{ sealed }`, never the token secret in clear. 32+ characters each;
+   * the first encrypts, all decrypt: rotate by putting a new secret first and dropping the old
+   * one when the sessions it sealed have expired. Values that do not open (tampered, a dropped
+   * key) and clear credentials read as "not connected". Not used with `saveCredentials`.
+   */
+  credentialsSecret?: string | string[] | undefined
+  /**
+   * Request-token calls the start route makes at once in this process; beyond it a start is
+   * answered `OAUTH1_BUSY` (503, `Retry-After`) without calling the provider. Default 100.
+   */
+  maxConcurrentStarts?: number | undefined
+  /** Route that starts the flow; default `/oauth/start` (`/oauth/<name>/start` for other names); `false` for none. */
+  startPath?: string | false | undefined
+  /** Route the provider redirects back to; default the path of `callbackUrl` (`/oauth/callback` when it is a function). */
+  callbackPath?: string | undefined
+  /** Where to go after connecting (when no return path was given). Default `/`. */
+  successRedirect?: string | undefined
+  /**
+   * Where to send the user when a start or callback fails in a way they can retry (denial,
+   * unknown or expired token, lost flow state, too many flows, provider unreachable), with
+   * `?oauth1_error=<code>`. Unset: the error goes to the framework's error handler.
+   */
+  failureRedirect?: string | undefined
+  /** Query parameter of the start route holding a same-site return path. Default `returnTo`. */
+  returnToParam?: string | undefined
+  /** Milliseconds a started flow may take. Default 10 minutes. */
+  pendingTtl?: number | undefined
+  /** Flows one browser may have open at once (tabs); at the limit a new start is refused (429). Default 5. */
+  maxPending?: number | undefined
+  /**
+   * Keeps the credentials somewhere else than the session (a database). Called after a
+   * successful callback; when given, `loadCredentials` is required and nothing goes in the session.
+   * With these hooks no session at all is needed. For a renewed token the third argument names
+   * the credentials it replaces: write only while the database still holds those (a conditional
+   * update), so a renewal finishing after a disconnect does not reconnect the user. The adapter
+   * has already re-read them with `loadCredentials` just before.
+   */
+  saveCredentials?: ((request: Req, credentials: OAuth1Credentials, change: CredentialsChange) => Promise<void>) | undefined
+  /** Loads the current user's credentials; called at most once per request. */
+  loadCredentials?: ((request: Req) => Promise<OAuth1Credentials | null | undefined>) | undefined
+  /** Forgets the current user's credentials (called by `request[name].disconnect()`). */
+  deleteCredentials?: ((request: Req) => Promise<void>) | undefined
+  /**
+   * Called after a successful callback, before the redirect to the success target. Send a
+   * response from it to replace that redirect. A session that cannot be saved is
+   * `OAUTH1_STORE_UNAVAILABLE` (503) for the error handler all the same: with Fastify the session
+   * is saved as the hook's reply is sent, and the 503 replaces that reply (a warn line says so);
+   * Express saves the credentials before calling the hook, which then is not called, and a
+   * failure to save what the hook itself changed, once its answer is out, is a
+   * `FastifyOAuth1Warning` from `errorHandler`.
+   */
+  onConnect?: ((request: Req, reply: Res, credentials: OAuth1Credentials) => Promise<void> | void) | undefined
+  /**
+   * Called when the start or the callback fails (denial, unknown or expired token, lost flow
+   * state, provider failure), before the failure redirect or the error handler. Send a
+   * response from it to replace them.
+   */
+  onFailure?: ((request: Req, reply: Res, error: OAuth1Error) => Promise<void> | void) | undefined
+  /**
+   * Called when the provider refuses the user's token on a `request[name]` call (`token_expired`
+   * that could not be renewed, `token_revoked`, `token_rejected`, X's code 89), before the call
+   * rejects with that `OAUTH1_TOKEN_INVALID` (401): drop the credentials
+   * (`request[name].disconnect()`) and ask the user to connect again.
+   */
+  onTokenInvalid?: ((request: Req, error: OAuth1Error) => Promise<void> | void) | undefined
+}
+
+type AnyOptions = AdapterOptions<unknown, unknown>
+/** The option keys the adapters read; the rest go to the flow, which knows its own (`flowOptionKeys`). */
+const adapterKeys = [
+  'name', 'callbackUrl', 'callbackOrigins', 'authorizeParams', 'flowState', 'flowSecret', 'credentialsSecret', 'maxConcurrentStarts', 'startPath', 'callbackPath', 'successRedirect',
+  'failureRedirect', 'returnToParam', 'pendingTtl', 'maxPending', 'saveCredentials', 'loadCredentials',
+  'deleteCredentials', 'onConnect', 'onFailure', 'onTokenInvalid'
+] as const satisfies ReadonlyArray<keyof AnyOptions>
+type UnlistedKey = Exclude<keyof AnyOptions, typeof adapterKeys[number] | keyof FlowOptions | keyof PresetFields>
+// Fails to compile when an option is added to the interface but not to the list above.
+const everyKeyListed: [UnlistedKey] extends [never] ? true : UnlistedKey = true
+/** Every option key an adapter accepts: its own and the flow's (client, signer and preset keys). */
+export const adapterOptionKeys: ReadonlySet<string> = new Set([...(everyKeyListed ? adapterKeys : []), ...flowOptionKeys])
+
+/** The client's own options: transport, origins, limits (`dispatcher`, `timeout`, `baseUrl`, ...). */
+export type HttpOptions = Omit<ClientOptions, keyof SignerOptions | 'provider'>
+/** The consumer's signing options: `consumerKey`, `consumerSecret`, `signatureMethod`, `privateKey`, `realm`, ... */
+export type ConsumerOptions = Pick<FlowOptions, keyof SignerOptions>
+/** The provider's endpoints and how the token calls are made (`requestTokenUrl`, `tokenMethod`, ...). */
+export type EndpointOptions = Pick<FlowOptions, EndpointOptionKey>
+
+/** The routes an adapter answers and where they send the browser. */
+export interface RoutesConfig<Req> {
+  readonly startPath: string | false
+  readonly callbackPath: string
+  /** The option the callback path came from, for messages about it. */
+  readonly callbackPathOption: 'callbackPath' | 'callbackUrl'
+  readonly callbackUrl: string | ((request: Req) => string)
+  /** The origins a start's callback URL may be on (a string `callbackUrl`'s own is added); `undefined`: only that one. */
+  readonly callbackOrigins: readonly string[] | undefined
+  /** The callback URL when it is fixed (its protocol decides the cookies' `Secure`). */
+  readonly staticCallback: URL | undefined
+  /** Per-request authorize parameters; fixed ones are in `endpoints.authorizeParams`. */
+  readonly authorizeParams: ((request: Req) => Record<string, string> | undefined) | undefined
+  readonly successRedirect: string
+  readonly failureRedirect: string | undefined
+  readonly returnToParam: string
+}
+
+/** Where started flows wait and how many may wait. */
+export interface FlowStateConfig {
+  readonly kind: 'cookie' | 'session' | 'custom'
+  readonly store: FlowStore
+  readonly limits: Readonly<FlowLimits>
+  readonly maxConcurrentStarts: number
+}
+
+/** Where the user's credentials live: the session under `sessionKey` (sealed with `sealer`), or the hooks. */
+export interface CredentialsConfig<Req> {
+  readonly sessionKey: string
+  readonly sealer: Sealer | undefined
+  readonly save: AdapterOptions<Req, unknown>['saveCredentials']
+  readonly load: AdapterOptions<Req, unknown>['loadCredentials']
+  readonly delete: AdapterOptions<Req, unknown>['deleteCredentials']
+  /** True when the credentials go in the session (no `saveCredentials`). */
+  readonly inSession: boolean
+}
+
+/** The app's hooks on the routes and on the request client. */
+export interface HooksConfig<Req, Res> {
+  readonly onConnect: AdapterOptions<Req, Res>['onConnect']
+  readonly onFailure: AdapterOptions<Req, Res>['onFailure']
+  readonly onTokenInvalid: AdapterOptions<Req, Res>['onTokenInvalid']
+}
+
+/**
+ * An adapter's options resolved once: checked, defaulted, the provider preset applied, and
+ * grouped by concern. Frozen; the layers below read this, never the raw options.
+ */
+export interface OAuth1Config<Req, Res> {
+  readonly name: string
+  readonly consumer: Readonly<ConsumerOptions>
+  readonly endpoints: Readonly<EndpointOptions>
+  readonly http: Readonly<HttpOptions>
+  /** What the preset (named or spread) says about the provider: denial styles, user fields. */
+  readonly provider: Readonly<PresetFacts>
+  readonly routes: RoutesConfig<Req>
+  readonly flowState: FlowStateConfig
+  readonly credentials: CredentialsConfig<Req>
+  readonly hooks: HooksConfig<Req, Res>
+  /** True when the flow store or the credentials need a session. */
+  readonly needsSession: boolean
+}
+
+/** What an adapter can offer, and what to tell its users when something is missing. */
+export interface AdapterEnvironment {
+  /** Whether requests carry a session: known at creation (Fastify), or `undefined` when checked per request (Express). */
+  hasSession: boolean | undefined
+  /** Why the cookie store cannot work here (a missing cookie plugin), or `undefined` when it can. */
+  cookiesMissing?: string | undefined
+  /** What `flowState: 'session'` needs, for the error when no session is there. */
+  sessionNeeded: string
+  /** Which session plugin is missing and where it goes, for the error when credentials need a session and there is none. */
+  sessionMissing: string
+}
+
+/** The coded error for credentials that need a session where there is none: names the missing plugin, not an option. */
+export function noSessionForCredentials (sessionMissing: string): OAuth1Error {
+  return new OAuth1Error(ErrorCodes.INVALID_OPTION,
+    `${sessionMissing} or pass saveCredentials/loadCredentials to keep the credentials elsewhere (a database)`)
+}
+
+const namePattern = /^[A-Za-z_$][\w$]*$/
+
+function checkPath (name: string, value: unknown): void {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) {
+    invalidOption(name, 'a path on this site, starting with a single "/"')
+  }
+}
+
+function checkPositive (name: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) invalidOption(name, 'a positive number')
+}
+
+function checkCallbackUrl (value: unknown): URL | undefined {
+  if (typeof value === 'function') return undefined
+  let callback: URL
+  try {
+    callback = new URL(value as string)
+  } catch {
+    invalidOption('callbackUrl', 'an absolute URL, e.g. https://app.example.com/oauth/callback, or a function of the request')
+  }
+  if (callback.protocol !== 'https:' && callback.protocol !== 'http:') invalidOption('callbackUrl', 'an http(s) URL')
+  return callback
+}
+
+function checkCallbackOrigins (value: unknown, required: boolean): void {
+  const expected = 'a list of origins such as ["https://app.example.com"] (scheme, host and port, no path)'
+  if (value === undefined) {
+    if (required) invalidOption('callbackOrigins', `${expected}: a callbackUrl function needs it, so a forged Host cannot choose where the verifier goes`)
+    return
+  }
+  if (!Array.isArray(value) || value.length === 0) invalidOption('callbackOrigins', expected)
+  for (const origin of value as unknown[]) {
+    let url: URL | undefined
+    try {
+      url = new URL(origin as string)
+    } catch {}
+    if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== String(origin).replace(/\/$/, '')) {
+      invalidOption('callbackOrigins', expected)
+    }
+  }
+}
+
+/** Validates an adapter's options (unknown keys refused); returns the static callback URL, if any. */
+function checkAdapterOptions (options: AnyOptions): URL | undefined {
+  if (typeof options !== 'object' || options === null) invalidOption('options', 'an object')
+  rejectUnknownOptions(options, adapterOptionKeys, 'fastify-oauth1')
+  if (options.name !== undefined && (typeof options.name !== 'string' || !namePattern.test(options.name))) {
+    invalidOption('name', 'an identifier such as "twitter"')
+  }
+  const callback = checkCallbackUrl(options.callbackUrl)
+  checkCallbackOrigins(options.callbackOrigins, callback === undefined)
+  if (options.startPath !== undefined && options.startPath !== false) checkPath('startPath', options.startPath)
+  if (options.callbackPath !== undefined) checkPath('callbackPath', options.callbackPath)
+  if (options.successRedirect !== undefined) checkPath('successRedirect', options.successRedirect)
+  if (options.failureRedirect !== undefined) checkPath('failureRedirect', options.failureRedirect)
+  if (options.returnToParam !== undefined && typeof options.returnToParam !== 'string') invalidOption('returnToParam', 'a string')
+  if (options.pendingTtl !== undefined) checkPositive('pendingTtl', options.pendingTtl)
+  for (const key of ['maxPending', 'maxConcurrentStarts'] as const) {
+    if (options[key] === undefined) continue
+    checkPositive(key, options[key])
+    if (!Number.isInteger(options[key])) invalidOption(key, 'a whole number')
+  }
+  for (const hook of ['saveCredentials', 'loadCredentials', 'deleteCredentials', 'onConnect', 'onFailure', 'onTokenInvalid'] as const) {
+    if (options[hook] !== undefined && typeof options[hook] !== 'function') invalidOption(hook, 'an async function')
+  }
+  if (options.saveCredentials !== undefined && options.loadCredentials === undefined) {
+    invalidOption('loadCredentials', 'a function when saveCredentials is given (credentials are not kept in the session then)')
+  }
+  const state = options.flowState
+  if (state !== undefined && state !== 'cookie' && state !== 'session' &&
+    (typeof state !== 'object' || state === null || typeof state.put !== 'function' || typeof state.take !== 'function' || typeof state.count !== 'function')) {
+    invalidOption('flowState', "'cookie', 'session' or a FlowStore ({ count, put, take })")
+  }
+  return callback
+}
+
+/** The provider options with the preset applied once, split into consumer, endpoints and http. */
+function resolveProvider (options: AnyOptions): Pick<OAuth1Config<unknown, unknown>, 'consumer' | 'endpoints' | 'http'> {
+  const own: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(options)) {
+    if (flowOptionKeys.has(key) && !(key === 'authorizeParams' && typeof value === 'function')) own[key] = value
+  }
+  const merged = applyPreset(options.provider, own as Partial<FlowOptions>)
+  delete merged.provider
+  checkFlowOptions(merged)
+  const groups: Record<'consumer' | 'endpoints' | 'http', Record<string, unknown>> = { consumer: {}, endpoints: {}, http: {} }
+  for (const [key, value] of Object.entries(merged)) {
+    const group = flowOwnOptionKeys.has(key) ? groups.endpoints : clientOwnOptionKeys.has(key) ? groups.http : groups.consumer
+    group[key] = value
+  }
+  return {
+    consumer: Object.freeze(groups.consumer as ConsumerOptions),
+    endpoints: Object.freeze(groups.endpoints as EndpointOptions),
+    http: Object.freeze(groups.http as HttpOptions)
+  }
+}
+
+function resolveFlowState (options: AnyOptions, env: AdapterEnvironment, name: string, callbackPath: string, staticCallback: URL | undefined): FlowStateConfig {
+  const limits = Object.freeze({ ttl: options.pendingTtl ?? 10 * 60_000, max: options.maxPending ?? 5 })
+  const stateOption = options.flowState ?? 'cookie'
+  let store: FlowStore
+  if (stateOption === 'cookie') {
+    if (options.flowSecret === undefined) {
+      invalidOption('flowSecret', "a secret of at least 32 random characters for the encrypted flow cookies (openssl rand -base64 32), or flowState: 'session'")
+    }
+    if (env.cookiesMissing !== undefined) invalidOption('flowState', env.cookiesMissing)
+    store = createCookieFlowStore({
+      secrets: options.flowSecret,
+      prefix: `oauth1-${name}-`,
+      callbackPath,
+      secure: staticCallback === undefined ? 'auto' : staticCallback.protocol === 'https:',
+      ...limits
+    })
+  } else if (stateOption === 'session') {
+    if (env.hasSession === false) invalidOption('flowState', env.sessionNeeded)
+    store = createSessionFlowStore({ key: `oauth1:${name}`, ...limits }, isCredentials)
+  } else {
+    store = stateOption
+  }
+  const kind = typeof stateOption === 'string' ? stateOption : 'custom'
+  return Object.freeze({ kind, store, limits, maxConcurrentStarts: options.maxConcurrentStarts ?? 100 })
+}
+
+/**
+ * Resolves an adapter's options once, at its creation: checks every option (unknown keys
+ * refused with the closest valid name), applies the provider preset once, builds the flow store
+ * and the credentials sealer, and returns the frozen {@link OAuth1Config} the adapter and the
+ * route core read. The hooks stay functions of the framework's request.
+ *
+ * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` for an invalid or unknown option, or a missing
+ *   plugin the options need (naming the plugin).
+ */
+export function resolveOptions<Req, Res> (options: AdapterOptions<Req, Res>, env: AdapterEnvironment): OAuth1Config<Req, Res> {
+  const raw = options as AnyOptions
+  const staticCallback = checkAdapterOptions(raw)
+  const name = options.name ?? 'oauth1'
+  const provider = Object.freeze(presetFacts(raw))
+  const { consumer, endpoints, http } = resolveProvider(raw)
+  const callbackPath = options.callbackPath ?? staticCallback?.pathname ?? '/oauth/callback'
+  const flowState = resolveFlowState(raw, env, name, callbackPath, staticCallback)
+  const inSession = options.saveCredentials === undefined
+  if (env.hasSession === false && inSession) throw noSessionForCredentials(env.sessionMissing)
+  const authorizeParams = options.authorizeParams
+  return Object.freeze({
+    name,
+    consumer,
+    endpoints,
+    http,
+    provider,
+    routes: Object.freeze({
+      startPath: options.startPath ?? (name === 'oauth1' ? '/oauth/start' : `/oauth/${name}/start`),
+      callbackPath,
+      callbackPathOption: options.callbackPath !== undefined ? 'callbackPath' : 'callbackUrl',
+      callbackUrl: options.callbackUrl,
+      callbackOrigins: options.callbackOrigins === undefined
+        ? undefined
+        : Object.freeze(staticCallback === undefined ? [...options.callbackOrigins] : [staticCallback.origin, ...options.callbackOrigins]),
+      staticCallback,
+      authorizeParams: typeof authorizeParams === 'function' ? authorizeParams : undefined,
+      successRedirect: options.successRedirect ?? '/',
+      failureRedirect: options.failureRedirect,
+      returnToParam: options.returnToParam ?? 'returnTo'
+    }),
+    flowState,
+    credentials: Object.freeze({
+      sessionKey: `oauth1:${name}`,
+      sealer: options.credentialsSecret === undefined ? undefined : createSealer(options.credentialsSecret, 'credentialsSecret', 'fastify-oauth1 credentials v1'),
+      save: options.saveCredentials,
+      load: options.loadCredentials,
+      delete: options.deleteCredentials,
+      inSession
+    }),
+    hooks: Object.freeze({ onConnect: options.onConnect, onFailure: options.onFailure, onTokenInvalid: options.onTokenInvalid }),
+    needsSession: flowState.kind === 'session' || inSession
+  } satisfies OAuth1Config<Req, Res>)
+}
