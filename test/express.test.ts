@@ -186,7 +186,8 @@ t.test('session store outages on the routes: OAUTH1_STORE_UNAVAILABLE (503, Retr
   const outage = async (t: Test, options: Partial<ExpressOAuth1Options> = {}): Promise<{ browser: Browser, store: FlakyStore, handled: string[] }> => {
     const store = new FlakyStore()
     const handled: string[] = []
-    const origin = await serve(t, { ...flowOptions(provider), callbackUrl, flowSecret, ...options }, true, (app) => {
+    // errors: 'next', so the app's own error handler sees the coded errors this test counts.
+    const origin = await serve(t, { ...flowOptions(provider), callbackUrl, flowSecret, errors: 'next', ...options }, true, (app) => {
       app.get('/me', (req, res, next) => { req.oauth1.isConnected().then((connected) => { res.json({ connected }) }, next) })
       app.get('/touch', (req, res) => {
         (req.session as unknown as Record<string, unknown>).visits = 1

@@ -32,3 +32,34 @@ t.test('the warning: only within 60 days of the end, or after it, with the date 
   t.equal(sunsetWarning('x', 'X', garminEnd), undefined)
   t.equal(sunsetWarning('__proto__', 'x', garminEnd), undefined)
 })
+
+t.test('registering a retiring preset warns once, with the date and the migration path: Fastify log, Express process warning', async (t) => {
+  const { default: Fastify } = await import('fastify')
+  const { default: fastifyCookie } = await import('@fastify/cookie')
+  const { fastifyOAuth1 } = await import('../src/index.js')
+  const { expressOAuth1 } = await import('../src/express/index.js')
+  const { logCapture, flowSecret } = await import('./helpers/build-app.js')
+  const base = { consumerKey: 'ck', consumerSecret: 'cs', callbackUrl: 'https://app.example.com/oauth/callback', flowSecret, saveCredentials: async () => {}, loadCredentials: async () => undefined }
+  const warnings = async (provider: 'garmin' | 'x'): Promise<string[]> => {
+    const log = logCapture()
+    const app = Fastify({ logger: { level: 'warn', stream: log.stream } })
+    await app.register(fastifyCookie)
+    await app.register(fastifyOAuth1, { ...base, provider })
+    await app.ready()
+    await app.close()
+    return log.lines.map((line) => (JSON.parse(line) as { msg: string }).msg).filter((msg) => msg.includes('OAuth 1.0a'))
+  }
+  const garmin = await warnings('garmin')
+  t.equal(garmin.length, 1, 'one warning')
+  t.match(garmin[0], /Garmin Connect retire(s|d) OAuth 1\.0a on 2026-12-31.*OAuth 2\.0.*Source: Garmin/)
+  t.same(await warnings('x'), [], 'an active provider: none')
+
+  const emitted: string[] = []
+  const onWarning = (warning: Error): void => { if (warning.name === 'FastifyOAuth1Warning') emitted.push(warning.message) }
+  process.on('warning', onWarning)
+  t.teardown(() => { process.off('warning', onWarning) })
+  const middleware = expressOAuth1({ ...base, provider: 'garmin' })
+  await new Promise((resolve) => setImmediate(resolve))
+  await middleware.close()
+  t.equal(emitted.filter((message) => /Garmin Connect retire(s|d) OAuth 1\.0a on 2026-12-31/.test(message)).length, 1, 'Express: one process warning')
+})

@@ -7,7 +7,7 @@
  * @module fastify-oauth1/express
  */
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express'
-import { ErrorCodes, OAuth1Error } from '../errors.js'
+import { ErrorCodes, invalidOption, OAuth1Error } from '../errors.js'
 import { checkStartCookies, closedSignal, onceEach, prepareErrorAnswer, sessionStoreError, setupAdapter } from '../flow/adapter.js'
 import type { BeginOptions, Completed } from '../flow/connect.js'
 import type { Flow } from '../flow/flow.js'
@@ -16,7 +16,7 @@ import { type AdapterOptions, noSessionForCredentials, resolveOptions } from '..
 import { createRoutes, noDefaultProvider, type RouteContext } from '../flow/routes.js'
 import { readSessionStore } from '../flow/state/context.js'
 import { callbackSession, parseCookieHeader, saveCallbackSession } from '../flow/callback-session.js'
-import { watchStores } from './store-watch.js'
+import { watchStores } from '../flow/state/store-watch.js'
 import type { CallerSignal } from '../http/client.js'
 
 export type { OAuth1Credentials, BeginOptions, Completed } from '../flow/connect.js'
@@ -30,7 +30,15 @@ export type { FlowStateOption } from '../flow/resolve-options.js'
  * need `express-session` mounted before this middleware; `saveCredentials`/`loadCredentials`
  * and the default cookie store need no session at all.
  */
-export interface ExpressOAuth1Options extends AdapterOptions<Request, Response> {}
+export interface ExpressOAuth1Options extends AdapterOptions<Request, Response> {
+  /**
+   * How coded errors ({@link OAuth1Error}) are answered: `'json'` (default) answers them as
+   * `{ code, message }` with their status (and `Retry-After` where it applies), on the start and
+   * callback routes and in {@link ExpressOAuth1.errorHandler}, so a user never meets Express's
+   * HTML error page; `'next'` hands them to your error handler with `next(err)`.
+   */
+  errors?: 'json' | 'next' | undefined
+}
 
 /** The middleware returned by {@link expressOAuth1}, with the flow's steps for apps that want their own routes. */
 export interface ExpressOAuth1 {
@@ -49,7 +57,10 @@ export interface ExpressOAuth1 {
    * Error middleware for express-session's load failures: express-session hands a store that
    * cannot load the session to `next(err)` before this middleware runs, so mount this one after
    * it (`app.use(oauth1, oauth1.errorHandler)`) to have them on the start and callback routes as
-   * `OAUTH1_STORE_UNAVAILABLE` (503, `Retry-After: 30`) for your error handler. Other errors pass as they are.
+   * `OAUTH1_STORE_UNAVAILABLE` (503, `Retry-After: 30`). With `errors: 'json'` (the default) it
+   * also answers any coded error as JSON: mount it once more after your routes
+   * (`app.use(oauth1.errorHandler)`) and a `req.oauth1` call's `OAUTH1_NOT_CONNECTED` is a JSON 401,
+   * not Express's HTML page. Other errors pass as they are.
    */
   readonly errorHandler: ErrorRequestHandler
   /** Closes the provider connections (at shutdown). */
@@ -124,11 +135,13 @@ function contextOf (req: Request, res: Response): ExpressFlowContext {
  * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` for invalid or unknown options.
  * @see https://www.rfc-editor.org/rfc/rfc5849#section-2
  */
-export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
+export function expressOAuth1 ({ errors = 'json', ...options }: ExpressOAuth1Options): ExpressOAuth1 {
+  if (errors !== 'json' && errors !== 'next') invalidOption('errors', "'json' or 'next'")
   const warnOnce = onceEach((message: string) => { process.emitWarning(message, 'FastifyOAuth1Warning') })
   const sessionMissing = 'express-session is not mounted; mount it before the fastify-oauth1 middleware'
   const config = resolveOptions(options, { hasSession: undefined, sessionNeeded: "'session' only with express-session mounted before the fastify-oauth1 middleware", sessionMissing })
   const { name, credentials: { sessionKey, inSession } } = config
+  for (const warning of config.warnings) warnOnce(warning, warning)
   const { flow, connect } = setupAdapter<Request, Response, ExpressFlowContext>(config, (_ctx, key, message) => warnOnce(key, message))
   // express-session gives no session, and no error, while its store is disconnected.
   const stores = watchStores()
@@ -146,7 +159,8 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
   // cookies, and without the session, so express-session neither saves it again nor sets its cookie.
   const handOn = (req: Request, res: Response, next: NextFunction, error: unknown): void => {
     if (!res.headersSent) prepareErrorAnswer(error, res, () => { fieldsOf(req).session = undefined })
-    next(error)
+    if (errors === 'json' && error instanceof OAuth1Error && !res.headersSent) res.status(error.statusCode).json({ code: error.code, message: error.message })
+    else next(error)
   }
   // The cookies a start response sets are the same for every request of an app (per protocol):
   // the first starts are checked once the answer is written (express-session sets its cookie then).
@@ -176,8 +190,9 @@ export function expressOAuth1 (options: ExpressOAuth1Options): ExpressOAuth1 {
       process.emitWarning(`fastify-oauth1: ${coded instanceof OAuth1Error ? coded.code : 'an error'} after the callback answered: the session changes made in onConnect were not saved`, 'FastifyOAuth1Warning')
       return
     }
-    if (routeOf(req) === undefined || sessionStore === undefined || callbackSession(fieldsOf(req)) !== undefined) return next(error)
-    handOn(req, res, next, sessionStoreError(error, 'load'))
+    if (routeOf(req) !== undefined && sessionStore !== undefined && callbackSession(fieldsOf(req)) === undefined) return handOn(req, res, next, sessionStoreError(error, 'load'))
+    if (error instanceof OAuth1Error) return handOn(req, res, next, error)
+    next(error)
   }
 
   const descriptor: PropertyDescriptor = { configurable: true, enumerable: false, get (this: Request) { return routes.clientOf(this, () => contextOf(this, this.res as Response)) } }

@@ -167,6 +167,7 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
     sessionMissing: '@fastify/session or @fastify/secure-session is not registered; register one (before fastify-oauth1)'
   })
   checkFree(fastify, config)
+  for (const warning of config.warnings) fastify.log.warn(warning)
   const { name, routes: { startPath, callbackPath }, credentials: { sessionKey } } = config
   const { flow, connect } = setupAdapter<FastifyRequest, FastifyReply, RouteFlowContext>(config, (ctx, key, message) => warnOnce(key, ctx.request, message))
   const routes = createRoutes(config, flow, connect)

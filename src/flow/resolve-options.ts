@@ -1,11 +1,12 @@
 import { ErrorCodes, invalidOption, OAuth1Error } from '../errors.js'
 import { rejectUnknownOptions } from '../options.js'
-import { applyPreset, type PresetFacts, type PresetFields, presetFacts } from '../presets/presets.js'
+import { applyPreset, type PresetFacts, type PresetFields, presetFacts, presets } from '../presets/presets.js'
+import { sunsetWarning } from '../presets/sunsets.js'
 import { clientOwnOptionKeys, type ClientOptions } from '../http/client.js'
 import { type CredentialsChange, isCredentials, type OAuth1Credentials } from './connect.js'
 import { checkFlowOptions, type EndpointOptionKey, flowOptionKeys, type FlowOptions, flowOwnOptionKeys } from './flow.js'
 import { createCookieFlowStore } from './state/cookie-store.js'
-import { createSealer, type Sealer } from './state/seal.js'
+import { createSealer, type Sealer, secretList } from './state/seal.js'
 import { createSessionFlowStore } from './state/session-store.js'
 import type { FlowLimits, FlowStore } from './state/store.js'
 import type { SignerOptions } from '../signer/signer.js'
@@ -46,7 +47,15 @@ export interface AdapterOptions<Req, Res> extends Omit<FlowOptions, 'authorizePa
    * `flowSecret`), `'session'` (the session middleware's session), or a {@link FlowStore} of your own.
    */
   flowState?: FlowStateOption | undefined
-  /** Secret(s) of the cookie store, 32+ characters each; the first encrypts, all decrypt (rotation). */
+  /**
+   * The one secret of the plugin (32+ random characters, e.g. `openssl rand -base64 32`), or a
+   * list for rotation (the first encrypts, all decrypt). The flow cookies' key and the stored
+   * credentials' key are derived from it with HKDF-SHA256 (RFC 5869) under distinct labels, so
+   * with `secret` the credentials in the session are sealed too. `flowSecret` and
+   * `credentialsSecret` override it for one use each.
+   */
+  secret?: string | string[] | undefined
+  /** Secret(s) of the cookie store only, 32+ characters each (default: `secret`); the first encrypts, all decrypt (rotation). */
   flowSecret?: string | string[] | undefined
   /**
    * Secret(s) sealing the credentials kept in the session (AES-256-GCM, keys by HKDF-SHA256):
@@ -54,6 +63,7 @@ export interface AdapterOptions<Req, Res> extends Omit<FlowOptions, 'authorizePa
    * the first encrypts, all decrypt: rotate by putting a new secret first and dropping the old
    * one when the sessions it sealed have expired. Values that do not open (tampered, a dropped
    * key) and clear credentials read as "not connected". Not used with `saveCredentials`.
+   * Default: `secret`, when given.
    */
   credentialsSecret?: string | string[] | undefined
   /**
@@ -120,7 +130,7 @@ export interface AdapterOptions<Req, Res> extends Omit<FlowOptions, 'authorizePa
 type AnyOptions = AdapterOptions<unknown, unknown>
 /** The option keys the adapters read; the rest go to the flow, which knows its own (`flowOptionKeys`). */
 const adapterKeys = [
-  'name', 'callbackUrl', 'callbackOrigins', 'authorizeParams', 'flowState', 'flowSecret', 'credentialsSecret', 'maxConcurrentStarts', 'startPath', 'callbackPath', 'successRedirect',
+  'name', 'callbackUrl', 'callbackOrigins', 'authorizeParams', 'flowState', 'secret', 'flowSecret', 'credentialsSecret', 'maxConcurrentStarts', 'startPath', 'callbackPath', 'successRedirect',
   'failureRedirect', 'returnToParam', 'pendingTtl', 'maxPending', 'saveCredentials', 'loadCredentials',
   'deleteCredentials', 'onConnect', 'onFailure', 'onTokenInvalid'
 ] as const satisfies ReadonlyArray<keyof AnyOptions>
@@ -198,6 +208,8 @@ export interface OAuth1Config<Req, Res> {
   readonly hooks: HooksConfig<Req, Res>
   /** True when the flow store or the credentials need a session. */
   readonly needsSession: boolean
+  /** What to tell the operator once, at registration: a provider that retired OAuth 1.0a or retires within 60 days. */
+  readonly warnings: readonly string[]
 }
 
 /** What an adapter can offer, and what to tell its users when something is missing. */
@@ -320,12 +332,14 @@ function resolveFlowState (options: AnyOptions, env: AdapterEnvironment, name: s
   const stateOption = options.flowState ?? 'cookie'
   let store: FlowStore
   if (stateOption === 'cookie') {
-    if (options.flowSecret === undefined) {
-      invalidOption('flowSecret', "a secret of at least 32 random characters for the encrypted flow cookies (openssl rand -base64 32), or flowState: 'session'")
+    const secrets = options.flowSecret ?? options.secret
+    if (secrets === undefined) {
+      invalidOption('secret', 'a secret of at least 32 random characters for the encrypted flow cookies (openssl rand -base64 32), or "flowSecret" for ' +
+        "them alone, or flowState: 'session'")
     }
     if (env.cookiesMissing !== undefined) invalidOption('flowState', env.cookiesMissing)
     store = createCookieFlowStore({
-      secrets: options.flowSecret,
+      secrets,
       prefix: `oauth1-${name}-`,
       callbackPath,
       secure: staticCallback === undefined ? 'auto' : staticCallback.protocol === 'https:',
@@ -341,6 +355,20 @@ function resolveFlowState (options: AnyOptions, env: AdapterEnvironment, name: s
   return Object.freeze({ kind, store, limits, maxConcurrentStarts: options.maxConcurrentStarts ?? 100 })
 }
 
+/** The credentials' sealer: from `credentialsSecret`, else from `secret` (its own HKDF label), else none. */
+function credentialsSealer (options: AnyOptions): Sealer | undefined {
+  if (options.credentialsSecret !== undefined) return createSealer(options.credentialsSecret, 'credentialsSecret', 'fastify-oauth1 credentials v1')
+  return options.secret === undefined ? undefined : createSealer(options.secret, 'secret', 'fastify-oauth1 credentials v1')
+}
+
+/** The registration warnings of a provider: its retirement from OAuth 1.0a, when near or past. */
+function registrationWarnings (provider: Readonly<PresetFacts>): string[] {
+  if (provider.id === undefined) return []
+  const label = Object.hasOwn(presets, provider.id) ? presets[provider.id as keyof typeof presets].label : provider.id
+  const warning = sunsetWarning(provider.id, label)
+  return warning === undefined ? [] : [warning]
+}
+
 /**
  * Resolves an adapter's options once, at its creation: checks every option (unknown keys
  * refused with the closest valid name), applies the provider preset once, builds the flow store
@@ -353,6 +381,7 @@ function resolveFlowState (options: AnyOptions, env: AdapterEnvironment, name: s
 export function resolveOptions<Req, Res> (options: AdapterOptions<Req, Res>, env: AdapterEnvironment): OAuth1Config<Req, Res> {
   const raw = options as AnyOptions
   const staticCallback = checkAdapterOptions(raw)
+  if (options.secret !== undefined) secretList(options.secret, 'secret')
   const name = options.name ?? 'oauth1'
   const provider = Object.freeze(presetFacts(raw))
   const { consumer, endpoints, http } = resolveProvider(raw)
@@ -384,13 +413,14 @@ export function resolveOptions<Req, Res> (options: AdapterOptions<Req, Res>, env
     flowState,
     credentials: Object.freeze({
       sessionKey: `oauth1:${name}`,
-      sealer: options.credentialsSecret === undefined ? undefined : createSealer(options.credentialsSecret, 'credentialsSecret', 'fastify-oauth1 credentials v1'),
+      sealer: credentialsSealer(raw),
       save: options.saveCredentials,
       load: options.loadCredentials,
       delete: options.deleteCredentials,
       inSession
     }),
     hooks: Object.freeze({ onConnect: options.onConnect, onFailure: options.onFailure, onTokenInvalid: options.onTokenInvalid }),
-    needsSession: flowState.kind === 'session' || inSession
+    needsSession: flowState.kind === 'session' || inSession,
+    warnings: Object.freeze(registrationWarnings(provider))
   } satisfies OAuth1Config<Req, Res>)
 }
