@@ -24,10 +24,14 @@ export type {
 export { createSigningInterceptor } from './http/interceptor.js'
 export type { SigningInterceptorOptions, OAuth1DispatchOptions, Interceptor } from './http/interceptor.js'
 export { createClient } from './http/client.js'
-export type { CallerSignal, ClientOptions, OAuth1Client, RequestOptions, ClientResponse, QueryInput, QueryValue, StreamedResponse, StreamOptions } from './http/client.js'
+export type {
+  CallerSignal, ClientOptions, OAuth1Client, RequestOptions, ClientResponse, QueryInput, QueryValue, StreamedResponse, StreamOptions
+} from './http/client.js'
 export { createFlow } from './flow/flow.js'
 export type { Flow, FlowCallOptions, PinStart, FlowOptions, ProviderEndpoints, RequestToken, AccessToken, RenewableToken } from './flow/flow.js'
 export type { OAuth1RequestClient, DisconnectOptions, DisconnectResult, RequestClientMethod } from './flow/request-client.js'
+export { discoverWordPress } from './flow/wordpress.js'
+export type { WordPressDiscoveryOptions } from './flow/wordpress.js'
 export { presets, evernote, jira, netsuite, mastercard, woocommerce, magento } from './presets/presets.js'
 export { createConnect } from './flow/connect.js'
 export type { Connect, ConnectOptions, BeginOptions, Completed, OAuth1Credentials, CredentialsChange } from './flow/connect.js'

@@ -27,6 +27,8 @@ export { ErrorCodes, OAuth1Error, isOAuth1Error, OAuthProblems, isOAuthProblem }
 export type { ErrorCode, OAuth1ErrorOptions, ProviderProblem, OAuthProblem, SignatureDiagnosis, BaseStringDifference } from './errors.js'
 
 export { presets, evernote, jira, netsuite, mastercard, woocommerce, magento } from './presets/presets.js'
+export { discoverWordPress } from './flow/wordpress.js'
+export type { WordPressDiscoveryOptions } from './flow/wordpress.js'
 export type { ProviderPreset, PresetName, DenialStyle, UserFields } from './presets/presets.js'
 
 export { createClient } from './http/client.js'

@@ -25,7 +25,7 @@ const coreExports = [
   'jira', 'magento', 'mastercard', 'netsuite', 'normalizeParameters', 'parseForm', 'parseFormToRecord', 'percentEncode',
   'presets', 'signatureBaseString', 'signatureMethods', 'woocommerce',
   'tokenLifetime', 'renewToken', 'revokeToken', 'tokenInvalidError', 'diagnoseSignature',
-  'asFlowSession', 'createConnect', 'createCookieFlowStore', 'createSealer', 'createSessionFlowStore'
+  'asFlowSession', 'createConnect', 'createCookieFlowStore', 'createSealer', 'createSessionFlowStore', 'discoverWordPress'
 ].sort()
 /** The Express adapter's entry: the middleware factory (named and default). */
 const expressExports = ['default', 'expressOAuth1']
@@ -37,7 +37,7 @@ const rootExports = [
   'default', 'fastifyOAuth1',
   'ErrorCodes', 'OAuth1Error', 'isOAuth1Error', 'OAuthProblems', 'isOAuthProblem',
   'presets', 'evernote', 'jira', 'magento', 'mastercard', 'netsuite', 'woocommerce',
-  'createClient', 'createSigner'
+  'createClient', 'createSigner', 'discoverWordPress'
 ].sort()
 
 const entries = Object.entries(pkg.exports).filter((entry): entry is [string, Conditions] => typeof entry[1] !== 'string')

@@ -130,7 +130,15 @@ interface LocalProvider {
   preset: ProviderPreset
   mode: Mode
   /** Every request with what the provider concluded ('' when accepted). */
-  log: Array<{ step: string, path: string, method: string, oauth: Record<string, string>, realm: string | undefined, userAgent: string | undefined, refused: string }>
+  log: Array<{
+    step: string
+    path: string
+    method: string
+    oauth: Record<string, string>
+    realm: string | undefined
+    userAgent: string | undefined
+    refused: string
+  }>
   /** The authorize pages visited, with their query. */
   authorizeQueries: Array<Record<string, string>>
   requestTokenQueries: Array<Record<string, string>>
@@ -142,7 +150,14 @@ async function startLocalProvider (t: Test, spec: ThreeLeggedSpec): Promise<Loca
   const accessTokens = new Map<string, string>()
   let counter = 0
   const next = (prefix: string): string => `${prefix}${++counter}-${Math.random().toString(36).slice(2, 10)}`
-  const provider: LocalProvider = { origin: '', preset: undefined as unknown as ProviderPreset, mode: 'approve', log: [], authorizeQueries: [], requestTokenQueries: [] }
+  const provider: LocalProvider = {
+    origin: '',
+    preset: undefined as unknown as ProviderPreset,
+    mode: 'approve',
+    log: [],
+    authorizeQueries: [],
+    requestTokenQueries: []
+  }
 
   const refuse = (response: ServerResponse, status: number, problem: string, extra = ''): void => {
     response.writeHead(status, {
@@ -181,7 +196,8 @@ async function startLocalProvider (t: Test, spec: ThreeLeggedSpec): Promise<Loca
       if (nonces.has(key)) problem = 'nonce_used'
       nonces.add(key)
     }
-    provider.log.push({ step, path: new URL(request.url, 'http://x').pathname, method: request.method, oauth: result.oauth, realm: result.realm, userAgent, refused: problem })
+    const path = new URL(request.url, 'http://x').pathname
+    provider.log.push({ step, path, method: request.method, oauth: result.oauth, realm: result.realm, userAgent, refused: problem })
     return { problem, oauth: result.oauth }
   }
 
@@ -421,7 +437,8 @@ function optionsFor (provider: LocalProvider, spec: ThreeLeggedSpec, way: Way): 
   return { provider: local, ...own }
 }
 
-async function presetApp (t: Test, provider: LocalProvider, spec: ThreeLeggedSpec, failureRedirect: string | undefined, way: Way = 'object'): Promise<FastifyInstance> {
+async function presetApp (t: Test, provider: LocalProvider, spec: ThreeLeggedSpec, failureRedirect: string | undefined,
+  way: Way = 'object'): Promise<FastifyInstance> {
   const options = optionsFor(provider, spec, way)
   if (failureRedirect !== undefined) options.failureRedirect = failureRedirect
   const app = await buildApp(options, {
@@ -438,7 +455,8 @@ async function presetApp (t: Test, provider: LocalProvider, spec: ThreeLeggedSpe
 }
 
 /** Start, the provider's page in `mode`, then the callback: the callback's answer and the browser. */
-async function roundTrip (app: FastifyInstance, provider: LocalProvider, mode: Mode): Promise<{ browser: Browser, callback: Awaited<ReturnType<Browser['get']>> }> {
+async function roundTrip (app: FastifyInstance, provider: LocalProvider,
+  mode: Mode): Promise<{ browser: Browser, callback: Awaited<ReturnType<Browser['get']>> }> {
   provider.mode = mode
   const browser = new Browser(app)
   const started = await browser.start()
@@ -472,7 +490,8 @@ for (const [name, spec] of Object.entries(threeLegged)) {
       t.equal(callback.headers.location, '/')
 
       t.same(provider.log.filter((entry) => entry.refused !== '').map((entry) => `${entry.step}: ${entry.refused}`), [], 'no request refused')
-      t.same(provider.log.map((entry) => [entry.step, entry.path]), [['request-token', spec.paths[0]], ['access-token', spec.paths[2]]], 'token steps hit the preset\'s paths')
+      t.same(provider.log.map((entry) => [entry.step, entry.path]), [['request-token', spec.paths[0]], ['access-token', spec.paths[2]]],
+        'token steps hit the preset\'s paths')
       for (const entry of provider.log) {
         t.equal(entry.oauth.oauth_signature_method, preset.signatureMethod, `${entry.step} signed with ${preset.signatureMethod}`)
         t.equal(entry.method, 'POST')
@@ -483,7 +502,8 @@ for (const [name, spec] of Object.entries(threeLegged)) {
         for (const param of Object.keys(spec.requestTokenChecks)) t.ok(provider.requestTokenQueries[0]?.[param] !== undefined, `request token carried ${param}`)
       }
 
-      const who = (await browser.get('/whoami')).json() as { connected: boolean, credentials: { user: unknown, extra: Record<string, string>, tokenSecret: string } }
+      type Who = { connected: boolean, credentials: { user: unknown, extra: Record<string, string>, tokenSecret: string } }
+      const who = (await browser.get('/whoami')).json() as Who
       t.equal(who.connected, true, 'connected')
       t.strictSame(who.credentials.user, spec.expectedUser, 'credentials.user per the preset\'s userFields')
       t.strictSame(who.credentials.user, userOf(preset, who.credentials.extra), 'the same as userOf')
@@ -495,7 +515,8 @@ for (const [name, spec] of Object.entries(threeLegged)) {
       t.equal(provider.log.at(-1)?.step, 'api')
     })
 
-    t.test(`${name} (${way}): a refusal in the preset's style (${spec.local('http://x').denial.join(', ')}) is OAUTH1_ACCESS_DENIED; token_rejected is OAUTH1_CALLBACK_PROBLEM`, async (t) => {
+    const styles = spec.local('http://x').denial.join(', ')
+    t.test(`${name} (${way}): a refusal in the preset's style (${styles}) is OAUTH1_ACCESS_DENIED; token_rejected is OAUTH1_CALLBACK_PROBLEM`, async (t) => {
       const provider = await startLocalProvider(t, spec)
       const withRedirect = await presetApp(t, provider, spec, '/failed', way)
       const plain = await presetApp(t, provider, spec, undefined, way)
@@ -578,9 +599,11 @@ t.test('a caller\'s own denial and userFields win over the preset\'s, named or s
     const app = await presetApp(t, provider, own, '/failed', way)
     t.equal((await roundTrip(app, provider, 'missing-verifier')).callback.headers.location, `/failed?oauth1_error=${ErrorCodes.MISSING_VERIFIER}`,
       `${way}: missing-verifier is no longer declared`)
-    t.equal((await roundTrip(app, provider, 'authorize-0')).callback.headers.location, `/failed?oauth1_error=${ErrorCodes.ACCESS_DENIED}`, `${way}: authorize-0 is`)
+    t.equal((await roundTrip(app, provider, 'authorize-0')).callback.headers.location, `/failed?oauth1_error=${ErrorCodes.ACCESS_DENIED}`,
+      `${way}: authorize-0 is`)
     const { browser } = await roundTrip(app, provider, 'approve')
-    t.strictSame(((await browser.get('/whoami')).json() as { credentials: { user: unknown } }).credentials.user, { id: 'Jamal Fanaian' }, `${way}: the caller's userFields`)
+    t.strictSame(((await browser.get('/whoami')).json() as { credentials: { user: unknown } }).credentials.user, { id: 'Jamal Fanaian' },
+      `${way}: the caller's userFields`)
   }
 })
 
@@ -605,11 +628,15 @@ t.test('the local providers really require their parameters', async (t) => {
     const spec = { ...threeLegged.discogs as ThreeLeggedSpec, options: {} }
     const provider = await startLocalProvider(t, spec)
     for (const way of waysOf(spec)) {
-      await t.rejects(presetApp(t, provider, spec, '/failed', way), { code: ErrorCodes.INVALID_OPTION, message: /"userAgent".*Discogs refuses requests without one/ }, way)
-      await t.rejects(presetApp(t, provider, { ...spec, options: { userAgent: ' ' } }, '/failed', way), { code: ErrorCodes.INVALID_OPTION }, `${way}: a blank one`)
+      await t.rejects(presetApp(t, provider, spec, '/failed', way),
+        { code: ErrorCodes.INVALID_OPTION, message: /"userAgent".*Discogs refuses requests without one/ }, way)
+      await t.rejects(presetApp(t, provider, { ...spec, options: { userAgent: ' ' } }, '/failed', way), { code: ErrorCodes.INVALID_OPTION },
+        `${way}: a blank one`)
     }
-    t.throws(() => createClient({ provider: 'discogs', consumerKey, consumerSecret }), { code: ErrorCodes.INVALID_OPTION, message: /"userAgent"/ }, 'createClient too')
-    t.throws(() => createClient({ ...discogs, consumerKey, consumerSecret }), { code: ErrorCodes.INVALID_OPTION, message: /"userAgent"/ }, 'spread into createClient too')
+    t.throws(() => createClient({ provider: 'discogs', consumerKey, consumerSecret }), { code: ErrorCodes.INVALID_OPTION, message: /"userAgent"/ },
+      'createClient too')
+    t.throws(() => createClient({ ...discogs, consumerKey, consumerSecret }), { code: ErrorCodes.INVALID_OPTION, message: /"userAgent"/ },
+      'spread into createClient too')
     t.same(provider.log, [], 'nothing was sent')
 
     const app = await presetApp(t, provider, { ...spec, options: { requiresUserAgent: false } }, '/failed')
@@ -648,7 +675,8 @@ t.test('caller options override the preset\'s', async (t) => {
     revokeUrl: x.revokeUrl
   }, 'the caller wins, undefined leaves the preset\'s value, descriptive fields are dropped, apiOrigins kept')
   const spread = applyPreset(undefined, { ...flickr, consumerKey })
-  t.strictSame(Object.keys(spread).sort(), ['accessTokenUrl', 'apiOrigins', 'authorizeParams', 'authorizeUrl', 'baseUrl', 'consumerKey', 'requestTokenUrl', 'signMultipartFields', 'signatureMethod'],
+  t.strictSame(Object.keys(spread).sort(),
+    ['accessTokenUrl', 'apiOrigins', 'authorizeParams', 'authorizeUrl', 'baseUrl', 'consumerKey', 'requestTokenUrl', 'signMultipartFields', 'signatureMethod'],
     'a spread preset loses its descriptive fields the same way')
   t.strictSame(applyPreset('flickr', { consumerKey }), spread, 'named and spread merge to the same options')
   t.equal(applyPreset(undefined, { a: 1 }).a, 1, 'no preset: the options as they are')
@@ -658,7 +686,16 @@ t.test('caller options override the preset\'s', async (t) => {
 
   const server = await startServer(okJson)
   t.teardown(() => server.close())
-  const client = createClient({ provider: rewrite(schoology, server.origin), consumerKey, consumerSecret, realm: 'Custom', token: 'tok', tokenSecret: 'ts', signatureMethod: 'HMAC-SHA256' })
+  const rewritten = rewrite(schoology, server.origin)
+  const client = createClient({
+    provider: rewritten,
+    consumerKey,
+    consumerSecret,
+    realm: 'Custom',
+    token: 'tok',
+    tokenSecret: 'ts',
+    signatureMethod: 'HMAC-SHA256'
+  })
   t.teardown(() => client.close())
   await client.get('users/me')
   const check = checkSignature(server.requests[0] as RecordedRequest, { consumerKey, consumerSecret, tokenSecret: 'ts' })
@@ -806,8 +843,10 @@ t.test('the plugin takes a preset by name, and refuses an unknown name at ready(
   t.teardown(() => app.close())
   t.equal(app.oauth1.authorizeUrl('tok'), 'https://trello.com/1/OAuthAuthorizeToken?name=My%20App&scope=read&expiration=30days&oauth_token=tok')
 
-  await t.rejects(readyError(t, { provider: 'myspace' as 'x', consumerKey, consumerSecret, callbackUrl }), { code: ErrorCodes.INVALID_OPTION, message: /"provider"/ })
-  await t.rejects(readyError(t, { provider: netsuite({ accountId: '1' }), consumerKey, consumerSecret, callbackUrl }), { code: ErrorCodes.INVALID_OPTION, message: /requestTokenUrl/ },
+  await t.rejects(readyError(t, { provider: 'myspace' as 'x', consumerKey, consumerSecret, callbackUrl }),
+    { code: ErrorCodes.INVALID_OPTION, message: /"provider"/ })
+  await t.rejects(readyError(t, { provider: netsuite({ accountId: '1' }), consumerKey, consumerSecret, callbackUrl }),
+    { code: ErrorCodes.INVALID_OPTION, message: /requestTokenUrl/ },
     'a two-legged preset has no endpoints for the plugin')
 })
 
@@ -887,7 +926,10 @@ t.test('every preset carries what the field notes say', async (t) => {
   t.same(Object.keys(zotero.authorizeParams ?? {}), ['name', 'library_access', 'write_access', 'all_groups'])
   t.equal(evernote().authorizeUrl, 'https://www.evernote.com/OAuth.action')
   t.same(evernote().userFields, { id: 'edam_userId' })
-  for (const preset of [netsuite({ accountId: '1' }), mastercard(), woocommerce({ baseUrl: 'http://w.example' }), schoology, magento({ baseUrl: 'https://m.example' })]) {
+  const twoLegged = [
+    netsuite({ accountId: '1' }), mastercard(), woocommerce({ baseUrl: 'http://w.example' }), schoology, magento({ baseUrl: 'https://m.example' })
+  ]
+  for (const preset of twoLegged) {
     t.equal(preset.flow, 'two-legged', preset.id)
   }
   t.equal(netsuite({ accountId: '1' }).signatureMethod, 'HMAC-SHA256')
@@ -907,8 +949,9 @@ t.test('userOf reads the preset\'s userFields', async (t) => {
 // Effective preset facts, named or spread
 
 const allPresets = (): Array<Readonly<ProviderPreset>> => [
-  ...new Set(Object.values(presets)), evernote(), evernote({ sandbox: true }), jira({ baseUrl: 'https://j.example/jira' }), netsuite({ accountId: '1234567_SB1' }),
-  mastercard(), mastercard({ sandbox: true }), woocommerce({ baseUrl: 'http://w.example' }), magento({ baseUrl: 'https://m.example' })
+  ...new Set(Object.values(presets)), evernote(), evernote({ sandbox: true }), jira({ baseUrl: 'https://j.example/jira' }),
+  netsuite({ accountId: '1234567_SB1' }), mastercard(), mastercard({ sandbox: true }), woocommerce({ baseUrl: 'http://w.example' }),
+  magento({ baseUrl: 'https://m.example' })
 ]
 
 t.test('presetFacts: the same facts whether the preset is named, an object or spread', async (t) => {
@@ -924,9 +967,16 @@ t.test('presetFacts: the same facts whether the preset is named, an object or sp
       requiresUserAgent: preset.requiresUserAgent === true
     }, `${preset.id}: the preset's own fields`)
   }
-  for (const name of Object.keys(presets) as PresetName[]) t.strictSame(presetFacts({ provider: name }), presetFacts({ ...presets[name] }), `${name}: named = spread`)
+  for (const name of Object.keys(presets) as PresetName[]) {
+    t.strictSame(presetFacts({ provider: name }), presetFacts({ ...presets[name] }), `${name}: named = spread`)
+  }
   t.strictSame(presetFacts({}), {
-    id: undefined, flow: undefined, denial: ['denied-param', 'oauth-problem', 'verifier-denied', 'authorize-0'], userFields: { id: 'user_id', name: 'screen_name' }, apiOrigins: [], requiresUserAgent: false
+    id: undefined,
+    flow: undefined,
+    denial: ['denied-param', 'oauth-problem', 'verifier-denied', 'authorize-0'],
+    userFields: { id: 'user_id', name: 'screen_name' },
+    apiOrigins: [],
+    requiresUserAgent: false
   }, 'no preset: the defaults')
   t.strictSame(presetFacts({ provider: 'x', denial: ['authorize-0'], userFields: {} }).denial, ['authorize-0'], 'the caller\'s fields win')
   t.strictSame(presetFacts({ ...trello, provider: 'x' }).userFields, {}, 'a spread field wins over the named preset\'s')
@@ -951,7 +1001,8 @@ t.test('every preset lists its API origins, the baseUrl\'s first; presetOptionKe
   }
   t.strictSame(x.apiOrigins, ['https://api.x.com', 'https://upload.x.com'])
   t.strictSame(flickr.apiOrigins, ['https://www.flickr.com', 'https://up.flickr.com'])
-  t.strictSame(netsuite({ accountId: '1234567_SB1' }).apiOrigins, ['https://1234567-sb1.suitetalk.api.netsuite.com', 'https://1234567-sb1.restlets.api.netsuite.com'])
+  t.strictSame(netsuite({ accountId: '1234567_SB1' }).apiOrigins,
+    ['https://1234567-sb1.suitetalk.api.netsuite.com', 'https://1234567-sb1.restlets.api.netsuite.com'])
 })
 
 t.test('denial data as the field notes have it', async (t) => {

@@ -207,7 +207,8 @@ t.test('RSA-SHA1 through the signer: the OAuth wiki test vector', async (t) => {
   const signer = createSigner({ consumerKey: 'dpf43f3p2l4k3l03', signatureMethod: 'RSA-SHA1', privateKey })
   const signed = signer.sign({ method: 'GET', url: 'http://photos.example.net/photos?file=vacaction.jpg&size=original' },
     { nonce: '13917289812797014437', timestamp: 1196666512 })
-  const expected = 'jvTp/wX1TYtByB1m+Pbyo0lnCOLIsyGCH7wke8AUs3BpnwZJtAuEJkvQL2/9n4s5wUmUl4aCI4BwpraNx4RtEXMe5qg5T1LVTGliMRpKasKsW//e+RinhejgCuzoH26dyF8iY2ZZ/5D1ilgeijhV/vBka5twt399mXwaYdCwFYE='
+  const expected = 'jvTp/wX1TYtByB1m+Pbyo0lnCOLIsyGCH7wke8AUs3BpnwZJtAuEJkvQL2/9n4s5wUmUl4aCI4BwpraNx4RtEX' +
+    'Me5qg5T1LVTGliMRpKasKsW//e+RinhejgCuzoH26dyF8iY2ZZ/5D1ilgeijhV/vBka5twt399mXwaYdCwFYE='
   t.equal(signed.oauthParams.oauth_signature, expected)
   const base = 'GET&http%3A%2F%2Fphotos.example.net%2Fphotos&file%3Dvacaction.jpg%26oauth_consumer_key%3Ddpf43f3p2l4k3l03' +
     '%26oauth_nonce%3D13917289812797014437%26oauth_signature_method%3DRSA-SHA1%26oauth_timestamp%3D1196666512%26oauth_version%3D1.0%26size%3Doriginal'
@@ -313,7 +314,8 @@ t.test('every signature method', async (t) => {
       t.ok(verify(hash, Buffer.from(baseFor(method)), publicKey, signature), `${method} (${typeof key === 'string' ? 'PEM' : 'KeyObject'}) verifies`)
     }
   }
-  const plaintext = createSigner({ ...fixed, signatureMethod: 'PLAINTEXT', token: 'tk', tokenSecret: 'ts' }).sign({ method: 'GET', url: 'http://example.com/r' })
+  const plaintextSigner = createSigner({ ...fixed, signatureMethod: 'PLAINTEXT', token: 'tk', tokenSecret: 'ts' })
+  const plaintext = plaintextSigner.sign({ method: 'GET', url: 'http://example.com/r' })
   t.equal(signatureOf(plaintext), 'cs&ts', 'PLAINTEXT')
 })
 
@@ -331,7 +333,8 @@ t.test('placement: header', async (t) => {
   t.equal(signed.url, 'http://example.com/r?x=1')
   t.equal(signed.body, 'a=1', 'the body is unchanged (no form content type, so not a signed form)')
   t.notOk('Authorization' in signed.headers, 'an existing Authorization header is replaced whatever its case')
-  t.same(signed.headers, { 'X-Keep': 'yes', 'X-List': 'a, b', Cookie: 'a=1; b=2', 'X-Num': '3', authorization: signed.headers.authorization }, 'other headers copied as strings (lists joined, cookies with "; "), undefined dropped')
+  t.same(signed.headers, { 'X-Keep': 'yes', 'X-List': 'a, b', Cookie: 'a=1; b=2', 'X-Num': '3', authorization: signed.headers.authorization },
+    'other headers copied as strings (lists joined, cookies with "; "), undefined dropped')
   t.not(signed.headers, request.headers, 'a copy of the headers')
   const { realm, params } = parseAuthorization(signed.headers.authorization)
   t.equal(realm, undefined)
@@ -441,7 +444,8 @@ t.test('oauth_body_hash', async (t) => {
   const body = '{"amount":"10.00","note":"ü & +"}'
   const sha256 = createSigner({ ...fixed, bodyHash: 'sha256' }).sign({ method: 'POST', url: 'https://example.com/r', headers: json, body })
   t.equal(sha256.oauthParams.oauth_body_hash, createHash('sha256').update(Buffer.from(body, 'utf8')).digest('base64'), "'sha256' when asked")
-  const implied = createSigner({ ...fixed, signatureMethod: 'HMAC-SHA256', bodyHash: true }).sign({ method: 'POST', url: 'https://example.com/r', headers: json, body })
+  const impliedSigner = createSigner({ ...fixed, signatureMethod: 'HMAC-SHA256', bodyHash: true })
+  const implied = impliedSigner.sign({ method: 'POST', url: 'https://example.com/r', headers: json, body })
   t.equal(implied.oauthParams.oauth_body_hash, sha256.oauthParams.oauth_body_hash, 'true follows the method: SHA-256 for HMAC-SHA256')
   const bytes = Buffer.from([0x7b, 0x00, 0xff, 0x7d])
   const fromBytes = createSigner({ ...fixed, bodyHash: 'sha512' }).sign({ method: 'PUT', url: 'https://example.com/r', headers: json, body: bytes })
@@ -475,9 +479,12 @@ t.test('URLSearchParams bodies', async (t) => {
   t.equal(signatureOf(signed), hmac('sha1', 'cs&', 'POST&http%3A%2F%2Fexample.com%2Fr&a%3D%252B%26a%3D1%26b%3Dx%2520y%26' + O))
   t.equal(body.toString(), 'b=x+y&a=1&a=%2B', 'the input is not changed')
 
-  const declared = signer.sign({ method: 'POST', url: 'http://example.com/r', headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=UTF-8' }, body })
-  t.same(declared.headers, { 'Content-Type': 'application/x-www-form-urlencoded;charset=UTF-8', authorization: declared.headers.authorization }, 'an existing form content type is kept, none added')
-  t.throws(() => signer.sign({ method: 'POST', url: 'http://example.com/r', headers: { 'content-type': 'application/json' }, body }), { code: 'OAUTH1_INVALID_REQUEST' })
+  const declaredType = { 'Content-Type': 'application/x-www-form-urlencoded;charset=UTF-8' }
+  const declared = signer.sign({ method: 'POST', url: 'http://example.com/r', headers: declaredType, body })
+  t.same(declared.headers, { 'Content-Type': 'application/x-www-form-urlencoded;charset=UTF-8', authorization: declared.headers.authorization },
+    'an existing form content type is kept, none added')
+  t.throws(() => signer.sign({ method: 'POST', url: 'http://example.com/r', headers: { 'content-type': 'application/json' }, body }),
+    { code: 'OAUTH1_INVALID_REQUEST' })
 })
 
 t.test('Buffer and Uint8Array bodies', async (t) => {
@@ -502,7 +509,8 @@ t.test('a stream body is rejected', async (t) => {
   const signer = createSigner(fixed)
   const streamLike = { pipe () {}, on () {} } as unknown as Uint8Array
   t.throws(() => signer.sign({ method: 'POST', url: 'http://example.com/r', body: streamLike }), { code: 'OAUTH1_INVALID_REQUEST', message: /stream/ })
-  t.throws(() => signer.sign({ method: 'POST', url: 'http://example.com/r', body: Readable.from(['a=1']) as unknown as Uint8Array }), { code: 'OAUTH1_INVALID_REQUEST' })
+  t.throws(() => signer.sign({ method: 'POST', url: 'http://example.com/r', body: Readable.from(['a=1']) as unknown as Uint8Array }),
+    { code: 'OAUTH1_INVALID_REQUEST' })
   t.throws(() => signer.sign({ method: 'POST', url: 'http://example.com/r', body: 42 as unknown as string }), { code: 'OAUTH1_INVALID_REQUEST' })
 })
 
@@ -551,7 +559,8 @@ t.test('timestamp: whole seconds from the injected clock, clockOffset, per-call 
   t.equal(ts(), '1318622959', 'a fractional offset (e.g. from a Date header in ms / 1000) still gives whole seconds')
   signer.clockOffset = -0.25
   t.equal(ts(), '1318622957')
-  t.equal(signer.sign({ method: 'GET', url: 'http://example.com/' }, { timestamp: 1191242096 }).oauthParams.oauth_timestamp, '1191242096', 'a per-call timestamp wins over the clock and offset')
+  t.equal(signer.sign({ method: 'GET', url: 'http://example.com/' }, { timestamp: 1191242096 }).oauthParams.oauth_timestamp, '1191242096',
+    'a per-call timestamp wins over the clock and offset')
   t.equal(signer.sign({ method: 'GET', url: 'http://example.com/' }, { timestamp: '137131201' }).oauthParams.oauth_timestamp, '137131201')
 
   const real = createSigner({ consumerKey: 'ck', consumerSecret: 'cs' })
@@ -659,8 +668,10 @@ t.test('option validation at createSigner time', async (t) => {
 })
 
 t.test('createSigner (the public one) refuses unknown option names, suggesting the closest', async (t) => {
-  t.throws(() => createSigner({ ...fixed, consumerSecert: 'x' } as SignerOptions), { code: 'OAUTH1_INVALID_OPTION', message: /Unknown option "consumerSecert" for createSigner\. Did you mean "consumerSecret"\?/ })
-  t.throws(() => createSigner({ ...fixed, baseUrl: 'https://a.example/' } as SignerOptions), { code: 'OAUTH1_INVALID_OPTION', message: /Unknown option "baseUrl"/ })
+  t.throws(() => createSigner({ ...fixed, consumerSecert: 'x' } as SignerOptions),
+    { code: 'OAUTH1_INVALID_OPTION', message: /Unknown option "consumerSecert" for createSigner\. Did you mean "consumerSecret"\?/ })
+  t.throws(() => createSigner({ ...fixed, baseUrl: 'https://a.example/' } as SignerOptions),
+    { code: 'OAUTH1_INVALID_OPTION', message: /Unknown option "baseUrl"/ })
   t.doesNotThrow(() => createSigner({ ...fixed, realm: undefined }), 'undefined values are accepted')
   const core = await import('../src/core.js')
   t.equal(core.createSigner, createSigner, 'the entries export this one')
@@ -682,10 +693,12 @@ t.test('returnBaseString: X\'s documented base string, only when asked', async (
 t.test('bodyHash per call: the caller\'s oauth_body_hash for a body the signer does not read', async (t) => {
   const signer = createSigner(fixed)
   const hash = createHash('sha1').update('streamed bytes').digest('base64')
-  const signed = signer.sign({ method: 'PUT', url: 'https://a.example/upload', headers: { 'content-type': 'application/octet-stream' } }, { bodyHash: hash, returnBaseString: true })
+  const signed = signer.sign({ method: 'PUT', url: 'https://a.example/upload', headers: { 'content-type': 'application/octet-stream' } },
+    { bodyHash: hash, returnBaseString: true })
   t.equal(signed.oauthParams.oauth_body_hash, hash)
   t.match(signed.baseString, `oauth_body_hash%3D${encodeURIComponent(encodeURIComponent(hash))}`, 'signed into the base string')
-  t.throws(() => signer.sign({ method: 'PUT', url: 'https://a.example/', body: 'text' }, { bodyHash: hash }), { code: 'OAUTH1_INVALID_REQUEST', message: /leave body out/ })
+  t.throws(() => signer.sign({ method: 'PUT', url: 'https://a.example/', body: 'text' }, { bodyHash: hash }),
+    { code: 'OAUTH1_INVALID_REQUEST', message: /leave body out/ })
   t.throws(() => signer.sign({ method: 'PUT', url: 'https://a.example/' }, { bodyHash: 'a b' }), { code: 'OAUTH1_INVALID_REQUEST', message: /base64/ })
 })
 

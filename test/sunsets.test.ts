@@ -2,6 +2,8 @@
 // for a provider that retired or retires within 60 days.
 import t from 'tap'
 import { providerStatus, retiredProviders, sunsetWarning, sunsets, sunsetWarningDays } from '../src/presets/sunsets.js'
+import { applyPreset, type PresetName, presetFactories, presets, resolvePreset } from '../src/presets/presets.js'
+import { OAuth1Error } from '../src/errors.js'
 
 const day = 86_400_000
 const garminEnd = Date.parse('2026-12-31T23:59:59Z')
@@ -62,4 +64,42 @@ t.test('registering a retiring preset warns once, with the date and the migratio
   await new Promise((resolve) => setImmediate(resolve))
   await middleware.close()
   t.equal(emitted.filter((message) => /Garmin Connect retire(s|d) OAuth 1\.0a on 2026-12-31/.test(message)).length, 1, 'Express: one process warning')
+})
+
+t.test('every preset carries its status, and `retires` where the provider announced an end', async (t) => {
+  const all = [...Object.values(presets), presetFactories.netsuite({ accountId: '1234567' }), presetFactories.evernote(),
+    presetFactories.jira({ baseUrl: 'https://jira.example.com' }), presetFactories.mastercard(),
+    presetFactories.woocommerce({ baseUrl: 'https://shop.example.com' }), presetFactories.magento({ baseUrl: 'https://shop.example.com' })]
+  for (const preset of all) {
+    t.equal(preset.status, providerStatus(preset.id), `${preset.id}: status ${providerStatus(preset.id)}`)
+    if (!Object.hasOwn(sunsets, preset.id)) t.equal(preset.retires, undefined, `${preset.id}: no retirement announced`)
+  }
+  t.equal(presets.x.status, 'active')
+  t.equal(presets.garmin.status, 'retiring')
+  t.strictSame(presets.garmin.retires, { date: '2026-12-31', source: sunsets.garmin?.source, migration: sunsets.garmin?.migration })
+  t.ok(Object.isFrozen(presets.garmin.retires), 'plain frozen data')
+  const netsuite = presetFactories.netsuite({ accountId: '1234567' })
+  t.equal(netsuite.status, 'closed-to-new')
+  t.strictSame(netsuite.retires, { source: sunsets.netsuite?.source, migration: sunsets.netsuite?.migration }, 'no date: only closed to new integrations')
+  t.strictSame(Object.keys(applyPreset('garmin', {})).filter((key) => key === 'status' || key === 'retires'), [], 'the options do not carry them')
+  t.notOk('status' in applyPreset(undefined, { ...presets.garmin }), 'nor from a spread preset')
+})
+
+t.test('naming a retired provider is a coded refusal that says it moved to OAuth 2.0 and what to use', async (t) => {
+  for (const [id, retired] of Object.entries(retiredProviders)) {
+    const error = (() => {
+      try {
+        resolvePreset(id as PresetName)
+      } catch (caught) {
+        return caught
+      }
+      return undefined
+    })()
+    t.ok(error instanceof OAuth1Error, `${id}: an OAuth1Error`)
+    t.equal((error as OAuth1Error).code, 'OAUTH1_INVALID_OPTION', `${id}: coded`)
+    t.match((error as OAuth1Error).message, new RegExp(`${retired.label} moved to OAuth 2\\.0`), `${id}: says it moved`)
+    t.ok((error as OAuth1Error).message.includes(retired.migration), `${id}: says what to use`)
+  }
+  t.throws(() => resolvePreset('nope' as PresetName), { code: 'OAUTH1_INVALID_OPTION', message: /one of x, twitter/ },
+    'an unknown name still lists the presets')
 })

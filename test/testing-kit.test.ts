@@ -84,16 +84,19 @@ t.test('accepts requests signed by oauth-sign / oauth-1.0a, refuses tampered one
     t.equal(provider.requests.at(-1)?.problem, 'signature_invalid', 'the refusal is recorded')
     t.equal(provider.requests.at(-1)?.oauth, undefined, 'no verified params on a refusal')
     if (signatureMethod !== 'PLAINTEXT') {
-      const otherQuery = await call(provider, 'POST', url.replace('read', 'write'), independentHeader('POST', url, { signatureMethod, consumerKey: 'ck', consumerSecret: 'cs', extra: callback }))
+      const otherQuery = await call(provider, 'POST', url.replace('read', 'write'),
+        independentHeader('POST', url, { signatureMethod, consumerKey: 'ck', consumerSecret: 'cs', extra: callback }))
       t.equal(problemOf(otherQuery?.body ?? ''), 'signature_invalid', `${signatureMethod}: a changed query parameter is refused`)
     }
   }
-  const wrongSecret = await call(provider, 'POST', url, independentHeader('POST', url, { signatureMethod: 'HMAC-SHA1', consumerKey: 'ck', consumerSecret: 'other', extra: callback }))
+  const wrongSecret = await call(provider, 'POST', url,
+    independentHeader('POST', url, { signatureMethod: 'HMAC-SHA1', consumerKey: 'ck', consumerSecret: 'other', extra: callback }))
   t.equal(problemOf(wrongSecret?.body ?? ''), 'signature_invalid', 'another consumer secret')
   const tampered = independentHeader('POST', url, { signatureMethod: 'HMAC-SHA256', consumerKey: 'ck', consumerSecret: 'cs', extra: callback })
     .replace('oauth_callback="http', 'oauth_callback="https')
   t.equal(problemOf((await call(provider, 'POST', url, tampered))?.body ?? ''), 'signature_invalid', 'a changed oauth parameter')
-  const unknown = await call(provider, 'POST', url, independentHeader('POST', url, { signatureMethod: 'HMAC-SHA1', consumerKey: 'nobody', consumerSecret: 'cs', extra: callback }))
+  const unknown = await call(provider, 'POST', url,
+    independentHeader('POST', url, { signatureMethod: 'HMAC-SHA1', consumerKey: 'nobody', consumerSecret: 'cs', extra: callback }))
   t.equal(problemOf(unknown?.body ?? ''), 'consumer_key_unknown')
   t.match(unknown?.headers['www-authenticate'], /^OAuth realm="mock", oauth_problem="consumer_key_unknown"/)
 })
@@ -104,7 +107,14 @@ t.test('replayed nonces and stale timestamps are refused; request tokens expire'
   t.teardown(() => provider.close())
   const url = `${provider.url}/oauth/request_token`
   const signed = (extra: { nonce?: string, timestamp?: number } = {}) =>
-    independentHeader('POST', url, { signatureMethod: 'HMAC-SHA1', consumerKey: 'ck', consumerSecret: 'cs', timestamp: Math.floor(clock / 1000), extra: { oauth_callback: 'oob' }, ...extra })
+    independentHeader('POST', url, {
+      signatureMethod: 'HMAC-SHA1',
+      consumerKey: 'ck',
+      consumerSecret: 'cs',
+      timestamp: Math.floor(clock / 1000),
+      extra: { oauth_callback: 'oob' },
+      ...extra
+    })
   const first = signed({ nonce: 'once' })
   t.equal((await call(provider, 'POST', url, first))?.status, 200)
   const replay = await call(provider, 'POST', url, first)
@@ -122,7 +132,13 @@ t.test('replayed nonces and stale timestamps are refused; request tokens expire'
   clock += 61_000
   const accessUrl = `${provider.url}/oauth/access_token`
   const late = await call(provider, 'POST', accessUrl, independentHeader('POST', accessUrl, {
-    signatureMethod: 'HMAC-SHA1', consumerKey: 'ck', consumerSecret: 'cs', token, tokenSecret: issued.get('oauth_token_secret') as string, timestamp: Math.floor(clock / 1000), extra: { oauth_verifier: decision?.verifier as string }
+    signatureMethod: 'HMAC-SHA1',
+    consumerKey: 'ck',
+    consumerSecret: 'cs',
+    token,
+    tokenSecret: issued.get('oauth_token_secret') as string,
+    timestamp: Math.floor(clock / 1000),
+    extra: { oauth_verifier: decision?.verifier as string }
   }))
   t.equal(problemOf(late?.body ?? ''), 'token_rejected', 'an expired request token')
 })
@@ -160,10 +176,13 @@ t.test('dispatcher mode: the flow against the mock provider, tokens and verifier
 
   const elsewhere = createFlow({ ...provider.options(), requestTokenUrl: 'http://elsewhere.test/oauth/request_token' })
   t.teardown(() => elsewhere.close())
-  const refused = await elsewhere.getRequestToken('http://app.test/cb').then(() => ({ code: 'resolved', cause: new Error('') }), (error: unknown) => error as { code: string, cause: Error })
+  const refused = await elsewhere.getRequestToken('http://app.test/cb').then(() => ({ code: 'resolved', cause: new Error('') }),
+    (error: unknown) => error as { code: string, cause: Error })
   t.equal(refused.code, 'OAUTH1_NETWORK', 'the dispatcher refuses other origins')
   t.match(refused.cause.message, /only serves http:\/\/provider\.test; refused http:\/\/elsewhere\.test/)
-  t.match((refused as unknown as Error).message, /^Could not reach http:\/\/elsewhere\.test\/oauth\/request_token \(UND_ERR_INFO: The mock provider dispatcher only serves http:\/\/provider\.test; .*baseUrl of provider\.options\(\)\)\)$/, 'the error message itself says why and what to do')
+  const reason = /UND_ERR_INFO: The mock provider dispatcher only serves http:\/\/provider\.test; .*baseUrl of provider\.options\(\)\)\)$/
+  t.match((refused as unknown as Error).message,
+    new RegExp(/^Could not reach http:\/\/elsewhere\.test\/oauth\/request_token \(/.source + reason.source), 'the error message itself says why and what to do')
   t.equal(provider.requests.at(-1)?.url, `${provider.url}/api/public`, 'nothing reached the provider')
 })
 
@@ -225,7 +244,8 @@ t.test('real-port mode: listen(), the same checks over HTTP', async (t) => {
   t.same(provider.requests.map((r) => r.endpoint), ['request_token', 'authorize', 'access_token', 'resource'])
   t.equal(provider.requests[0]?.headers.host, new URL(url).host, 'signed and verified with the real Host')
 
-  const header = independentHeader('POST', `${url}/oauth/request_token`, { signatureMethod: 'HMAC-SHA1', consumerKey: provider.consumerKey, consumerSecret: provider.consumerSecret, extra: { oauth_callback: 'oob' } })
+  const header = independentHeader('POST', `${url}/oauth/request_token`,
+    { signatureMethod: 'HMAC-SHA1', consumerKey: provider.consumerKey, consumerSecret: provider.consumerSecret, extra: { oauth_callback: 'oob' } })
   const raw = await fetch(`${url}/oauth/request_token`, { method: 'POST', headers: { authorization: header } })
   t.equal(raw.status, 200, 'oauth-sign over a real socket')
   const replay = await fetch(`${url}/oauth/request_token`, { method: 'POST', headers: { authorization: header } })
@@ -238,7 +258,8 @@ async function appWith (provider: MockProvider, overrides: Partial<FastifyOAuth1
   const app = Fastify()
   await app.register(fastifyCookie)
   await app.register(fastifySession, { secret: 'a-session-secret-of-at-least-32-characters!', cookie: { secure: false } })
-  await app.register(fastifyOAuth1, { ...provider.options(), callbackUrl: 'http://localhost/oauth/callback', flowSecret: 'a-flow-secret-of-at-least-32-characters!!', ...overrides })
+  await app.register(fastifyOAuth1,
+    { ...provider.options(), callbackUrl: 'http://localhost/oauth/callback', flowSecret: 'a-flow-secret-of-at-least-32-characters!!', ...overrides })
   app.get('/me', async (request) => (await request.oauth1.get(`${provider.url}/1.1/account/verify_credentials.json`)).json())
   app.post('/disconnect', async (request) => {
     const result = await request.oauth1.disconnect({ revoke: true })
@@ -276,7 +297,13 @@ t.test('an app on a preset (provider: x) with the mock options: relative API pat
   t.teardown(async () => { await app.close(); await provider.close() })
   await app.register(fastifyCookie)
   await app.register(fastifySession, { secret: 'a-session-secret-of-at-least-32-characters!', cookie: { secure: false } })
-  const appOptions: FastifyOAuth1Options = { provider: 'x', consumerKey: 'real-key', consumerSecret: 'real-secret', callbackUrl: 'https://app.example.com/oauth/callback', flowSecret: 'a-flow-secret-of-at-least-32-characters!!' }
+  const appOptions: FastifyOAuth1Options = {
+    provider: 'x',
+    consumerKey: 'real-key',
+    consumerSecret: 'real-secret',
+    callbackUrl: 'https://app.example.com/oauth/callback',
+    flowSecret: 'a-flow-secret-of-at-least-32-characters!!'
+  }
   await app.register(fastifyOAuth1, { ...appOptions, ...provider.options(), callbackUrl: 'http://localhost/oauth/callback' })
   app.get('/me', async (request) => (await request.oauth1.get('1.1/account/verify_credentials.json')).json())
   t.equal(provider.options().baseUrl, `${provider.url}/`)
@@ -291,7 +318,12 @@ t.test('denial, per style, as the plugin sees it', async (t) => {
   const provider = createMockProvider()
   const app = await appWith(provider, { failureRedirect: '/oops' })
   t.teardown(async () => { await app.close(); await provider.close() })
-  const expected = { denied: 'OAUTH1_ACCESS_DENIED', user_refused: 'OAUTH1_ACCESS_DENIED', verifier_denied: 'OAUTH1_ACCESS_DENIED', no_verifier: 'OAUTH1_MISSING_VERIFIER' } as const
+  const expected = {
+    denied: 'OAUTH1_ACCESS_DENIED',
+    user_refused: 'OAUTH1_ACCESS_DENIED',
+    verifier_denied: 'OAUTH1_ACCESS_DENIED',
+    no_verifier: 'OAUTH1_MISSING_VERIFIER'
+  } as const
   for (const [style, code] of Object.entries(expected)) {
     const { response } = await connect(app, provider, { deny: style as keyof typeof expected })
     t.equal(response.headers.location, `/oops?oauth1_error=${code}`, `${style}: ${code}`)
@@ -311,7 +343,8 @@ t.test('denial, per style, as the plugin sees it', async (t) => {
 t.test('the dispatcher serves both undici handler styles: fetch and composed interceptors', async (t) => {
   const provider = createMockProvider()
   t.teardown(() => provider.close())
-  const header = independentHeader('POST', `${provider.url}/oauth/request_token`, { signatureMethod: 'HMAC-SHA1', consumerKey: provider.consumerKey, consumerSecret: provider.consumerSecret, extra: { oauth_callback: 'oob' } })
+  const header = independentHeader('POST', `${provider.url}/oauth/request_token`,
+    { signatureMethod: 'HMAC-SHA1', consumerKey: provider.consumerKey, consumerSecret: provider.consumerSecret, extra: { oauth_callback: 'oob' } })
   const viaFetch = await fetch(`${provider.url}/oauth/request_token`, { method: 'POST', headers: { authorization: header }, dispatcher: provider.dispatcher })
   t.equal(viaFetch.status, 200, 'undici fetch')
   t.ok(new URLSearchParams(await viaFetch.text()).get('oauth_token'))
@@ -376,7 +409,8 @@ t.test('lifecycle endpoints: renewal with the session handle and invalidate_toke
   t.equal(revokeUrl, `${provider.url}/1.1/oauth/invalidate_token`, 'options() carries the X-style revokeUrl')
   const me = `${provider.url}/1.1/account/verify_credentials.json`
   const signed = (method: string, url: string, token: string, tokenSecret: string, extra: Record<string, string> = {}) =>
-    independentHeader(method, url, { signatureMethod: 'HMAC-SHA1', consumerKey: 'ck', consumerSecret: 'cs', token, tokenSecret, extra, timestamp: Math.floor(clock / 1000) })
+    independentHeader(method, url,
+      { signatureMethod: 'HMAC-SHA1', consumerKey: 'ck', consumerSecret: 'cs', token, tokenSecret, extra, timestamp: Math.floor(clock / 1000) })
 
   t.equal((await call(provider, 'GET', me, signed('GET', me, access.token, access.tokenSecret)))?.status, 200, 'a live token works')
   clock += 61_000
@@ -385,13 +419,16 @@ t.test('lifecycle endpoints: renewal with the session handle and invalidate_toke
   t.equal(problemOf(expired?.body ?? ''), 'token_expired')
   t.match(expired?.headers['www-authenticate'], /oauth_problem="token_expired"/)
 
-  const wrongHandle = await call(provider, 'POST', accessTokenUrl, signed('POST', accessTokenUrl, access.token, access.tokenSecret, { oauth_session_handle: 'guess' }))
+  const wrongHandle = await call(provider, 'POST', accessTokenUrl,
+    signed('POST', accessTokenUrl, access.token, access.tokenSecret, { oauth_session_handle: 'guess' }))
   t.equal(problemOf(wrongHandle?.body ?? ''), 'token_rejected', 'another session handle is refused')
   const noHandle = await call(provider, 'POST', accessTokenUrl, signed('POST', accessTokenUrl, access.token, access.tokenSecret))
   t.equal(problemOf(noHandle?.body ?? ''), 'parameter_absent', 'an access token at the access-token endpoint needs its handle')
-  const forgedRenewal = await call(provider, 'POST', accessTokenUrl, signed('POST', accessTokenUrl, access.token, 'not-the-secret', { oauth_session_handle: handle }))
+  const forgedRenewal = await call(provider, 'POST', accessTokenUrl,
+    signed('POST', accessTokenUrl, access.token, 'not-the-secret', { oauth_session_handle: handle }))
   t.equal(problemOf(forgedRenewal?.body ?? ''), 'signature_invalid', 'the renewal signature is checked with the old token secret')
-  const renewal = await call(provider, 'POST', accessTokenUrl, signed('POST', accessTokenUrl, access.token, access.tokenSecret, { oauth_session_handle: handle }))
+  const renewal = await call(provider, 'POST', accessTokenUrl,
+    signed('POST', accessTokenUrl, access.token, access.tokenSecret, { oauth_session_handle: handle }))
   t.equal(renewal?.status, 200, 'renewed with oauth_session_handle', { body: renewal?.body })
   const fresh = new URLSearchParams(renewal?.body)
   const token = fresh.get('oauth_token') as string
@@ -399,7 +436,8 @@ t.test('lifecycle endpoints: renewal with the session handle and invalidate_toke
   t.not(token, access.token, 'a new token')
   t.equal(fresh.get('oauth_expires_in'), '60')
   t.equal(fresh.get('oauth_session_handle'), handle, 'the same session handle')
-  t.equal(problemOf((await call(provider, 'GET', me, signed('GET', me, access.token, access.tokenSecret)))?.body ?? ''), 'token_rejected', 'the old token is gone')
+  t.equal(problemOf((await call(provider, 'GET', me, signed('GET', me, access.token, access.tokenSecret)))?.body ?? ''), 'token_rejected',
+    'the old token is gone')
   t.equal((await call(provider, 'GET', me, signed('GET', me, token, tokenSecret)))?.status, 200, 'the new one works')
 
   const forged = await call(provider, 'POST', revokeUrl, signed('POST', revokeUrl, token, 'not-the-secret'))
@@ -415,7 +453,8 @@ t.test('lifecycle endpoints: renewal with the session handle and invalidate_toke
   t.equal(refused?.status, 401)
   t.equal(problemOf(refused?.body ?? ''), 'token_revoked', 'a revoked token is refused')
   t.equal(problemOf((await call(provider, 'POST', revokeUrl, signed('POST', revokeUrl, token, tokenSecret)))?.body ?? ''), 'token_revoked', 'revoking twice')
-  t.equal(problemOf((await call(provider, 'POST', accessTokenUrl, signed('POST', accessTokenUrl, token, tokenSecret, { oauth_session_handle: handle })))?.body ?? ''), 'token_revoked', 'a revoked token cannot be renewed')
+  t.equal(problemOf((await call(provider, 'POST', accessTokenUrl,
+    signed('POST', accessTokenUrl, token, tokenSecret, { oauth_session_handle: handle })))?.body ?? ''), 'token_revoked', 'a revoked token cannot be renewed')
 })
 
 t.test('X style: revoked tokens answer 401 with code 89; no expiry unless asked', async (t) => {
@@ -466,7 +505,8 @@ t.test('the plugin against the kit: an expired token is renewed once, automatica
   t.equal(response.statusCode, 200, 'the call succeeds', { body: response.body })
   t.equal(response.json().id, '5')
   const steps = provider.requests.slice(before)
-  t.same(steps.map((r) => [r.endpoint, r.status, r.problem ?? null]), [['resource', 401, 'token_expired'], ['access_token', 200, null], ['resource', 200, null]],
+  t.same(steps.map((r) => [r.endpoint, r.status, r.problem ?? null]),
+    [['resource', 401, 'token_expired'], ['access_token', 200, null], ['resource', 200, null]],
     'refused as expired, renewed with the session handle, retried')
   t.ok(steps[1]?.oauth?.oauth_session_handle, 'the renewal carried oauth_session_handle')
   t.not(steps[2]?.oauth?.oauth_token, steps[0]?.oauth?.oauth_token, 'retried with the new token')
@@ -491,7 +531,8 @@ t.test('the plugin against the kit: a revoked token gives OAUTH1_TOKEN_INVALID a
     const response = await app.inject({ url: '/me', headers })
     t.equal(response.statusCode, 401, `${invalidTokenStyle}: 401`)
     t.equal(response.json().code, 'OAUTH1_TOKEN_INVALID', `${invalidTokenStyle}: coded`)
-    t.same(seen, [{ code: 'OAUTH1_TOKEN_INVALID', problem: invalidTokenStyle === 'problem' ? 'token_revoked' : undefined }], `${invalidTokenStyle}: onTokenInvalid ran once`)
+    t.same(seen, [{ code: 'OAUTH1_TOKEN_INVALID', problem: invalidTokenStyle === 'problem' ? 'token_revoked' : undefined }],
+      `${invalidTokenStyle}: onTokenInvalid ran once`)
     t.equal(provider.requests.filter((r) => r.endpoint === 'access_token').length, 1, `${invalidTokenStyle}: no renewal of a revoked token`)
     t.equal((await app.inject({ url: '/me', headers })).json().code, 'OAUTH1_NOT_CONNECTED', `${invalidTokenStyle}: the hook dropped the credentials`)
   }

@@ -107,7 +107,9 @@ function contextOf (req: Request, res: Response): ExpressFlowContext {
     reply: res,
     getCookie: (name) => jar().get(name),
     cookieNames: () => jar().keys(),
-    setCookie: (name, value, { path, maxAge, httpOnly, secure, sameSite }) => { res.cookie(name, value, { path, maxAge: maxAge * 1000, httpOnly, secure, sameSite }) },
+    setCookie: (name, value, { path, maxAge, httpOnly, secure, sameSite }) => {
+      res.cookie(name, value, { path, maxAge: maxAge * 1000, httpOnly, secure, sameSite })
+    },
     clearCookie: (name, { path, httpOnly, secure, sameSite }) => { res.clearCookie(name, { path, httpOnly, secure, sameSite }) },
     get session () { return callbackSession(fieldsOf(req), changed) },
     readStoredSession: (key) => readSessionStore(fieldsOf(req).sessionStore, fieldsOf(req).sessionID, key),
@@ -139,7 +141,8 @@ export function expressOAuth1 ({ errors = 'json', ...options }: ExpressOAuth1Opt
   if (errors !== 'json' && errors !== 'next') invalidOption('errors', "'json' or 'next'")
   const warnOnce = onceEach((message: string) => { process.emitWarning(message, 'FastifyOAuth1Warning') })
   const sessionMissing = 'express-session is not mounted; mount it before the fastify-oauth1 middleware'
-  const config = resolveOptions(options, { hasSession: undefined, sessionNeeded: "'session' only with express-session mounted before the fastify-oauth1 middleware", sessionMissing })
+  const sessionNeeded = "'session' only with express-session mounted before the fastify-oauth1 middleware"
+  const config = resolveOptions(options, { hasSession: undefined, sessionNeeded, sessionMissing })
   const { name, credentials: { sessionKey, inSession } } = config
   for (const warning of config.warnings) warnOnce(warning, warning)
   const { flow, connect } = setupAdapter<Request, Response, ExpressFlowContext>(config, (_ctx, key, message) => warnOnce(key, message))
@@ -150,7 +153,9 @@ export function expressOAuth1 ({ errors = 'json', ...options }: ExpressOAuth1Opt
   const routes = createRoutes(config, flow, connect, {
     sessionMissing: () => stores.down()
       ? storeDown()
-      : config.flowState.kind === 'session' ? new OAuth1Error(ErrorCodes.INVALID_OPTION, `${sessionMissing}: flowState 'session' keeps the flows in it`) : noSessionForCredentials(sessionMissing),
+      : config.flowState.kind === 'session'
+        ? new OAuth1Error(ErrorCodes.INVALID_OPTION, `${sessionMissing}: flowState 'session' keeps the flows in it`)
+        : noSessionForCredentials(sessionMissing),
     // req[name]'s credentials live in the session: while its store is disconnected, an outage, not "not connected".
     guardCredentials: (ctx) => { if (inSession && ctx.session === undefined && stores.down()) throw storeDown() }
   })
@@ -187,15 +192,22 @@ export function expressOAuth1 ({ errors = 'json', ...options }: ExpressOAuth1Opt
       // express-session's save after the answer went out (what onConnect changed): nothing can
       // be answered any more, and an error handler trying would fail on the sent headers.
       const coded = sessionStoreError(error, 'save')
-      process.emitWarning(`fastify-oauth1: ${coded instanceof OAuth1Error ? coded.code : 'an error'} after the callback answered: the session changes made in onConnect were not saved`, 'FastifyOAuth1Warning')
+      const what = coded instanceof OAuth1Error ? coded.code : 'an error'
+      process.emitWarning(`fastify-oauth1: ${what} after the callback answered: the session changes made in onConnect were not saved`, 'FastifyOAuth1Warning')
       return
     }
-    if (routeOf(req) !== undefined && sessionStore !== undefined && callbackSession(fieldsOf(req)) === undefined) return handOn(req, res, next, sessionStoreError(error, 'load'))
+    if (routeOf(req) !== undefined && sessionStore !== undefined && callbackSession(fieldsOf(req)) === undefined) {
+      return handOn(req, res, next, sessionStoreError(error, 'load'))
+    }
     if (error instanceof OAuth1Error) return handOn(req, res, next, error)
     next(error)
   }
 
-  const descriptor: PropertyDescriptor = { configurable: true, enumerable: false, get (this: Request) { return routes.clientOf(this, () => contextOf(this, this.res as Response)) } }
+  const descriptor: PropertyDescriptor = {
+    configurable: true,
+    enumerable: false,
+    get (this: Request) { return routes.clientOf(this, () => contextOf(this, this.res as Response)) }
+  }
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     Object.defineProperty(req, name, descriptor)
     stores.see(fieldsOf(req).sessionStore)

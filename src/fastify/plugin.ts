@@ -15,10 +15,7 @@ export type { OAuth1Credentials } from '../flow/connect.js'
 export type { FlowStateOption } from '../flow/resolve-options.js'
 export type { OAuth1RequestClient } from '../flow/request-client.js'
 
-/**
- * Options of the plugin: the provider, `callbackUrl`, the flow
- * state (the cookie store needs `@fastify/cookie`), hooks. Validated at registration; unknown keys are refused.
- */
+/** Options of the plugin: the provider, `callbackUrl`, the flow state (the cookie store needs `@fastify/cookie`), hooks. Checked at registration. */
 export interface FastifyOAuth1Options extends AdapterOptions<FastifyRequest, FastifyReply> {}
 
 /** Options of {@link OAuth1Instance.begin}: a return path, per-start authorize parameters, a callback URL. */
@@ -150,19 +147,21 @@ function checkFree (fastify: FastifyInstance, config: OAuth1Config<FastifyReques
     : fastify.hasDecorator(name) || fastify.hasRequestDecorator(name)
   if (taken) invalidOption('name', `a name not decorated yet ("${name}" is taken; register each provider with its own name)`)
   if (fastify.hasRoute({ method: 'GET', url: callbackPath })) {
-    invalidOption(callbackPathOption, `a callback path no other route has ("${callbackPath}" is taken, by another provider's callback?): give each provider its own, e.g. /oauth/${name}/callback`)
+    invalidOption(callbackPathOption, `a callback path no other route has ("${callbackPath}" is taken, by another provider's callback?): ` +
+      `give each provider its own, e.g. /oauth/${name}/callback`)
   }
   if (startPath !== false && fastify.hasRoute({ method: 'GET', url: startPath })) {
     invalidOption('startPath', `a path no other route has ("${startPath}" is taken): give each provider its own, e.g. /oauth/${name}/start`)
   }
 }
 
+const cookiePluginMissing = "@fastify/cookie registered before fastify-oauth1 (it sets the flow cookies), or flowState: 'session'"
 const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: FastifyInstance, options: FastifyOAuth1Options) => {
   const hasSession = fastify.hasRequestDecorator('session')
   const warnOnce = onceEach((request: FastifyRequest, message: string) => request.log.warn(message))
   const config = resolveOptions(options, {
     hasSession,
-    cookiesMissing: fastify.hasReplyDecorator('setCookie') ? undefined : "@fastify/cookie registered before fastify-oauth1 (the cookie flow store sets cookies), or flowState: 'session'",
+    cookiesMissing: fastify.hasReplyDecorator('setCookie') ? undefined : cookiePluginMissing,
     sessionNeeded: "'session' only with @fastify/session or @fastify/secure-session registered before fastify-oauth1",
     sessionMissing: '@fastify/session or @fastify/secure-session is not registered; register one (before fastify-oauth1)'
   })
@@ -228,7 +227,7 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
       }
     }, async (request, reply) => answer(reply, await routes.start(contextOf(request, reply))))
   }
-  const callbackHandler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => answer(reply, await routes.callback(contextOf(request, reply)))
+  const callbackHandler = async (request: FastifyRequest, reply: FastifyReply) => answer(reply, await routes.callback(contextOf(request, reply)))
   fastify.get(callbackPath, { errorHandler: routeErrorHandler }, callbackHandler)
   // The same handler for the trailing-slash form, so a provider (or a user) adding a "/" does not
   // end in Fastify's 404, whose "Route ... not found" log line would carry the verifier in clear.

@@ -19,7 +19,9 @@ export interface AdapterSetup<C extends FlowContext> {
  * every framework; the hooks are called with `ctx.request`. `warn` tells the app's operator
  * about a misconfiguration seen at request time.
  */
-export function setupAdapter<Req, Res, C extends FlowContext & { readonly request: Req }> (config: OAuth1Config<Req, Res>, warn: (ctx: C, key: string, message: string) => void): AdapterSetup<C> {
+export function setupAdapter<Req, Res, C extends FlowContext & { readonly request: Req }> (
+  config: OAuth1Config<Req, Res>, warn: (ctx: C, key: string, message: string) => void
+): AdapterSetup<C> {
   const { consumer, endpoints, http, provider, routes, flowState, credentials } = config
   const flow = buildFlow({ ...consumer, ...endpoints, ...http })
   const { callbackUrl, authorizeParams, startPath } = routes
@@ -35,13 +37,16 @@ export function setupAdapter<Req, Res, C extends FlowContext & { readonly reques
     callbackOrigins: routes.callbackOrigins,
     authorizeParams: authorizeParams === undefined ? undefined : (ctx) => authorizeParams(ctx.request),
     denial: provider.denial,
-    toCredentials: (access, now) => ({ token: access.token, tokenSecret: access.tokenSecret, extra: access.extra, connectedAt: now, user: userOf(provider, access.extra) }),
+    toCredentials: (access, now) =>
+      ({ token: access.token, tokenSecret: access.tokenSecret, extra: access.extra, connectedAt: now, user: userOf(provider, access.extra) }),
     saveCredentials: save === undefined ? undefined : (ctx, value, change = {}) => save(ctx.request, value, change),
     loadCredentials: load === undefined ? undefined : (ctx) => load(ctx.request),
     deleteCredentials: remove === undefined ? undefined : (ctx) => remove(ctx.request),
     // Keyed by the callback host (an allowed origin), never by the request's Host: a forged Host must not fill the warn-once set.
     onHostMismatch: (ctx, requestHost, callbackHost) => warn(ctx, `host:${callbackHost}`,
-      `fastify-oauth1: ${startPath === false ? 'the start route' : startPath} was requested on host ${requestHost} but the callback is on ${callbackHost}: the browser will not send the flow cookie back and the callback will fail with OAUTH1_NO_SESSION. Open the app on ${callbackHost} (or make callbackUrl a function of the request, with callbackOrigins listing its origins).`)
+      `fastify-oauth1: ${startPath === false ? 'the start route' : startPath} was requested on host ${requestHost} but the callback is on ` +
+      `${callbackHost}: the browser will not send the flow cookie back and the callback will fail with OAUTH1_NO_SESSION. Open the app on ` +
+      `${callbackHost} (or make callbackUrl a function of the request, with callbackOrigins listing its origins).`)
   })
   return { flow, connect }
 }
@@ -98,10 +103,12 @@ export function checkStartCookies (header: unknown, https: boolean, proxySetting
     if (typeof line !== 'string') continue
     const cookieName = line.slice(0, line.indexOf('='))
     if (/;\s*samesite=strict/i.test(line)) {
-      warn('strict-cookie', `fastify-oauth1: the cookie "${cookieName}" is SameSite=Strict: browsers do not send it on the provider's redirect back to the callback, so the sign-in will be lost. Use sameSite: 'lax'.`)
+      warn('strict-cookie', `fastify-oauth1: the cookie "${cookieName}" is SameSite=Strict: browsers do not send it on the provider's redirect ` +
+        'back to the callback, so the sign-in will be lost. Use sameSite: \'lax\'.')
     }
     if (!https && /;\s*secure/i.test(line)) {
-      warn('secure-cookie', `fastify-oauth1: the cookie "${cookieName}" is Secure but this request came over plain http: browsers drop it, so the sign-in will be lost. Serve https (${proxySetting} behind a TLS proxy) or use secure: 'auto'.`)
+      warn('secure-cookie', `fastify-oauth1: the cookie "${cookieName}" is Secure but this request came over plain http: browsers drop it, ` +
+        `so the sign-in will be lost. Serve https (${proxySetting} behind a TLS proxy) or use secure: 'auto'.`)
     }
   }
 }

@@ -1,5 +1,10 @@
 import { ErrorCodes, OAuth1Error } from '../errors.js'
 import { type DenialStyle, defaultDenialStyles } from '../presets/presets.js'
+import { firstString } from './query.js'
+
+/** `oauth_verifier` values a provider sends instead of a verifier when the user said no (Jira). */
+const refusalVerifiers: ReadonlySet<string> = new Set(['denied', 'user_refused', 'access_denied', 'cancelled', 'canceled'])
+const maxReported = 100
 
 /** What a callback query means, given the provider's denial styles. */
 export type CallbackOutcome =
@@ -12,15 +17,6 @@ export type CallbackOutcome =
 
 /** `oauth_problem` values that mean the user said no (OAuth Problem Reporting). */
 const refusalProblems: ReadonlySet<string> = new Set(['user_refused', 'permission_denied'])
-/** `oauth_verifier` values a provider sends instead of a verifier when the user said no (Jira). */
-const refusalVerifiers: ReadonlySet<string> = new Set(['denied', 'user_refused', 'access_denied', 'cancelled', 'canceled'])
-const maxReported = 100
-
-function firstString (value: unknown): string | undefined {
-  if (typeof value === 'string') return value
-  if (Array.isArray(value) && typeof value[0] === 'string') return value[0]
-  return undefined
-}
 
 const present = (value: string | undefined): value is string => value !== undefined && value !== ''
 

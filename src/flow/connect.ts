@@ -1,38 +1,20 @@
-import { ErrorCodes, invalidOption, OAuth1Error } from '../errors.js'
+import { ErrorCodes, OAuth1Error } from '../errors.js'
 import type { AccessToken, Flow } from './flow.js'
+import { type CredentialsChange, isCredentials, type OAuth1Credentials, sameCredentials, storeUnavailable, withLifetime } from './credentials.js'
+import { callbackOriginsOf, checkCallbackOrigin, hostLabelOf, hostnameOf, hostnameOfHeader, returnPathOf, sameBinding } from './start-checks.js'
 import { type DenialStyle, defaultDenialStyles } from '../presets/presets.js'
 import { callbackError, classifyCallback } from './callback.js'
-import { maxReturnToLength, safeEqual, safeReturnPath } from './pending-tokens.js'
+import { safeEqual } from './pending-tokens.js'
+import { firstString } from './query.js'
 import { browserBinding, minBindingAge, readBrowserBindings, sessionBinding, setBrowserBinding } from './state/binding.js'
 import { type FlowContext, type FlowSession, sessionDataKeys } from './state/context.js'
 import type { Sealer } from './state/seal.js'
 import { readSessionState, type SessionState } from './state/session-store.js'
 import type { FlowLimits, FlowStore, PendingFlow } from './state/store.js'
 
-/** A user's token credentials and what the provider said about the user (RFC 5849 §2.3). */
-export interface OAuth1Credentials {
-  /** `oauth_token`: the user's token identifier. */
-  token: string
-  /** `oauth_token_secret`: the user's shared secret; kept server-side (sealed when stored in the session). */
-  tokenSecret: string
-  /** Extra fields of the access-token response (`user_id`, `screen_name`, ...). */
-  extra: Record<string, string>
-  /** Milliseconds since the epoch. */
-  connectedAt: number
-  /** Who connected, read from `extra` with the provider preset's field names (default `user_id`, `screen_name`). */
-  user?: {
-    /** The provider's user id (X `user_id`). */
-    id?: string
-    /** The provider's user name (X `screen_name`). */
-    name?: string
-  }
-  /** Milliseconds since the epoch when the token stops working, when the provider said (see `tokenLifetime`). */
-  expiresAt?: number
-  /** Milliseconds since the epoch after which the session handle cannot renew the token. */
-  authorizationExpiresAt?: number
-  /** `oauth_session_handle` (OAuth Session 1.0): the request client renews an expired token with it. */
-  sessionHandle?: string
-}
+export { firstString } from './query.js'
+export { isCredentials, sameCredentials, storeUnavailable, withLifetime } from './credentials.js'
+export type { CredentialsChange, OAuth1Credentials } from './credentials.js'
 
 /** Options of {@link createConnect}; `C` is the adapter's request context. */
 export interface ConnectOptions<C extends FlowContext = FlowContext> {
@@ -79,17 +61,6 @@ export interface ConnectOptions<C extends FlowContext = FlowContext> {
   maxConcurrentStarts?: number | undefined
 }
 
-/**
- * What a save replaces, passed to `saveCredentials` as its third argument. Set for a renewal
- * (OAuth Session 1.0 §4): the store should write `credentials` only while it still holds
- * `replaces` (e.g. `UPDATE ... WHERE token = replaces.token`), so a renewal that finishes after a
- * disconnect or another renewal changes nothing.
- */
-export interface CredentialsChange {
-  /** The credentials being replaced; absent for a new connection. */
-  replaces?: OAuth1Credentials
-}
-
 /** Per-start choices of {@link Connect.begin}. */
 export interface BeginOptions {
   /**
@@ -131,134 +102,6 @@ export interface Connect<C extends FlowContext = FlowContext> {
    * request's copy takes the store's credentials, so its own save does not write the old ones back.
    */
   replaceCredentials (ctx: C, previous: OAuth1Credentials, next: OAuth1Credentials): Promise<boolean>
-}
-
-/** True when both are the same token credentials (RFC 5849 §2.3), compared in constant time. */
-export function sameCredentials (a: OAuth1Credentials | undefined, b: OAuth1Credentials): boolean {
-  return a !== undefined && safeEqual(a.token, b.token) && safeEqual(a.tokenSecret, b.tokenSecret)
-}
-
-/** Copies the token's lifetime (`expiresAt`, `sessionHandle`, ...) from an access-token answer onto credentials. */
-export function withLifetime (credentials: OAuth1Credentials, access: AccessToken): OAuth1Credentials {
-  if (access.expiresAt !== undefined) credentials.expiresAt = access.expiresAt
-  if (access.authorizationExpiresAt !== undefined) credentials.authorizationExpiresAt = access.authorizationExpiresAt
-  if (access.sessionHandle !== undefined) credentials.sessionHandle = access.sessionHandle
-  return credentials
-}
-
-/** First string of a query value (`?a=1&a=2` gives `'1'`). */
-export function firstString (value: unknown): string | undefined {
-  if (typeof value === 'string') return value
-  if (Array.isArray(value) && typeof value[0] === 'string') return value[0]
-  return undefined
-}
-
-function isStringRecord (value: unknown): boolean {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
-  for (const key in value) if (typeof (value as Record<string, unknown>)[key] !== 'string') return false
-  return true
-}
-
-/**
- * True for a value shaped like {@link OAuth1Credentials} (what a session gives back is checked):
- * string token and secret, string-valued `extra`, a finite `connectedAt`, and `user`, when present,
- * with string fields. Anything else is read as "not connected", never thrown on.
- */
-export function isCredentials (value: unknown): value is OAuth1Credentials {
-  if (typeof value !== 'object' || value === null) return false
-  const { token, tokenSecret, extra, connectedAt, user } = value as Record<string, unknown>
-  if (typeof token !== 'string' || token === '' || typeof tokenSecret !== 'string' || !isStringRecord(extra) ||
-    typeof connectedAt !== 'number' || !Number.isFinite(connectedAt)) return false
-  if (user === undefined) return true
-  if (typeof user !== 'object' || user === null) return false
-  const { id, name } = user as Record<string, unknown>
-  return (id === undefined || typeof id === 'string') && (name === undefined || typeof name === 'string')
-}
-
-/** Wraps a failure of the session store (not of this library) as `OAUTH1_STORE_UNAVAILABLE`. */
-export function storeUnavailable (cause: unknown, message: string): OAuth1Error {
-  if (cause instanceof OAuth1Error) return cause
-  return new OAuth1Error(ErrorCodes.STORE_UNAVAILABLE, message, { cause })
-}
-
-function hostnameOf (url: string): string {
-  return new URL(url).hostname
-}
-
-/** The host name of a `Host` header value (cookies are per host name, not per port). */
-function hostnameOfHeader (host: string): string {
-  try {
-    return new URL(`http://${host}`).hostname
-  } catch {
-    return host.toLowerCase()
-  }
-}
-
-/**
- * `fn` remembering its last argument and result (for pure functions called with the same value
- * per request). Safe to feed with request data: the result is a function of the argument alone,
- * so one request never sees anything of another's.
- */
-function lastOf (fn: (value: string) => string): (value: string) => string {
-  let last: string | undefined
-  let result = ''
-  return (value) => {
-    if (value !== last) {
-      result = fn(value)
-      last = value
-    }
-    return result
-  }
-}
-
-/** Both absent, or equal in constant time. */
-function sameBinding (recorded: string | undefined, presented: string | undefined): boolean {
-  if (recorded === undefined || presented === undefined) return recorded === presented
-  return safeEqual(recorded, presented)
-}
-
-/** A host name fit for a message (parsed as a URL host), or `undefined`. */
-function hostLabelOf (host: string): string | undefined {
-  try {
-    return new URL(`http://${host}`).hostname
-  } catch {
-    return undefined
-  }
-}
-
-/** The allowed callback origins: the given ones, or a string `callbackUrl`'s own. */
-function callbackOriginsOf (callbackUrl: string | ((ctx: never) => string), given: readonly string[] | undefined): ReadonlySet<string> {
-  if (given !== undefined) return new Set(given.map((origin) => new URL(origin).origin))
-  if (typeof callbackUrl === 'function') {
-    invalidOption('callbackOrigins', 'the origins a callbackUrl function may return (e.g. ["https://app.example.com"]): a URL built from the request\'s Host must be checked')
-  }
-  return new Set([new URL(callbackUrl).origin])
-}
-
-/**
- * Refuses a start's callback URL that is not an http(s) URL on an allowed origin (a forged
- * `Host` would send the verifier there); true when it is https.
- */
-function checkCallbackOrigin (callbackUrl: unknown, allowed: ReadonlySet<string>): boolean {
-  let url: URL | undefined
-  try {
-    url = new URL(callbackUrl as string)
-  } catch {}
-  const origin = url?.protocol === 'https:' || url?.protocol === 'http:' ? url.origin : undefined
-  if (origin === undefined || !allowed.has(origin)) {
-    throw new OAuth1Error(ErrorCodes.CALLBACK_NOT_ALLOWED,
-      'The callback URL of this start is not on an allowed origin (callbackOrigins): open the app on its configured host name')
-  }
-  return url?.protocol === 'https:'
-}
-
-/** The start's return path, normalised; refuses one too long for the flow cookie (as given or URL-encoded). */
-function returnPathOf (returnTo: string | undefined): string | undefined {
-  const safe = safeReturnPath(returnTo)
-  if ((typeof returnTo === 'string' && returnTo.length > maxReturnToLength) || (safe !== undefined && safe.length > maxReturnToLength)) {
-    throw new OAuth1Error(ErrorCodes.RETURN_TO_TOO_LONG, `The return path is longer than ${maxReturnToLength} characters once URL-encoded; use a shorter one`)
-  }
-  return safe
 }
 
 /**
@@ -315,9 +158,6 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
   let starting = 0
   const allowedOrigins = callbackOriginsOf(options.callbackUrl, options.callbackOrigins)
   const bindingAge = Math.max(minBindingAge, Math.ceil(limits.ttl / 1000))
-  // Both are parsed as URLs; an app's callback URL and its requests' Host are nearly always the same strings.
-  const callbackHostOf = lastOf(hostnameOf)
-  const requestHostOf = lastOf(hostnameOfHeader)
 
   const sessionState = (session: FlowSession | undefined): SessionState | undefined =>
     session === undefined ? undefined : readSessionState(session, sessionKey, isCredentials)
@@ -327,8 +167,8 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
     const callbackUrl = begin.callbackUrl ?? (typeof options.callbackUrl === 'function' ? options.callbackUrl(ctx) : options.callbackUrl)
     const httpsCallback = checkCallbackOrigin(callbackUrl, allowedOrigins)
     const returnTo = returnPathOf(begin.returnTo)
-    const callbackHost = callbackHostOf(callbackUrl)
-    const requestHost = requestHostOf(ctx.host)
+    const callbackHost = hostnameOf(callbackUrl)
+    const requestHost = hostnameOfHeader(ctx.host)
     if (ctx.host !== '' && requestHost !== callbackHost) options.onHostMismatch?.(ctx, requestHost, callbackHost)
     const binding = browserBinding(ctx, ctx.protocol === 'https' || httpsCallback)
     const sessionBound = sessionBinding(ctx.session, sessionDataKeys, true)
@@ -360,7 +200,8 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
     const host = ctx.host === '' ? undefined : hostLabelOf(ctx.host)
     const hint = host === undefined ? '' : ` If you started it on another host name than ${host}, open the app on ${host} and start again.`
     return new OAuth1Error(ErrorCodes.NO_SESSION,
-      'No sign-in is in progress in this browser: its cookie did not come back (another host name, SameSite=Strict, a secure cookie over http), the flow expired, or this callback was already completed (a reload or the Back button).' + hint)
+      'No sign-in is in progress in this browser: its cookie did not come back (another host name, SameSite=Strict, a secure cookie over http), ' +
+      'the flow expired, or this callback was already completed (a reload or the Back button).' + hint)
   }
 
   /** A new session id keeping the session's data (RFC 6265 session fixation); writes the session store where it has one. */
@@ -370,7 +211,8 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
     try {
       await session.regenerate(sessionDataKeys(session))
     } catch (error) {
-      throw storeUnavailable(error, 'The session store is unavailable, so the sign-in cannot be saved yet; the flow is kept: try the same link again in a minute')
+      throw storeUnavailable(error,
+        'The session store is unavailable, so the sign-in cannot be saved yet; the flow is kept: try the same link again in a minute')
     }
   }
 
@@ -419,7 +261,8 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Con
     if (taken.status !== 'found') {
       throw new OAuth1Error(ErrorCodes.UNKNOWN_TOKEN, taken.status === 'expired'
         ? 'The sign-in took too long; start again'
-        : 'The callback oauth_token does not match a sign-in in progress in this browser: it was already completed (a reload or the Back button), or another browser started it; start again')
+        : 'The callback oauth_token does not match a sign-in in progress in this browser: it was already completed (a reload or the Back button), ' +
+          'or another browser started it; start again')
     }
     const recorded = taken.entry.binding
     if (recorded === undefined || !bindings.some((binding) => safeEqual(binding, recorded)) || !sameBinding(taken.entry.session, sessionBound)) {

@@ -10,41 +10,8 @@ import { renewToken, revokeToken, tokenLifetime } from './lifecycle.js'
 
 export { parseTokenResponse, maxExtraFields, maxExtraFieldLength, defaultMaxTokenResponseBytes } from './token-response.js'
 
-/** Temporary credentials (RFC 5849 §2.1). */
-export interface RequestToken {
-  /** `oauth_token`: the temporary credentials identifier, sent to the authorize URL. */
-  token: string
-  /** `oauth_token_secret`: signs the token request (§2.3); never leaves the server. */
-  tokenSecret: string
-  /** Every other field of the provider's response (at most 64, each at most 1 KiB; see `maxExtraFields`). */
-  extra: Record<string, string>
-}
-
-/** Token credentials for one user (RFC 5849 §2.3), plus what the provider said about the user. */
-export interface AccessToken {
-  /** `oauth_token`: the user's token identifier. */
-  token: string
-  /** `oauth_token_secret`: the user's shared secret; keep it server-side, never in a client-visible cookie. */
-  tokenSecret: string
-  /** Other fields of the provider's response, e.g. X's `user_id` and `screen_name` (at most 64, each at most 1 KiB; the rest dropped). */
-  extra: Record<string, string>
-  /** Milliseconds since the epoch when the token stops working, when the provider said (`oauth_expires_in`, Evernote's `edam_expires`). */
-  expiresAt?: number
-  /** Milliseconds since the epoch after which {@link Flow.renew} cannot renew it (`oauth_authorization_expires_in`). */
-  authorizationExpiresAt?: number
-  /** `oauth_session_handle` (OAuth Session 1.0): lets {@link Flow.renew} exchange the token for a fresh one. */
-  sessionHandle?: string
-}
-
-/** Credentials {@link Flow.renew} renews: the token, its secret and the session handle. */
-export interface RenewableToken {
-  /** The expired (or expiring) `oauth_token`. */
-  token: string
-  /** Its `oauth_token_secret`, which signs the renewal. */
-  tokenSecret: string
-  /** `oauth_session_handle`, sent with the renewal; a provider without handles refuses it. */
-  sessionHandle?: string | undefined
-}
+import type { AccessToken, RenewableToken, RequestToken } from './tokens.js'
+export type { AccessToken, RenewableToken, RequestToken } from './tokens.js'
 
 /** The three endpoints of RFC 5849 §2. */
 export interface ProviderEndpoints {
@@ -188,8 +155,12 @@ export function checkFlowOptions (options: Partial<FlowOptions>): void {
   if (options.revokeUrl !== undefined) checkUrl(record, 'revokeUrl')
   for (const name of ['requestTokenParams', 'authorizeParams']) checkParams(record, name)
   if (options.tokenMethod !== undefined && options.tokenMethod !== 'POST' && options.tokenMethod !== 'GET') invalidOption('tokenMethod', "'POST' or 'GET'")
-  if (options.requireCallbackConfirmed !== undefined && typeof options.requireCallbackConfirmed !== 'boolean') invalidOption('requireCallbackConfirmed', 'true or false')
-  if (options.maxTokenResponseBytes !== undefined && !isPositiveNumber(options.maxTokenResponseBytes)) invalidOption('maxTokenResponseBytes', 'a positive number of bytes')
+  if (options.requireCallbackConfirmed !== undefined && typeof options.requireCallbackConfirmed !== 'boolean') {
+    invalidOption('requireCallbackConfirmed', 'true or false')
+  }
+  if (options.maxTokenResponseBytes !== undefined && !isPositiveNumber(options.maxTokenResponseBytes)) {
+    invalidOption('maxTokenResponseBytes', 'a positive number of bytes')
+  }
 }
 
 /** `authorizeUrl(token)` is the first string, the encoded token, then the second (the URL's fragment). */
@@ -240,7 +211,8 @@ export function buildFlow (options: FlowOptions): Flow {
   const ownsDispatcher = options.dispatcher === undefined
   const timeout = isPositiveNumber(options.timeout) ? options.timeout : 10_000
   const dispatcher = options.dispatcher ?? new Agent({ connect: { timeout }, keepAliveTimeout: 10_000 })
-  const client = buildClient({ ...tokenOptions, maxResponseBytes: options.maxTokenResponseBytes ?? defaultMaxTokenResponseBytes, dispatcher }, { crossOriginRedirects: 'refuse' })
+  const tokenBytes = options.maxTokenResponseBytes ?? defaultMaxTokenResponseBytes
+  const client = buildClient({ ...tokenOptions, maxResponseBytes: tokenBytes, dispatcher }, { crossOriginRedirects: 'refuse' })
   const apiClient = buildClient({ ...tokenOptions, baseUrl, origins, apiOrigins, maxResponseBytes, dispatcher }, {})
   const consumerSecret = options.consumerSecret
   const authorizeBase = new URL(authorizeUrl)
@@ -259,7 +231,10 @@ export function buildFlow (options: FlowOptions): Flow {
       return renewed
     },
     async revoke (credentials, callOptions) {
-      if (revokeUrl === undefined) throw new OAuth1Error(ErrorCodes.INVALID_REQUEST, 'This provider has no revokeUrl: its tokens cannot be revoked from here (revoke access in the provider\'s settings)')
+      if (revokeUrl === undefined) {
+        throw new OAuth1Error(ErrorCodes.INVALID_REQUEST,
+          'This provider has no revokeUrl: its tokens cannot be revoked from here (revoke access in the provider\'s settings)')
+      }
       await revokeToken(client, revokeUrl, credentials, { signal: callOptions?.signal })
     },
     clientFor: (credentials) => apiClient.withToken(credentials),

@@ -1,6 +1,6 @@
 import { ErrorCodes, OAuth1Error, OAuthProblems } from '../errors.js'
 import type { ClientResponse, OAuth1Client, CallerSignal } from '../http/client.js'
-import type { AccessToken } from './flow.js'
+import type { AccessToken } from './tokens.js'
 import { parseTokenResponse } from './token-response.js'
 
 /**
@@ -58,13 +58,20 @@ const invalidTokenProblems: ReadonlySet<string> = new Set([
   OAuthProblems.TOKEN_EXPIRED, OAuthProblems.TOKEN_REVOKED, OAuthProblems.TOKEN_REJECTED, OAuthProblems.TOKEN_USED
 ])
 
-/** X answers an invalid or expired token with a 401 carrying error code 89 in its JSON body. */
-function isXInvalidToken (response: ClientResponse): boolean {
+/** WordPress's OAuth 1.0a server plugin (WP-API/OAuth1) answers a revoked or unknown token with these JSON codes. */
+const wordPressInvalidTokenCodes: ReadonlySet<string> = new Set(['json_oauth1_invalid_token', 'json_oauth1_expired_token'])
+
+/**
+ * A JSON 401 refusing the token itself: X's error code 89 (`{"errors":[{"code":89}]}`), or
+ * WordPress's `{"code":"json_oauth1_invalid_token"}`.
+ */
+function isJsonInvalidToken (response: ClientResponse): boolean {
   const text = response.text()
   if (!text.startsWith('{')) return false
   try {
-    const errors = (JSON.parse(text) as { errors?: Array<{ code?: unknown }> }).errors
-    return Array.isArray(errors) && errors.some((item) => item?.code === 89)
+    const body = JSON.parse(text) as { errors?: Array<{ code?: unknown }>, code?: unknown }
+    if (typeof body.code === 'string' && wordPressInvalidTokenCodes.has(body.code)) return true
+    return Array.isArray(body.errors) && body.errors.some((item) => item?.code === 89)
   } catch {
     return false
   }
@@ -73,7 +80,7 @@ function isXInvalidToken (response: ClientResponse): boolean {
 /**
  * Recognises a provider's refusal of the token itself (expired, revoked, rejected) in an API
  * answer: a 401 with `oauth_problem=token_expired|token_revoked|token_rejected|token_used`
- * (OAuth Problem Reporting), or X's 401 with error code 89. Returns the coded error to raise,
+ * (OAuth Problem Reporting), X's 401 with error code 89, or WordPress's `json_oauth1_invalid_token`. Returns the coded error to raise,
  * or `undefined` when the answer is something else.
  *
  * @returns an {@link OAuth1Error} `OAUTH1_TOKEN_INVALID` (401) carrying the provider's problem.
@@ -83,9 +90,10 @@ export function tokenInvalidError (response: ClientResponse): OAuth1Error | unde
   if (response.status !== 401) return undefined
   const problem = response.problem()
   const known = problem.problem !== undefined && invalidTokenProblems.has(problem.problem)
-  if (!known && !isXInvalidToken(response)) return undefined
+  if (!known && !isJsonInvalidToken(response)) return undefined
   const reason = problem.problem === undefined ? '' : ` (oauth_problem=${problem.problem})`
-  return new OAuth1Error(ErrorCodes.TOKEN_INVALID, `The provider no longer accepts this user's token${reason}; connect again`, { ...problem, status: response.status })
+  return new OAuth1Error(ErrorCodes.TOKEN_INVALID, `The provider no longer accepts this user's token${reason}; connect again`,
+    { ...problem, status: response.status })
 }
 
 /**

@@ -165,7 +165,8 @@ export function createRequestClient<C extends FlowContext> ({ connect, flow, ctx
         const credentials = options.revoke === true ? await getCredentials() : undefined
         if (credentials !== undefined) {
           if (!flow.canRevoke) {
-            result.error = new OAuth1Error(ErrorCodes.INVALID_REQUEST, `The ${name} provider has no revokeUrl: the token was forgotten here but not revoked there`)
+            result.error = new OAuth1Error(ErrorCodes.INVALID_REQUEST,
+              `The ${name} provider has no revokeUrl: the token was forgotten here but not revoked there`)
           } else {
             try {
               await flow.revoke(credentials, { signal: options.signal })

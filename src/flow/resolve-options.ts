@@ -130,7 +130,8 @@ export interface AdapterOptions<Req, Res> extends Omit<FlowOptions, 'authorizePa
 type AnyOptions = AdapterOptions<unknown, unknown>
 /** The option keys the adapters read; the rest go to the flow, which knows its own (`flowOptionKeys`). */
 const adapterKeys = [
-  'name', 'callbackUrl', 'callbackOrigins', 'authorizeParams', 'flowState', 'secret', 'flowSecret', 'credentialsSecret', 'maxConcurrentStarts', 'startPath', 'callbackPath', 'successRedirect',
+  'name', 'callbackUrl', 'callbackOrigins', 'authorizeParams', 'flowState', 'secret', 'flowSecret', 'credentialsSecret', 'maxConcurrentStarts',
+  'startPath', 'callbackPath', 'successRedirect',
   'failureRedirect', 'returnToParam', 'pendingTtl', 'maxPending', 'saveCredentials', 'loadCredentials',
   'deleteCredentials', 'onConnect', 'onFailure', 'onTokenInvalid'
 ] as const satisfies ReadonlyArray<keyof AnyOptions>

@@ -124,7 +124,8 @@ const defaultGuardWords = {
 export function noDefaultProvider (what: string, decorations: string, verb: keyof typeof defaultGuardWords): OAuth1Error {
   const words = defaultGuardWords[verb]
   return new OAuth1Error(ErrorCodes.INVALID_OPTION,
-    `${what}.oauth1 is the provider ${words.setUp} without a name, and none ${words.none}: use ${what}[name] of the named provider (type it with ${decorations}<'name'>), or ${verb} one without a name`)
+    `${what}.oauth1 is the provider ${words.setUp} without a name, and none ${words.none}: use ${what}[name] of the named provider ` +
+    `(type it with ${decorations}<'name'>), or ${verb} one without a name`)
 }
 
 /** A connect core whose credential steps first pass `guard` (for the request clients). */

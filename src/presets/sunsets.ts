@@ -33,22 +33,44 @@ export const sunsets: Readonly<Record<string, Readonly<ProviderSunset>>> = Objec
   garmin: Object.freeze({
     status: 'retiring',
     date: '2026-12-31',
-    migration: 'Garmin Connect moves to OAuth 2.0 with PKCE; existing OAuth 1.0a user tokens are exchanged for OAuth 2.0 tokens through Garmin\'s token-exchange endpoint, after Garmin converts the app (connect-support@developer.garmin.com)',
+    migration: 'Garmin Connect moves to OAuth 2.0 with PKCE; existing OAuth 1.0a user tokens are exchanged for OAuth 2.0 tokens ' +
+      'through Garmin\'s token-exchange endpoint, after Garmin converts the app (connect-support@developer.garmin.com)',
     source: 'Garmin Connect Developer Program, notice to partners: "OAuth 1 will be retired on 12/31/2026"'
   }),
   netsuite: Object.freeze({
     status: 'closed-to-new',
-    migration: 'new integrations use NetSuite\'s OAuth 2.0 (client credentials or authorization code); existing token-based-authentication integrations keep working',
+    migration: 'new integrations use NetSuite\'s OAuth 2.0 (client credentials or authorization code); ' +
+      'existing token-based-authentication integrations keep working',
     source: 'Oracle NetSuite release notes 2027.1: no new token-based authentication (TBA) integrations'
   })
 } satisfies Record<string, ProviderSunset>)
 
 /** Providers that left OAuth 1.0a altogether: no preset, and a coded refusal when named. */
 export const retiredProviders: Readonly<Record<string, Readonly<ProviderSunset & { label: string }>>> = Object.freeze({
-  etsy: Object.freeze({ label: 'Etsy', status: 'retired', migration: 'Etsy Open API v3 uses OAuth 2.0 (authorization code with PKCE)', source: 'Etsy Open API v3 documentation: v2 and its OAuth 1.0a are shut down' }),
-  xero: Object.freeze({ label: 'Xero', status: 'retired', migration: 'Xero\'s API uses OAuth 2.0', source: 'Xero developer documentation: OAuth 1.0a apps were retired' }),
-  yahoo: Object.freeze({ label: 'Yahoo', status: 'retired', migration: 'Yahoo APIs use OAuth 2.0', source: 'Yahoo developer network: OAuth 1.0a is no longer supported' }),
-  openstreetmap: Object.freeze({ label: 'OpenStreetMap', status: 'retired', migration: 'the OpenStreetMap API uses OAuth 2.0', source: 'OpenStreetMap wiki, OAuth: OAuth 1.0a was removed from the API in 2024' })
+  etsy: Object.freeze({
+    label: 'Etsy',
+    status: 'retired',
+    migration: 'Etsy Open API v3 uses OAuth 2.0 (authorization code with PKCE)',
+    source: 'Etsy Open API v3 documentation: v2 and its OAuth 1.0a are shut down'
+  }),
+  xero: Object.freeze({
+    label: 'Xero',
+    status: 'retired',
+    migration: 'Xero\'s API uses OAuth 2.0',
+    source: 'Xero developer documentation: OAuth 1.0a apps were retired'
+  }),
+  yahoo: Object.freeze({
+    label: 'Yahoo',
+    status: 'retired',
+    migration: 'Yahoo APIs use OAuth 2.0',
+    source: 'Yahoo developer network: OAuth 1.0a is no longer supported'
+  }),
+  openstreetmap: Object.freeze({
+    label: 'OpenStreetMap',
+    status: 'retired',
+    migration: 'the OpenStreetMap API uses OAuth 2.0',
+    source: 'OpenStreetMap wiki, OAuth: OAuth 1.0a was removed from the API in 2024'
+  })
 } satisfies Record<string, ProviderSunset & { label: string }>)
 
 /** The status of a preset id: `active` unless an end was announced. */

@@ -142,8 +142,11 @@ export class InProcessDispatcher extends Dispatcher {
         deliver(handler, response, controller)
       }
     }
-    if (typeof handler.onRequestStart === 'function') (handler as Required<Dispatcher.DispatchHandler>).onRequestStart(controller as unknown as Dispatcher.DispatchController, {})
-    else (handler as unknown as { onConnect: (abort: (reason?: Error) => void) => void }).onConnect(controller.abort)
+    if (typeof handler.onRequestStart === 'function') {
+      (handler as Required<Dispatcher.DispatchHandler>).onRequestStart(controller as unknown as Dispatcher.DispatchController, {})
+    } else {
+      (handler as unknown as { onConnect: (abort: (reason?: Error) => void) => void }).onConnect(controller.abort)
+    }
     if (settled) return true
     if (this.#closed) {
       finish(new errors.ClientDestroyedError())
@@ -151,7 +154,9 @@ export class InProcessDispatcher extends Dispatcher {
     }
     const normalized = origin === undefined ? undefined : new URL(origin).origin
     if (normalized === undefined || !this.#origins().includes(normalized)) {
-      finish(new errors.InformationalError(`The mock provider dispatcher only serves ${this.#origins().join(', ')}; refused ${normalized ?? 'a request without origin'} (call the mock by an absolute URL on provider.url, or by a path relative to the baseUrl of provider.options())`))
+      finish(new errors.InformationalError(`The mock provider dispatcher only serves ${this.#origins().join(', ')}; ` +
+        `refused ${normalized ?? 'a request without origin'} ` +
+        '(call the mock by an absolute URL on provider.url, or by a path relative to the baseUrl of provider.options())'))
       return true
     }
     const timeout = options.headersTimeout

@@ -7,11 +7,11 @@
  * @packageDocumentation
  * @module fastify-oauth1/testing
  */
-export { createMockProvider } from './mock-provider.js'
+export { createMockProvider, mockCreditsDepletedBody } from './mock-provider.js'
 export type {
   MockProvider, MockProviderOptions, MockUser, MockDenialStyle, MockEndpoint, MockMisbehaviour,
   MockRouteContext, MockRouteResult, MockRouteHandler, MockRouteOptions, MockRecordedRequest,
-  MockProviderClientOptions, MockDecision, MockListening, MockInvalidTokenStyle
+  MockProviderClientOptions, MockDecision, MockListening, MockInvalidTokenStyle, MockRateLimit
 } from './mock-provider.js'
 export { connect } from './connect.js'
 export type { ConnectOptions, ConnectResult, Injectable, InjectedResponse } from './connect.js'

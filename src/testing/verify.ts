@@ -153,7 +153,9 @@ export function createRequestVerifier (options: RequestVerifierOptions): (reques
     const absent = required.filter((name) => oauth[name] === undefined)
     if (tokenSecretOf !== null && oauth.oauth_token === undefined) absent.push('oauth_token')
     if (absent.length > 0) throw new ProviderRefusal(400, 'parameter_absent', { oauth_parameters_absent: absent.join('&') })
-    if (oauth.oauth_version !== undefined && oauth.oauth_version !== '1.0') throw new ProviderRefusal(400, 'version_rejected', { oauth_acceptable_versions: '1.0-1.0' })
+    if (oauth.oauth_version !== undefined && oauth.oauth_version !== '1.0') {
+      throw new ProviderRefusal(400, 'version_rejected', { oauth_acceptable_versions: '1.0-1.0' })
+    }
 
     const method = oauth.oauth_signature_method as string
     const consumerKey = oauth.oauth_consumer_key as string

@@ -41,7 +41,8 @@ const expiresAttribute = '; Expires=Thu, 01 Jan 1970 00:00:00 GMT'.length
 
 /** The length of the `Set-Cookie` line of a cookie, every attribute an adapter may write included. */
 function setCookieBytes (name: string, value: string, { path, maxAge, httpOnly, secure, sameSite }: FlowCookieOptions): number {
-  const line = `${name}=${encodeURIComponent(value)}; Max-Age=${maxAge}; Path=${path}${httpOnly ? '; HttpOnly' : ''}${secure ? '; Secure' : ''}; SameSite=${sameSite}`
+  const flags = `${httpOnly ? '; HttpOnly' : ''}${secure ? '; Secure' : ''}`
+  const line = `${name}=${encodeURIComponent(value)}; Max-Age=${maxAge}; Path=${path}${flags}; SameSite=${sameSite}`
   return Buffer.byteLength(line, 'utf8') + expiresAttribute
 }
 

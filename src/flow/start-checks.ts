@@ -1,0 +1,73 @@
+/**
+ * The checks of a start before any provider call (RFC 5849 §2.1): the callback URL's origin against
+ * the allow-list, the return path's length, and the host names a host-mismatch warning compares.
+ *
+ * @packageDocumentation
+ */
+import { ErrorCodes, invalidOption, OAuth1Error } from '../errors.js'
+import { maxReturnToLength, safeEqual, safeReturnPath } from './pending-tokens.js'
+
+/** The host name of an absolute URL (cookies are per host name, not per port). */
+export function hostnameOf (url: string): string {
+  return new URL(url).hostname
+}
+
+/** The host name of a `Host` header value (cookies are per host name, not per port). */
+export function hostnameOfHeader (host: string): string {
+  try {
+    return new URL(`http://${host}`).hostname
+  } catch {
+    return host.toLowerCase()
+  }
+}
+
+/** Both absent, or equal in constant time. */
+export function sameBinding (recorded: string | undefined, presented: string | undefined): boolean {
+  if (recorded === undefined || presented === undefined) return recorded === presented
+  return safeEqual(recorded, presented)
+}
+
+/** A host name fit for a message (parsed as a URL host), or `undefined`. */
+export function hostLabelOf (host: string): string | undefined {
+  try {
+    return new URL(`http://${host}`).hostname
+  } catch {
+    return undefined
+  }
+}
+
+/** The allowed callback origins: the given ones, or a string `callbackUrl`'s own. */
+export function callbackOriginsOf (callbackUrl: string | ((ctx: never) => string), given: readonly string[] | undefined): ReadonlySet<string> {
+  if (given !== undefined) return new Set(given.map((origin) => new URL(origin).origin))
+  if (typeof callbackUrl === 'function') {
+    invalidOption('callbackOrigins',
+      'the origins a callbackUrl function may return (e.g. ["https://app.example.com"]): a URL built from the request\'s Host must be checked')
+  }
+  return new Set([new URL(callbackUrl).origin])
+}
+
+/**
+ * Refuses a start's callback URL that is not an http(s) URL on an allowed origin (a forged
+ * `Host` would send the verifier there); true when it is https.
+ */
+export function checkCallbackOrigin (callbackUrl: unknown, allowed: ReadonlySet<string>): boolean {
+  let url: URL | undefined
+  try {
+    url = new URL(callbackUrl as string)
+  } catch {}
+  const origin = url?.protocol === 'https:' || url?.protocol === 'http:' ? url.origin : undefined
+  if (origin === undefined || !allowed.has(origin)) {
+    throw new OAuth1Error(ErrorCodes.CALLBACK_NOT_ALLOWED,
+      'The callback URL of this start is not on an allowed origin (callbackOrigins): open the app on its configured host name')
+  }
+  return url?.protocol === 'https:'
+}
+
+/** The start's return path, normalised; refuses one too long for the flow cookie (as given or URL-encoded). */
+export function returnPathOf (returnTo: string | undefined): string | undefined {
+  const safe = safeReturnPath(returnTo)
+  if ((typeof returnTo === 'string' && returnTo.length > maxReturnToLength) || (safe !== undefined && safe.length > maxReturnToLength)) {
+    throw new OAuth1Error(ErrorCodes.RETURN_TO_TOO_LONG, `The return path is longer than ${maxReturnToLength} characters once URL-encoded; use a shorter one`)
+  }
+  return safe
+}
