@@ -1,8 +1,8 @@
 import neostandard from 'neostandard'
 
 // The layers of src/, lowest first. A file may import only from its own layer or lower ones;
-// only the adapters (fastify/, and later express/) may import a web framework; cli/ (the bin) uses the core layers only.
-const layers = ['protocol', 'tracing', 'signer', 'presets', 'http', 'flow', 'cli', 'adapters']
+// only the adapters (fastify/, express/, testing/) may import a web framework; cli/ (the bin) uses the core layers only.
+const layers = ['protocol', 'tracing', 'signer', 'presets', 'http', 'provider', 'sign-in', 'cli', 'adapters']
 const folders = { adapters: ['fastify', 'express', 'testing'] }
 const frameworks = ['fastify', 'fastify-plugin', '@fastify/*', 'express', 'express-session']
 

@@ -16,19 +16,19 @@ export type {
   FastifyOAuth1Options, FlowStateOption, OAuth1RequestClient, OAuth1Instance, OAuth1BeginOptions, OAuth1SessionState,
   OAuth1RequestDecorations, OAuth1InstanceDecorations, OAuth1SessionData
 } from './fastify/plugin.js'
-export type { OAuth1Credentials, CredentialsChange, BeginOptions, Completed } from './flow/connect.js'
-export type { SessionState } from './flow/state/session-store.js'
-export type { DisconnectOptions, DisconnectResult, RequestClientMethod } from './flow/request-client.js'
-export type { Flow, FlowCallOptions, ProviderEndpoints, RequestToken, AccessToken, RenewableToken } from './flow/flow.js'
-export type { FlowStore, FlowLimits, PendingFlow, TakeResult } from './flow/state/store.js'
-export type { FlowContext, FlowSession, FlowCookieOptions } from './flow/state/context.js'
+export type { OAuth1Credentials, CredentialsChange, BeginOptions, Completed } from './sign-in/connect.js'
+export type { SessionState } from './sign-in/state/session-store.js'
+export type { DisconnectOptions, DisconnectResult, RequestClientMethod } from './sign-in/request-client.js'
+export type { Flow, FlowCallOptions, ProviderEndpoints, RequestToken, AccessToken, RenewableToken } from './provider/flow.js'
+export type { FlowStore, FlowLimits, PendingFlow, TakeResult } from './sign-in/state/store.js'
+export type { FlowContext, FlowSession, FlowCookieOptions } from './sign-in/state/context.js'
 
 export { ErrorCodes, OAuth1Error, isOAuth1Error, OAuthProblems, isOAuthProblem } from './errors.js'
 export type { ErrorCode, OAuth1ErrorOptions, ProviderProblem, OAuthProblem, SignatureDiagnosis, BaseStringDifference } from './errors.js'
 
 export { presets, evernote, jira, netsuite, mastercard, woocommerce, magento } from './presets/presets.js'
-export { discoverWordPress } from './flow/wordpress.js'
-export type { WordPressDiscoveryOptions } from './flow/wordpress.js'
+export { discoverWordPress } from './provider/wordpress.js'
+export type { WordPressDiscoveryOptions } from './provider/wordpress.js'
 export type { ProviderPreset, PresetName, DenialStyle, UserFields } from './presets/presets.js'
 
 export { createClient } from './http/client.js'

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { ErrorCodes, OAuth1Error } from '../src/errors.js'
-import { callbackError, classifyCallback } from '../src/flow/callback.js'
+import { callbackError, classifyCallback } from '../src/sign-in/callback.js'
 import { type DenialStyle, defaultDenialStyles } from '../src/presets/presets.js'
 
 const every: DenialStyle[] = ['denied-param', 'oauth-problem', 'verifier-denied', 'authorize-0', 'missing-verifier']

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http'
 import t, { type Test } from 'tap'
 import { createClient, type ClientOptions } from '../src/http/client.js'
 import { clockSkewCorrection, correctedClockOffset, defaultMaxClockSkew, maxTimestamp, unexplainedSkewThreshold } from '../src/http/clock-skew.js'
-import { createFlow } from '../src/flow/flow.js'
+import { createFlow } from '../src/provider/flow.js'
 import { ErrorCodes, OAuthProblems } from '../src/errors.js'
 import { checkSignature, type RecordedRequest, startServer } from './helpers/signature-check.js'
 

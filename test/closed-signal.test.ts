@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import t from 'tap'
-import { closedSignal } from '../src/flow/adapter.js'
+import { closedSignal } from '../src/sign-in/adapter.js'
 
 class FakeResponse extends EventEmitter {
   writableFinished = false

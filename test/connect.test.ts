@@ -1,10 +1,10 @@
 // The framework-free connect core, driven the way another adapter (Express) would drive it.
 import t from 'tap'
 import { ErrorCodes } from '../src/errors.js'
-import { createConnect, type OAuth1Credentials } from '../src/flow/connect.js'
-import { createFlow } from '../src/flow/flow.js'
-import type { FlowContext, FlowSession } from '../src/flow/state/context.js'
-import { createCookieFlowStore } from '../src/flow/state/cookie-store.js'
+import { createConnect, type OAuth1Credentials } from '../src/sign-in/connect.js'
+import { createFlow } from '../src/provider/flow.js'
+import type { FlowContext, FlowSession } from '../src/sign-in/state/context.js'
+import { createCookieFlowStore } from '../src/sign-in/state/cookie-store.js'
 import { flowSecret } from './helpers/build-app.js'
 import { flowOptions, startFakeProvider } from './helpers/fake-provider.js'
 

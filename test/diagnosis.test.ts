@@ -3,7 +3,7 @@ import oauthSign from 'oauth-sign'
 import { baseStringDifference, diagnoseSignature, providerBaseString } from '../src/protocol/diagnosis.js'
 import { ErrorCodes, type OAuth1Error } from '../src/errors.js'
 import { createClient } from '../src/http/client.js'
-import { createFlow } from '../src/flow/flow.js'
+import { createFlow } from '../src/provider/flow.js'
 import { checkSignature, type Handler, okJson, startServer } from './helpers/signature-check.js'
 
 // RFC 5849 §3.4.1.1's example base string, and the same request as a provider that dropped a parameter saw it.

@@ -7,7 +7,7 @@ import { buildApp } from '../example-app/src/app.js'
 import { loadConfig, type ResolvedConfig } from '../example-app/src/config.js'
 import { buildDemoProvider, startDemoProvider, type StartedDemoProvider } from '../example-app/src/demo-provider.js'
 import { redactUrl } from '../example-app/src/logging.js'
-import { createSealer } from '../src/flow/state/seal.js'
+import { createSealer } from '../src/sign-in/state/seal.js'
 import {
   clearQueryScript, connectedErrorMessage, connectedErrorNotice, disconnectedMessage, errorMessage, errorNotice, escapeHtml, homePage, html, isKnownErrorCode,
   scriptHashSource

@@ -2,7 +2,7 @@ import t from 'tap'
 import type { ClientResponse } from '../src/http/client.js'
 import { ErrorCodes, OAuth1Error } from '../src/errors.js'
 import { parseProblem } from '../src/protocol/problems.js'
-import { checkFlowOptions, createFlow, type FlowOptions, parseTokenResponse } from '../src/flow/flow.js'
+import { checkFlowOptions, createFlow, type FlowOptions, parseTokenResponse } from '../src/provider/flow.js'
 import { flowOptions, startFakeProvider } from './helpers/fake-provider.js'
 
 function response (status: number, body: string, headers: Record<string, string> = {}): ClientResponse {

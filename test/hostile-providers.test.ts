@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http'
 import t, { type Test } from 'tap'
 import { type ClientOptions, createClient } from '../src/http/client.js'
-import { createFlow, type Flow, type FlowOptions, flowOptionKeys, maxExtraFieldLength, maxExtraFields } from '../src/flow/flow.js'
+import { createFlow, type Flow, type FlowOptions, flowOptionKeys, maxExtraFieldLength, maxExtraFields } from '../src/provider/flow.js'
 import { ErrorCodes, OAuth1Error } from '../src/errors.js'
 import { presets, type ProviderPreset } from '../src/presets/presets.js'
 import { redactSecrets } from '../src/protocol/problems.js'

@@ -1,9 +1,9 @@
 import t from 'tap'
 import { ErrorCodes } from '../src/errors.js'
 import { createClient } from '../src/http/client.js'
-import { renewToken, revokeToken, tokenInvalidError, tokenLifetime } from '../src/flow/lifecycle.js'
+import { renewToken, revokeToken, tokenInvalidError, tokenLifetime } from '../src/provider/lifecycle.js'
 import { checkSignature, closedPort, expectSigned, parseFormPairs, startServer } from './helpers/signature-check.js'
-import { createFlow, type Flow, type FlowOptions } from '../src/flow/flow.js'
+import { createFlow, type Flow, type FlowOptions } from '../src/provider/flow.js'
 import { presets } from '../src/presets/presets.js'
 import { startSessionProvider } from './helpers/session-provider.js'
 

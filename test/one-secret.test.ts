@@ -3,7 +3,7 @@
 // under distinct labels, so a value sealed for one use never opens for the other.
 import t from 'tap'
 import { ErrorCodes } from '../src/errors.js'
-import { createSealer } from '../src/flow/state/seal.js'
+import { createSealer } from '../src/sign-in/state/seal.js'
 import type { FastifyOAuth1Options } from '../src/index.js'
 import { Browser, buildApp, callbackUrl } from './helpers/build-app.js'
 import { flowOptions, startFakeProvider } from './helpers/fake-provider.js'

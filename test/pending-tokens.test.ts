@@ -1,5 +1,5 @@
 import t from 'tap'
-import { safeEqual, safeReturnPath } from '../src/flow/pending-tokens.js'
+import { safeEqual, safeReturnPath } from '../src/sign-in/pending-tokens.js'
 
 t.test('safeEqual', async (t) => {
   t.equal(safeEqual('abc', 'abc'), true)

@@ -2,7 +2,7 @@
 // the test kit's mock provider, which verifies every signature and shows the verifier as a PIN.
 import t from 'tap'
 import { ErrorCodes } from '../src/errors.js'
-import { createFlow } from '../src/flow/flow.js'
+import { createFlow } from '../src/provider/flow.js'
 import { createMockProvider, type MockProvider } from '../src/testing/index.js'
 
 /** What the user does: opens the authorize URL at the provider and reads the PIN on the page. */

@@ -1,4 +1,4 @@
-// The per-user client (src/flow/request-client.ts) through the Fastify plugin, with app.inject,
+// The per-user client (src/sign-in/request-client.ts) through the Fastify plugin, with app.inject,
 // against a local provider with token lifecycles (test/helpers/session-provider.ts):
 // disconnect({ revoke }), OAUTH1_TOKEN_INVALID with onTokenInvalid, one automatic renewal.
 import fastifyCookie from '@fastify/cookie'
@@ -13,11 +13,11 @@ import { fastifyOAuth1, type FastifyOAuth1Options, type OAuth1Credentials } from
 import { consumer, type SessionProvider, startSessionProvider } from './helpers/session-provider.js'
 import { expectSigned } from './helpers/signature-check.js'
 import { flowSecret } from './helpers/build-app.js'
-import { createConnect, isCredentials } from '../src/flow/connect.js'
-import { createFlow } from '../src/flow/flow.js'
-import { createRequestClient } from '../src/flow/request-client.js'
-import type { FlowContext, FlowSession } from '../src/flow/state/context.js'
-import { createSessionFlowStore } from '../src/flow/state/session-store.js'
+import { createConnect, isCredentials } from '../src/sign-in/connect.js'
+import { createFlow } from '../src/provider/flow.js'
+import { createRequestClient } from '../src/sign-in/request-client.js'
+import type { FlowContext, FlowSession } from '../src/sign-in/state/context.js'
+import { createSessionFlowStore } from '../src/sign-in/state/session-store.js'
 
 /** The provider's endpoints, the callback and the flow secret, as both adapters take them. */
 function endpointsOf (origin: string) {

@@ -1,8 +1,8 @@
-// The option resolution of both adapters (src/flow/resolve-options.ts): one pass that checks,
+// The option resolution of both adapters (src/sign-in/resolve-options.ts): one pass that checks,
 // applies the preset once and returns a frozen config grouped by concern.
 import t from 'tap'
 import { ErrorCodes } from '../src/errors.js'
-import { resolveOptions } from '../src/flow/resolve-options.js'
+import { resolveOptions } from '../src/sign-in/resolve-options.js'
 import { x } from '../src/presets/presets.js'
 
 const env = { hasSession: true, sessionNeeded: 'a session', sessionMissing: 'no session plugin' }

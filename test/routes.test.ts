@@ -1,11 +1,11 @@
-// The framework-neutral route core (src/flow/routes.ts) on its own, with a stub connect core:
+// The framework-neutral route core (src/sign-in/routes.ts) on its own, with a stub connect core:
 // the plain outcomes, the failure policy, the onConnect bookkeeping and the request-client cache.
 import t from 'tap'
 import { ErrorCodes, OAuth1Error } from '../src/errors.js'
-import type { Connect, OAuth1Credentials } from '../src/flow/connect.js'
-import type { Flow } from '../src/flow/flow.js'
-import { type AdapterOptions, resolveOptions } from '../src/flow/resolve-options.js'
-import { createRoutes, type RouteContext, type RouteState } from '../src/flow/routes.js'
+import type { Connect, OAuth1Credentials } from '../src/sign-in/connect.js'
+import type { Flow } from '../src/provider/flow.js'
+import { type AdapterOptions, resolveOptions } from '../src/sign-in/resolve-options.js'
+import { createRoutes, type RouteContext, type RouteState } from '../src/sign-in/routes.js'
 
 interface Req { id: string }
 interface Res { sent: boolean }

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { ErrorCodes } from '../src/errors.js'
-import { createSealer, secretList } from '../src/flow/state/seal.js'
+import { createSealer, secretList } from '../src/sign-in/state/seal.js'
 
 const a = 'first-secret-of-at-least-32-characters!!'
 const b = 'second-secret-of-at-least-32-characters!'

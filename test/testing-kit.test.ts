@@ -9,7 +9,7 @@ import OAuth from 'oauth-1.0a'
 import oauthSign from 'oauth-sign'
 import t from 'tap'
 import { fetch, interceptors } from 'undici'
-import { createFlow } from '../src/flow/flow.js'
+import { createFlow } from '../src/provider/flow.js'
 import { fastifyOAuth1, type FastifyOAuth1Options } from '../src/fastify/plugin.js'
 import { connect, createMockProvider, type MockProvider } from '../src/testing/index.js'
 

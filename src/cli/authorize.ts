@@ -1,5 +1,5 @@
 import { ErrorCodes, OAuth1Error } from '../errors.js'
-import { createFlow, type FlowOptions } from '../flow/flow.js'
+import { createFlow, type FlowOptions } from '../provider/flow.js'
 import { type PresetName, resolvePreset, userOf } from '../presets/presets.js'
 import type { SignatureMethod } from '../protocol/signature-methods.js'
 import type { AuthorizeArgs } from './args.js'

@@ -8,20 +8,20 @@
  */
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express'
 import { ErrorCodes, invalidOption, OAuth1Error } from '../errors.js'
-import { checkStartCookies, closedSignal, onceEach, prepareErrorAnswer, sessionStoreError, setupAdapter } from '../flow/adapter.js'
-import type { BeginOptions, Completed } from '../flow/connect.js'
-import type { Flow } from '../flow/flow.js'
-import type { OAuth1RequestClient } from '../flow/request-client.js'
-import { type AdapterOptions, noSessionForCredentials, resolveOptions } from '../flow/resolve-options.js'
-import { createRoutes, noDefaultProvider, type RouteContext } from '../flow/routes.js'
-import { readSessionStore } from '../flow/state/context.js'
-import { callbackSession, parseCookieHeader, saveCallbackSession } from '../flow/callback-session.js'
-import { watchStores } from '../flow/state/store-watch.js'
+import { checkStartCookies, closedSignal, onceEach, prepareErrorAnswer, sessionStoreError, setupAdapter } from '../sign-in/adapter.js'
+import type { BeginOptions, Completed } from '../sign-in/connect.js'
+import type { Flow } from '../provider/flow.js'
+import type { OAuth1RequestClient } from '../sign-in/request-client.js'
+import { type AdapterOptions, noSessionForCredentials, resolveOptions } from '../sign-in/resolve-options.js'
+import { createRoutes, noDefaultProvider, type RouteContext } from '../sign-in/routes.js'
+import { readSessionStore } from '../sign-in/state/context.js'
+import { callbackSession, parseCookieHeader, saveCallbackSession } from '../sign-in/callback-session.js'
+import { watchStores } from '../sign-in/state/store-watch.js'
 import type { CallerSignal } from '../http/client.js'
 
-export type { OAuth1Credentials, BeginOptions, Completed } from '../flow/connect.js'
-export type { OAuth1RequestClient } from '../flow/request-client.js'
-export type { FlowStateOption } from '../flow/resolve-options.js'
+export type { OAuth1Credentials, BeginOptions, Completed } from '../sign-in/connect.js'
+export type { OAuth1RequestClient } from '../sign-in/request-client.js'
+export type { FlowStateOption } from '../sign-in/resolve-options.js'
 
 /**
  * Options of {@link expressOAuth1}: the same as the Fastify plugin's (the provider, `callbackUrl`,

@@ -9,7 +9,7 @@ import type { SignableRequest, SignedRequest } from './types.js'
  * Step 4: the base string of {@link encodedBaseString} (§3.4.1), from the encoded protocol pairs
  * plus the query and form parameters, which the signature (§3.4) signs. Sorts only its own copy of the per-request pairs.
  */
-export function signatureBaseString (
+export function requestBaseString (
   config: SignerConfig, method: string, target: Target, encodedOauth: ReadonlyArray<[string, string]>, formBody: string | undefined
 ): string {
   if (!config.signature.usesBaseString) return ''

@@ -2,7 +2,7 @@ import { percentEncode, percentEncodeBase64 } from '../protocol/encoding.js'
 import { rejectUnknownOptions } from '../options.js'
 import { configure, type ProtocolParam } from './options.js'
 import { readBody, readMethod, requestParams } from './params.js'
-import { place, protocolParams, signatureBaseString } from './placement.js'
+import { place, protocolParams, requestBaseString } from './placement.js'
 import type { SignableRequest, SignedRequest, Signer, SignerOptions, SignOptions } from './types.js'
 
 export type {
@@ -31,7 +31,7 @@ function buildSigner (options: SignerOptions): Signer {
         const [name, value] = oauth[i] as [string, string]
         encodedOauth[i] = [name, name === 'oauth_token' && value === config.defaultToken ? config.encodedDefaultToken as string : percentEncode(value)]
       }
-      const baseString = signatureBaseString(config, method, target, encodedOauth, parts.formBody)
+      const baseString = requestBaseString(config, method, target, encodedOauth, parts.formBody)
       const oauthSignature = config.signature(baseString, tokenSecret)
       const encodedSignature = config.signature.usesBaseString ? percentEncodeBase64(oauthSignature) : percentEncode(oauthSignature)
       const params = protocolParams(config, oauth, encodedOauth, oauthSignature, encodedSignature)

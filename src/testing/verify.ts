@@ -1,6 +1,7 @@
-import { createHmac, createPublicKey, timingSafeEqual, verify as rsaVerify, type KeyObject } from 'node:crypto'
+import { createHmac, createPublicKey, verify as rsaVerify, type KeyObject } from 'node:crypto'
 import { baseStringUri, normalizeParameters, signatureBaseString } from '../protocol/base-string.js'
 import { parseForm, percentEncode, type ParamList } from '../protocol/encoding.js'
+import { safeEqual } from '../sign-in/pending-tokens.js'
 
 /**
  * A refused request, reported the way OAuth providers do: an HTTP status and an `oauth_problem`
@@ -101,20 +102,13 @@ function collectParameters (request: IncomingSigned): ParamList {
   }
 }
 
-/** Compares two strings in constant time (for equal lengths). */
-export function sameString (a: string, b: string): boolean {
-  const left = Buffer.from(a)
-  const right = Buffer.from(b)
-  return left.length === right.length && timingSafeEqual(left, right)
-}
-
 function checkSignature (method: string, consumer: MockConsumer, base: string, tokenSecret: string, signature: string): boolean {
   const hmac = hmacHashes.get(method)
   if (hmac !== undefined) {
     const key = percentEncode(consumer.secret ?? '') + '&' + percentEncode(tokenSecret)
-    return sameString(createHmac(hmac, key).update(base).digest('base64'), signature)
+    return safeEqual(createHmac(hmac, key).update(base).digest('base64'), signature)
   }
-  if (method === 'PLAINTEXT') return sameString(percentEncode(consumer.secret ?? '') + '&' + percentEncode(tokenSecret), signature)
+  if (method === 'PLAINTEXT') return safeEqual(percentEncode(consumer.secret ?? '') + '&' + percentEncode(tokenSecret), signature)
   const key = typeof consumer.publicKey === 'string' ? createPublicKey(consumer.publicKey) : consumer.publicKey as KeyObject
   return rsaVerify(rsaHashes.get(method) as string, Buffer.from(base), key, Buffer.from(signature, 'base64'))
 }

@@ -4,7 +4,7 @@
 // credentials, and the cookie store with no session at all (credentials in a "DB").
 import { request as httpRequest } from 'node:http'
 import t, { type Test } from 'tap'
-import type { OAuth1Credentials } from '../../src/flow/connect.js'
+import type { OAuth1Credentials } from '../../src/sign-in/connect.js'
 import { type FakeProvider, flowOptions, startFakeProvider } from './fake-provider.js'
 import { traceRecorder } from './trace-recorder.js'
 

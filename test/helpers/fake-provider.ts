@@ -2,7 +2,7 @@
 // an implementation independent of ours, and checks consumer key, nonce uniqueness, timestamp
 // freshness, token/secret pairing, verifier and single use, like a strict provider would.
 import { randomBytes } from 'node:crypto'
-import type { FlowOptions } from '../../src/flow/flow.js'
+import type { FlowOptions } from '../../src/provider/flow.js'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import oauthSign from 'oauth-sign'

@@ -1,7 +1,8 @@
 import type { MockResponse } from '../dispatcher.js'
-import { ProviderRefusal, sameString } from '../verify.js'
+import { ProviderRefusal } from '../verify.js'
 import { type EndpointContext, tokenResponse } from './answers.js'
 import type { RequestTokenEntry } from './state.js'
+import { safeEqual } from '../../sign-in/pending-tokens.js'
 
 /**
  * The Token Request endpoint (RFC 5849 §2.3): exchanges an approved request token and its
@@ -17,7 +18,7 @@ export function accessTokenEndpoint (context: EndpointContext): MockResponse {
     // OAuth Session 1.0 §4: renewal, signed with the (expired) access token and its handle.
     if (handle === undefined) throw new ProviderRefusal(400, 'parameter_absent', { oauth_parameters_absent: 'oauth_session_handle' })
     if (state.revoked.has(token as string)) throw new ProviderRefusal(401, 'token_revoked')
-    if (access.sessionHandle === undefined || !sameString(handle, access.sessionHandle)) throw new ProviderRefusal(401, 'token_rejected')
+    if (access.sessionHandle === undefined || !safeEqual(handle, access.sessionHandle)) throw new ProviderRefusal(401, 'token_rejected')
     state.accessTokens.delete(token as string)
     return tokenResponse(state.issueAccessToken(access.user, access.sessionHandle))
   }
@@ -29,7 +30,7 @@ export function accessTokenEndpoint (context: EndpointContext): MockResponse {
   const verifier = oauth.oauth_verifier
   if (verifier === undefined) throw new ProviderRefusal(400, 'parameter_absent', { oauth_parameters_absent: 'oauth_verifier' })
   if (entry.verifier === undefined || entry.user === undefined) throw new ProviderRefusal(401, 'permission_unknown')
-  if (!sameString(verifier, entry.verifier)) throw new ProviderRefusal(401, 'verifier_invalid')
+  if (!safeEqual(verifier, entry.verifier)) throw new ProviderRefusal(401, 'verifier_invalid')
   const user = entry.user
   return tokenResponse([
     ...state.issueAccessToken(user), ['user_id', user.id], ['screen_name', user.screen_name ?? user.name],

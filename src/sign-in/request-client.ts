@@ -1,8 +1,8 @@
 import { ErrorCodes, OAuth1Error, OAuthProblems } from '../errors.js'
 import type { ClientResponse, OAuth1Client, RequestOptions, StreamedResponse, StreamOptions, CallerSignal } from '../http/client.js'
 import type { Connect, OAuth1Credentials } from './connect.js'
-import type { Flow } from './flow.js'
-import { tokenInvalidError } from './lifecycle.js'
+import type { Flow } from '../provider/flow.js'
+import { tokenInvalidError } from '../provider/lifecycle.js'
 import type { FlowContext } from './state/context.js'
 
 /** Options of {@link OAuth1RequestClient.disconnect}. */

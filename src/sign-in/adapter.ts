@@ -1,7 +1,7 @@
 import { ErrorCodes, OAuth1Error } from '../errors.js'
 import { userOf } from '../presets/presets.js'
 import { type Connect, createConnect, storeUnavailable } from './connect.js'
-import { buildFlow, type Flow } from './flow.js'
+import { buildFlow, type Flow } from '../provider/flow.js'
 import type { OAuth1Config } from './resolve-options.js'
 import type { FlowContext } from './state/context.js'
 import type { CallerSignal } from '../http/client.js'

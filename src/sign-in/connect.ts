@@ -1,5 +1,5 @@
 import { ErrorCodes, OAuth1Error } from '../errors.js'
-import type { AccessToken, Flow } from './flow.js'
+import type { AccessToken, Flow } from '../provider/flow.js'
 import { type CredentialsChange, isCredentials, type OAuth1Credentials, sameCredentials, storeUnavailable, withLifetime } from './credentials.js'
 import { callbackOriginsOf, checkCallbackOrigin, hostLabelOf, hostnameOf, hostnameOfHeader, returnPathOf, sameBinding } from './start-checks.js'
 import { type DenialStyle, defaultDenialStyles } from '../presets/presets.js'
@@ -17,7 +17,7 @@ export { isCredentials, sameCredentials, storeUnavailable, withLifetime } from '
 export type { CredentialsChange, OAuth1Credentials } from './credentials.js'
 
 /** Options of {@link createConnect}; `C` is the adapter's request context. */
-export interface ConnectOptions<C extends FlowContext = FlowContext> {
+export interface CreateConnectOptions<C extends FlowContext = FlowContext> {
   /** The provider's three RFC 5849 §2 steps ({@link createFlow}). */
   flow: Flow
   /** Where started flows wait for their callback: {@link createCookieFlowStore}, {@link createSessionFlowStore} or your own. */
@@ -128,7 +128,7 @@ export interface Connect<C extends FlowContext = FlowContext> {
  *
  * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` when `callbackUrl` is a function and `callbackOrigins` is not given.
  */
-export function createConnect<C extends FlowContext = FlowContext> (options: ConnectOptions<C>): Connect<C> {
+export function createConnect<C extends FlowContext = FlowContext> (options: CreateConnectOptions<C>): Connect<C> {
   const { flow, store, limits, sessionKey, toCredentials, saveCredentials } = options
   const denial = options.denial ?? defaultDenialStyles
   const refuseDenial = (query: Record<string, unknown>): void => {

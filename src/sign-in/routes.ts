@@ -1,6 +1,6 @@
 import { ErrorCodes, OAuth1Error } from '../errors.js'
 import { type BeginOptions, type Completed, type Connect, firstString } from './connect.js'
-import type { Flow } from './flow.js'
+import type { Flow } from '../provider/flow.js'
 import { createRequestClient, type OAuth1RequestClient } from './request-client.js'
 import type { OAuth1Config } from './resolve-options.js'
 import type { FlowContext } from './state/context.js'
