@@ -33,4 +33,12 @@ export default [
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['./*'], message: 'errors.ts is the leaf module and imports nothing of ours' }] }] }
   },
   ...layers.map(layerRules),
+  {
+    // Small modules with lines that fit a screen (issue 18): the source, not the tests.
+    files: ['src/**/*.ts'],
+    rules: {
+      '@stylistic/max-len': ['error', { code: 160, ignoreUrls: false, ignoreStrings: false, ignoreTemplateLiterals: false, ignoreRegExpLiterals: false }],
+      'max-lines': ['error', { max: 400, skipBlankLines: false, skipComments: false }]
+    }
+  },
 ]

@@ -16,6 +16,10 @@
  * ends of this loop, with no signing), and what people write today, oauth-1.0a's
  * toHeader(authorize()) with the same HMAC-SHA1 and the same Pool.request.
  *
+ * A sixth runs the signed call with a subscriber on `tracingChannel('fastify-oauth1:request')`
+ * (subscribed for that call only, so the other contestants run with nobody subscribed): what
+ * tracing costs when used, against the signed call above, which publishes nothing.
+ *
  * Sanity check before timing: the signed call's Authorization header, as the server received
  * it, carries the user's token and a signature that our signer reproduces for its nonce and
  * timestamp; the plain call carries none.
@@ -23,8 +27,9 @@
 import { createHmac } from 'node:crypto'
 import OAuth from 'oauth-1.0a'
 import { Pool } from 'undici'
-import { createFlow } from '../dist/esm/flow/flow.js'
+import { createFlow } from '../dist/esm/provider/flow.js'
 import { createSigner } from '../dist/esm/signer/signer.js'
+import { requestChannel } from '../dist/esm/tracing/channels.js'
 import { consumer, startProvider } from './flows.js'
 import { type BenchCase, type CaseResult, type HarnessOptions, formatOps, pairedRatio, runInterleaved, runOrAbort, table } from './harness.js'
 
@@ -43,7 +48,8 @@ export interface ApiCallBenchResult {
    * µs per call from the medians: signed client, plain request, bare signature, the plain request
    * with a fixed signed header, and oauth-1.0a + the same request.
    */
-  micros: { signed: number, plain: number, added: number, signature: number, fixedHeader: number, headerCost: number, oauth10a: number, oauth10aAdded: number }
+  micros: { signed: number, plain: number, added: number, signature: number, fixedHeader: number, headerCost: number, oauth10a: number, oauth10aAdded: number } &
+    { traced: number, tracingCost: number }
   /** Calls/s of ours over oauth-1.0a + Pool.request (wall-clock medians; CPU medians). */
   vsOauth10a: number
   cpuVsOauth10a: number | undefined
@@ -128,12 +134,26 @@ export async function runApiCallBench (options: HarnessOptions = {}): Promise<Ap
     const ourSignature = reference.sign({ method: 'GET', url: provider.apiUrl }, { nonce: theirs.oauth_nonce, timestamp: theirs.oauth_timestamp }).oauthParams.oauth_signature
     if (!c.signed || theirs.oauth_signature !== ourSignature) throw new Error(`sanity check failed: oauth-1.0a signed ${String(theirs.oauth_signature)}, ours ${String(ourSignature)}`)
 
+    let traces = 0
+    const subscriber = { start: () => { traces++ }, end: () => {}, asyncStart: () => {}, asyncEnd: () => {}, error: () => {} }
+    const traced = async (): Promise<ApiBody> => {
+      requestChannel.subscribe(subscriber)
+      try {
+        return await signed()
+      } finally {
+        requestChannel.unsubscribe(subscriber)
+      }
+    }
+    await traced()
+    if (traces !== 1 || requestChannel.hasSubscribers) throw new Error('sanity check failed: the traced call did not publish exactly one trace')
+
     const cases: BenchCase[] = [
       { name: 'signed (clientFor().get)', fn: signed, async: true },
       { name: 'plain undici Pool.request', fn: plain, async: true },
       { name: 'bare signature (signer.sign)', fn: signature },
       { name: 'plain + fixed signed header', fn: fixed, async: true },
-      { name: 'oauth-1.0a + Pool.request', fn: oauth10a, async: true }
+      { name: 'oauth-1.0a + Pool.request', fn: oauth10a, async: true },
+      { name: 'signed, request channel subscribed', fn: traced, async: true }
     ]
     const results = await runInterleaved(cases, options)
     const ours = results[0] as CaseResult
@@ -141,6 +161,7 @@ export async function runApiCallBench (options: HarnessOptions = {}): Promise<Ap
     const sig = results[2] as CaseResult
     const fixedResult = results[3] as CaseResult
     const theirsResult = results[4] as CaseResult
+    const tracedResult = results[5] as CaseResult
     const overhead = base.median / ours.median - 1
     const pairedOverhead = 1 / pairedRatio(ours, base) - 1
     const cpuOverhead = ours.cpuMedian === undefined || base.cpuMedian === undefined ? undefined : base.cpuMedian / ours.cpuMedian - 1
@@ -153,7 +174,9 @@ export async function runApiCallBench (options: HarnessOptions = {}): Promise<Ap
       fixedHeader: us(fixedResult.median),
       headerCost: us(fixedResult.median) - us(base.median),
       oauth10a: us(theirsResult.median),
-      oauth10aAdded: us(theirsResult.median) - us(base.median)
+      oauth10aAdded: us(theirsResult.median) - us(base.median),
+      traced: us(tracedResult.median),
+      tracingCost: us(tracedResult.median) - us(ours.median)
     }
     const vsOauth10a = ours.median / theirsResult.median
     const cpuVsOauth10a = ours.cpuMedian === undefined || theirsResult.cpuMedian === undefined ? undefined : ours.cpuMedian / theirsResult.cpuMedian
@@ -197,6 +220,16 @@ export async function printApiCallBench (options: HarnessOptions = {}): Promise<
     ['where the added µs go (medians)', 'carrying the signed header (fixed header - plain)', 'the rest: signing + client', 'oauth-1.0a + Pool.request adds', 'ours vs oauth-1.0a (calls/s)', 'cpu'],
     ['', micro(result.micros.headerCost), micro(result.micros.added - result.micros.headerCost), micro(result.micros.oauth10aAdded),
       result.vsOauth10a.toFixed(2) + 'x', result.cpuVsOauth10a === undefined ? 'n/a' : result.cpuVsOauth10a.toFixed(2) + 'x']
+  ]))
+  console.log()
+  const cpuUs = (name: string): string => {
+    const found = result.results.find((r) => r.name === name)
+    return found?.cpuMedian === undefined ? 'n/a' : micro(1e6 / found.cpuMedian)
+  }
+  console.log(table([
+    ['tracing (fastify-oauth1:request)', 'signed, nobody subscribed', 'signed, subscribed', 'added by a subscriber', 'cpu: nobody', 'cpu: subscribed'],
+    ['', micro(result.micros.signed), micro(result.micros.traced), micro(result.micros.tracingCost),
+      cpuUs('signed (clientFor().get)'), cpuUs('signed, request channel subscribed')]
   ]))
   console.log()
   console.log(table([

@@ -65,7 +65,7 @@ async function child (contestant: string, scenario: string, origin: string, conc
   const urls = { requestTokenUrl: `${origin}/request_token`, accessTokenUrl: `${origin}/access_token`, authorizeUrl: `${origin}/authorize` }
   let call: () => Promise<unknown>
   if (contestant === 'fastify-oauth1') {
-    const { createFlow } = await import('../dist/esm/flow/flow.js')
+    const { createFlow } = await import('../dist/esm/provider/flow.js')
     const flow = createFlow({ consumerKey: 'ck', consumerSecret: 'cs', ...urls, timeout: 60_000 })
     call = scenario === 'request' ? () => flow.getRequestToken('http://127.0.0.1/cb') : () => flow.getAccessToken({ token: 'rt', tokenSecret: 'rs' }, 'v')
   } else {

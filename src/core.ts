@@ -25,7 +25,8 @@ export { createSigningInterceptor } from './http/interceptor.js'
 export type { SigningInterceptorOptions, OAuth1DispatchOptions, Interceptor } from './http/interceptor.js'
 export { createClient } from './http/client.js'
 export type {
-  CallerSignal, ClientOptions, OAuth1Client, RequestOptions, ClientResponse, QueryInput, QueryValue, StreamedResponse, StreamOptions
+  CallerSignal, ClientMethod, ClientOptions, OAuth1Client, RequestOptions, ClientResponse, QueryInput, QueryValue, StreamedResponse, StreamOptions,
+  RateLimit, RateLimitOptions
 } from './http/client.js'
 export { createFlow } from './provider/flow.js'
 export type { Flow, FlowCallOptions, PinStart, FlowOptions, ProviderEndpoints, RequestToken, AccessToken, RenewableToken } from './provider/flow.js'

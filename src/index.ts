@@ -33,7 +33,8 @@ export type { ProviderPreset, PresetName, DenialStyle, UserFields } from './pres
 
 export { createClient } from './http/client.js'
 export type {
-  CallerSignal, ClientOptions, OAuth1Client, RequestOptions, ClientResponse, QueryInput, QueryValue, StreamedResponse, StreamOptions
+  CallerSignal, ClientMethod, ClientOptions, OAuth1Client, RequestOptions, ClientResponse, QueryInput, QueryValue, StreamedResponse, StreamOptions,
+  RateLimit, RateLimitOptions
 } from './http/client.js'
 
 export { createSigner } from './signer/signer.js'

@@ -16,6 +16,7 @@ function response (status: number, body: string, headers: Record<string, string>
     text: () => buffer.toString('utf8'),
     json: () => JSON.parse(buffer.toString('utf8')),
     problem: () => parseProblem(status, buffer.toString('utf8'), headers['www-authenticate']),
+    rateLimit: undefined,
     diagnosis: () => undefined
   }
 }

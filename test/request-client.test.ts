@@ -265,3 +265,21 @@ t.test('Express: the same request client, onTokenInvalid called with Express\'s 
   t.equal(provider.tokens.get('at-2')?.state, 'revoked')
   t.notOk(store.has('u2'))
 })
+
+t.test('tracing: the call retried after a renewal is attempt 2, resent for renewal, with no token in any context', async (t) => {
+  const { traceRecorder } = await import('./helpers/trace-recorder.js')
+  const provider = await startSessionProvider()
+  t.teardown(() => provider.close())
+  const { app, store } = await harness(t, provider)
+  store.set('u1', credentialsOf(provider.issue('at-1')))
+  provider.tokens.get('at-1')!.state = 'expired'
+  const traces = traceRecorder(t, 'fastify-oauth1:request')
+  t.same((await app.inject({ method: 'GET', url: '/me', headers: { 'x-user': 'u1' } })).json(), { token: 'renewed-1' })
+  const calls = traces.contexts.map(({ path, attempt, resent, status }) => ({ path, attempt, resent, status }))
+  t.same(calls, [
+    { path: '/api/me', attempt: 1, resent: undefined, status: 401 },
+    { path: '/oauth/access_token', attempt: 1, resent: undefined, status: 200 },
+    { path: '/api/me', attempt: 2, resent: 'renewal', status: 200 }
+  ])
+  traces.expectNone(['at-1', 'at-1-secret', 'renewed-1', 'renewed-secret-1', 'handle-of-at-1', ...provider.requests.flatMap((request) => [String(request.headers.authorization ?? '')])])
+})

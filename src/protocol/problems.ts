@@ -19,7 +19,8 @@ export function redactSecrets (text: string, known: ReadonlyArray<string | undef
   let out = text
   for (const value of known) if (value !== undefined && value.length >= 4) out = out.split(value).join(redacted)
   out = out.replace(jsonMember, (member: string, name: string, colon: string) => secretName.test(name) ? `"${name}"${colon}"${redacted}"` : member)
-  return out.replace(textMember, (member: string, name: string, separator: string, value: string) => value === redacted || value === `"${redacted}"` ? member : name + separator + redacted)
+  return out.replace(textMember, (member: string, name: string, separator: string, value: string) =>
+    value === redacted || value === `"${redacted}"` ? member : name + separator + redacted)
 }
 
 /** True when a field name is token-like (see {@link redactSecrets}). */

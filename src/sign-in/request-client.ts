@@ -4,6 +4,7 @@ import type { Connect, OAuth1Credentials } from './connect.js'
 import type { Flow } from '../provider/flow.js'
 import { tokenInvalidError } from '../provider/lifecycle.js'
 import type { FlowContext } from './state/context.js'
+import { traceResend, type TracedRequestOptions } from '../http/trace.js'
 
 /** Options of {@link OAuth1RequestClient.disconnect}. */
 export interface DisconnectOptions {
@@ -143,7 +144,8 @@ export function createRequestClient<C extends FlowContext> ({ connect, flow, ctx
       if (cause instanceof OAuth1Error && cause.code === ErrorCodes.TOKEN_INVALID) return refused(cause)
       throw cause
     }
-    const retried = await flow.clientFor(renewed).request(url, options)
+    const resend: TracedRequestOptions = { ...options, [traceResend]: { attempt: 2, resent: 'renewal' } }
+    const retried = await flow.clientFor(renewed).request(url, resend)
     const stillInvalid = tokenInvalidError(retried)
     return stillInvalid === undefined ? retried : refused(stillInvalid)
   }

@@ -173,7 +173,8 @@ async function drive (appGet: AppGet, provider: MockProvider, options: ConnectOp
     location = locationOf(response)
   }
   if (location === undefined) {
-    throw new Error(`connect(): the start route answered ${response.statusCode} without sending the browser to the provider at ${providerUrl}: ${response.body.slice(0, 300)}`)
+    throw new Error(`connect(): the start route answered ${response.statusCode} without sending the browser to the provider at ${providerUrl}: ` +
+      response.body.slice(0, 300))
   }
   // Leaving the saved `location` pristine: the pending flow's callback address is the provider's.
   const callback = await provider.authorize(location)
