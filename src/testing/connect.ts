@@ -1,6 +1,7 @@
+import { Agent, request } from 'undici'
 import type { MockDenialStyle, MockProvider, MockUser } from './mock-provider.js'
 
-/** What {@link connect} needs of an app: Fastify's `inject` (light-my-request). */
+/** What {@link connect} needs of an app it drives in-process: Fastify's `inject` (light-my-request). */
 export interface Injectable {
   /** Sends one request to the app without a network (Fastify's `app.inject`, or an Express equivalent). */
   inject (options: { method: 'GET', url: string, headers: Record<string, string> }): PromiseLike<InjectedResponse>
@@ -41,7 +42,7 @@ export interface ConnectOptions {
 
 /** The outcome of {@link connect}. */
 export interface ConnectResult {
-  /** Headers for the next `app.inject`: `{ cookie }` with every cookie the app set (empty when none). */
+  /** Headers for the next request (`app.inject`, `fetch`, undici): `{ cookie }` with every cookie the app set (empty when none). */
   headers: Record<string, string>
   /** The `cookie` header value. */
   cookie: string
@@ -49,6 +50,31 @@ export interface ConnectResult {
   cookies: Record<string, string>
   /** The app's answer to the callback (after redirects back to the callback route itself). */
   response: InjectedResponse
+}
+
+/** One `GET` on the app, without following redirects. */
+type AppGet = (path: string, headers: Record<string, string>) => Promise<InjectedResponse>
+
+/** `GET`s through Fastify's `inject`: no port, no socket. */
+function injected (app: Injectable): { get: AppGet, close: () => Promise<void> } {
+  return {
+    get: async (path, headers) => await app.inject({ method: 'GET', url: path, headers }),
+    close: async () => {}
+  }
+}
+
+/** `GET`s over real HTTP to a listening app (any framework), on a connection pool of its own. */
+function overHttp (origin: string | URL): { get: AppGet, close: () => Promise<void> } {
+  const base = new URL(origin)
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new TypeError(`connect(): the app's URL must be http(s), not ${base.protocol}`)
+  const agent = new Agent()
+  return {
+    get: async (path, headers) => {
+      const answer = await request(new URL(path, base), { method: 'GET', headers, dispatcher: agent })
+      return { statusCode: answer.statusCode, headers: answer.headers, body: await answer.body.text() }
+    },
+    close: async () => { await agent.close() }
+  }
 }
 
 function setCookies (response: InjectedResponse): string[] {
@@ -82,16 +108,33 @@ function cookieHeader (jar: Map<string, string>): string {
 /**
  * Connects an account in a test, the way a browser would: `GET /oauth/start` on the app, the
  * user's decision at the mock provider's authorize step (RFC 5849 §2.2), then the callback on the
- * app, all through `app.inject`. Every `Set-Cookie` is carried to the next step whatever its name
- * (session or per-flow cookies alike), and redirects inside the app are followed.
+ * app. Every `Set-Cookie` is carried to the next step whatever its name (session or per-flow
+ * cookies alike), and redirects inside the app are followed.
+ *
+ * `app` is a Fastify app (anything with `inject`: no port is opened), or the base URL of an app
+ * listening on a real port, such as an Express app on `127.0.0.1` and port 0: then every step is a
+ * real HTTP request to that origin (redirects not followed, a cookie jar of its own).
  *
  * @example
  * const { headers } = await connect(app, provider, { user: { id: '42', name: 'ada' } })
  * const response = await app.inject({ url: '/me', headers })
  *
+ * @example
+ * const { headers } = await connect('http://127.0.0.1:3000', provider)
+ * const response = await fetch('http://127.0.0.1:3000/me', { headers })
+ *
  * @throws {Error} when a step fails (unless `deny` or `throwOnError: false`).
  */
-export async function connect (app: Injectable, provider: MockProvider, options: ConnectOptions = {}): Promise<ConnectResult> {
+export async function connect (app: Injectable | string | URL, provider: MockProvider, options: ConnectOptions = {}): Promise<ConnectResult> {
+  const transport = typeof app === 'string' || app instanceof URL ? overHttp(app) : injected(app)
+  try {
+    return await drive(transport.get, provider, options)
+  } finally {
+    await transport.close()
+  }
+}
+
+async function drive (appGet: AppGet, provider: MockProvider, options: ConnectOptions): Promise<ConnectResult> {
   const jar = new Map<string, string>()
   for (const part of (options.cookie ?? '').split(';')) {
     const index = part.indexOf('=')
@@ -104,7 +147,7 @@ export async function connect (app: Injectable, provider: MockProvider, options:
 
   const get = async (path: string): Promise<InjectedResponse> => {
     const cookie = cookieHeader(jar)
-    const response = await app.inject({ method: 'GET', url: path, headers: cookie === '' ? {} : { cookie } })
+    const response = await appGet(path, cookie === '' ? {} : { cookie })
     remember(jar, response, Date.now())
     if (throwOnError && response.statusCode >= 400) {
       throw new Error(`connect(): GET ${path.split('?')[0] ?? ''} answered ${response.statusCode}: ${response.body.slice(0, 300)}`)

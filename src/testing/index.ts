@@ -1,7 +1,8 @@
 /**
  * `fastify-oauth1/testing`: a mock OAuth 1.0a provider (RFC 5849) that verifies what a real one
  * verifies, usable in-process (an undici dispatcher, for `app.inject`) or on a real port, and
- * {@link connect}, which connects an account through an app's `/oauth/start` and `/oauth/callback`.
+ * {@link connect}, which connects an account through an app's `/oauth/start` and `/oauth/callback`:
+ * a Fastify app through `app.inject`, or any app listening on a port (Express, ...) by its base URL.
  *
  * @packageDocumentation
  * @module fastify-oauth1/testing
