@@ -9,7 +9,7 @@ import expressSession from 'express-session'
 import Fastify, { type FastifyRequest } from 'fastify'
 import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { ErrorCodes } from '../src/errors.js'
 import { expressOAuth1 } from '../src/express/index.js'
 import { fastifyOAuth1, type OAuth1Credentials } from '../src/index.js'
@@ -46,6 +46,22 @@ async function race (provider: SessionProvider, call: (path: string, method?: st
   return { forgotten, renewing, after }
 }
 
+/** Logs in over HTTP (the session cookie), plays the race with it, and checks the user ends disconnected. */
+async function loginThenRace (t: Test, provider: SessionProvider, origin: string, sessionCookie: RegExp): Promise<void> {
+  const login = await fetch(`${origin}/login`, { method: 'POST' })
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
+  t.match(cookie, sessionCookie, 'a session cookie')
+  const call = async (path: string, method = 'GET') => {
+    const response = await fetch(`${origin}${path}`, { method, headers: { cookie } })
+    return { status: response.status, body: await response.json() }
+  }
+  t.same(await call('/connected'), { status: 200, body: { connected: true } })
+  const { forgotten, renewing, after } = await race(provider, call)
+  t.same(forgotten, { status: 200, body: { revoked: false } }, 'the disconnect answered first')
+  t.same(renewing, { status: 401, body: { code: ErrorCodes.NOT_CONNECTED } }, 'the renewed call says the account is no longer connected')
+  t.same(after, { status: 200, body: { connected: false } }, 'the renewal did not reconnect the user')
+}
+
 t.test('Fastify + @fastify/session: a renewal racing a disconnect leaves the user disconnected', async (t) => {
   const provider = await startSessionProvider()
   t.teardown(() => provider.close())
@@ -63,19 +79,7 @@ t.test('Fastify + @fastify/session: a renewal racing a disconnect leaves the use
   app.setErrorHandler((error: { statusCode?: number, code?: string }, _request, reply) => reply.code(error.statusCode ?? 500).send({ code: error.code }))
   await app.listen({ port: 0, host: '127.0.0.1' })
   t.teardown(() => app.close())
-  const origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
-  const login = await fetch(`${origin}/login`, { method: 'POST' })
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
-  t.match(cookie, /^sessionId=/, 'a session cookie')
-  const call = async (path: string, method = 'GET') => {
-    const response = await fetch(`${origin}${path}`, { method, headers: { cookie } })
-    return { status: response.status, body: await response.json() }
-  }
-  t.same(await call('/connected'), { status: 200, body: { connected: true } })
-  const { forgotten, renewing, after } = await race(provider, call)
-  t.same(forgotten, { status: 200, body: { revoked: false } }, 'the disconnect answered first')
-  t.same(renewing, { status: 401, body: { code: ErrorCodes.NOT_CONNECTED } }, 'the renewed call says the account is no longer connected')
-  t.same(after, { status: 200, body: { connected: false } }, 'the renewal did not reconnect the user')
+  await loginThenRace(t, provider, `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, /^sessionId=/)
   t.equal(provider.calls('/oauth/access_token').length, 1, 'one renewal was made')
 })
 
@@ -102,19 +106,7 @@ t.test('Express + express-session: a renewal racing a disconnect leaves the user
     await new Promise((resolve) => server.close(resolve))
     await oauth1.close()
   })
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  const login = await fetch(`${origin}/login`, { method: 'POST' })
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
-  t.match(cookie, /^connect\.sid=/, 'a session cookie')
-  const call = async (path: string, method = 'GET') => {
-    const response = await fetch(`${origin}${path}`, { method, headers: { cookie } })
-    return { status: response.status, body: await response.json() }
-  }
-  t.same(await call('/connected'), { status: 200, body: { connected: true } })
-  const { forgotten, renewing, after } = await race(provider, call)
-  t.same(forgotten, { status: 200, body: { revoked: false } }, 'the disconnect answered first')
-  t.same(renewing, { status: 401, body: { code: ErrorCodes.NOT_CONNECTED } }, 'the renewed call says the account is no longer connected')
-  t.same(after, { status: 200, body: { connected: false } }, 'the renewal did not reconnect the user')
+  await loginThenRace(t, provider, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, /^connect\.sid=/)
 })
 
 t.test('credential hooks: the renewal re-reads, then saves only over the credentials it renewed', async (t) => {

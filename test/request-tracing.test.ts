@@ -8,6 +8,7 @@ import { traceResend } from '../src/http/trace.js'
 import { ErrorCodes } from '../src/errors.js'
 import { requestChannel, type RequestTraceContext } from '../src/tracing/channels.js'
 import { closedPort, type Handler, okJson, startServer } from './helpers/signature-check.js'
+import { serialise } from './helpers/trace-recorder.js'
 
 const secrets = {
   consumerSecret: 'CONSUMER-SECRET-7f3a9c',
@@ -39,25 +40,6 @@ function forbidden (): string[] {
     }
   }
   return values
-}
-
-/** JSON of a context with errors walked: own properties (message, stack, code, status), `cause`, `body`, headers, at any depth. */
-function serialise (value: unknown): string {
-  const seen = new WeakSet()
-  return JSON.stringify(value, function (_key, item: unknown) {
-    if (typeof item === 'object' && item !== null) {
-      if (seen.has(item)) return '[seen]'
-      seen.add(item)
-      if (item instanceof Error) {
-        const out: Record<string, unknown> = { name: item.name, message: item.message, stack: item.stack, cause: item.cause }
-        for (const name of Object.getOwnPropertyNames(item)) out[name] = (item as unknown as Record<string, unknown>)[name]
-        return out
-      }
-      if (Buffer.isBuffer(item)) return item.toString('latin1')
-    }
-    if (typeof item === 'bigint' || typeof item === 'function' || typeof item === 'symbol') return String(item)
-    return item
-  })
 }
 
 interface Event { name: string, context: RequestTraceContext, json: string }

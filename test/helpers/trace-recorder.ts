@@ -12,21 +12,25 @@ export interface TraceRecorder {
   expectNone (secrets: Iterable<string | undefined>): void
 }
 
-/** JSON of a context with errors spelled out: own properties, `message`, `stack` and `cause`. */
+/**
+ * JSON of a context with errors walked at any depth: their own properties (message, stack, code,
+ * status), `cause` and `body`; buffers as latin1 text, functions and symbols as strings.
+ */
 export function serialise (value: unknown): string {
   const seen = new WeakSet<object>()
-  return JSON.stringify(value, (_key, field: unknown) => {
-    if (typeof field === 'object' && field !== null) {
-      if (seen.has(field)) return '[seen]'
-      seen.add(field)
+  return JSON.stringify(value, (_key, item: unknown) => {
+    if (typeof item === 'object' && item !== null) {
+      if (seen.has(item)) return '[seen]'
+      seen.add(item)
+      if (item instanceof Error) {
+        const spelled: Record<string, unknown> = { name: item.name, message: item.message, stack: item.stack, cause: item.cause }
+        for (const key of Object.getOwnPropertyNames(item)) spelled[key] = (item as unknown as Record<string, unknown>)[key]
+        return spelled
+      }
+      if (Buffer.isBuffer(item)) return item.toString('latin1')
     }
-    if (field instanceof Error) {
-      const spelled: Record<string, unknown> = { name: field.name, message: field.message, stack: field.stack, cause: field.cause }
-      for (const key of Object.getOwnPropertyNames(field)) spelled[key] = (field as unknown as Record<string, unknown>)[key]
-      return spelled
-    }
-    if (typeof field === 'bigint') return String(field)
-    return field
+    if (typeof item === 'bigint' || typeof item === 'function' || typeof item === 'symbol') return String(item)
+    return item
   })
 }
 

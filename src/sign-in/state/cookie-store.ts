@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import { ErrorCodes, invalidOption, OAuth1Error } from '../../errors.js'
-import { safeEqual, safeReturnPath } from '../pending-tokens.js'
+import { safeEqual } from '../pending-tokens.js'
 import type { FlowContext, FlowCookieOptions } from './context.js'
 import { createSealer, type Sealer } from './seal.js'
-import type { FlowLimits, FlowStore, PendingFlow, TakeResult } from './store.js'
+import { type FlowLimits, type FlowStore, type PendingFlow, pendingFlowOf, type TakeResult } from './store.js'
 
 /** Options of {@link createCookieFlowStore}. */
 export interface CookieFlowStoreOptions extends FlowLimits {
@@ -204,11 +204,5 @@ function parse (text: string | undefined): PendingFlow | undefined {
   }
   if (!Array.isArray(value)) return undefined
   const [token, secret, created, returnTo, binding, session] = value as unknown[]
-  if (typeof token !== 'string' || typeof secret !== 'string' || typeof created !== 'number' || !Number.isFinite(created)) return undefined
-  const entry: PendingFlow = { token, secret, created }
-  const safe = safeReturnPath(returnTo)
-  if (safe !== undefined) entry.returnTo = safe
-  if (typeof binding === 'string') entry.binding = binding
-  if (typeof session === 'string') entry.session = session
-  return entry
+  return pendingFlowOf(token, secret, created, returnTo, binding, session)
 }

@@ -1,6 +1,6 @@
-import { safeEqual, safeReturnPath } from '../pending-tokens.js'
+import { safeEqual } from '../pending-tokens.js'
 import type { FlowContext, FlowSession } from './context.js'
-import type { FlowLimits, FlowStore, PendingFlow, TakeResult } from './store.js'
+import { type FlowLimits, type FlowStore, type PendingFlow, pendingFlowOf, type TakeResult } from './store.js'
 
 /** Options of {@link createSessionFlowStore}. */
 export interface SessionFlowStoreOptions extends FlowLimits {
@@ -21,13 +21,7 @@ export interface SessionState<Credentials = unknown> {
 function validEntry (value: unknown): PendingFlow | undefined {
   if (typeof value !== 'object' || value === null) return undefined
   const { token, secret, created, returnTo, binding, session } = value as Record<string, unknown>
-  if (typeof token !== 'string' || typeof secret !== 'string' || typeof created !== 'number' || !Number.isFinite(created)) return undefined
-  const entry: PendingFlow = { token, secret, created }
-  const safe = safeReturnPath(returnTo)
-  if (safe !== undefined) entry.returnTo = safe
-  if (typeof binding === 'string') entry.binding = binding
-  if (typeof session === 'string') entry.session = session
-  return entry
+  return pendingFlowOf(token, secret, created, returnTo, binding, session)
 }
 
 /**

@@ -1,3 +1,4 @@
+import { safeReturnPath } from '../pending-tokens.js'
 import type { FlowContext } from './context.js'
 
 /** A started flow waiting for its callback: the temporary credentials of RFC 5849 §2.1. */
@@ -70,4 +71,21 @@ export interface FlowLimits {
   ttl: number
   /** Open flows one browser may have at once. */
   max: number
+}
+
+/**
+ * A pending flow from fields a store read back (a cookie's array, a session's object), or
+ * `undefined` when a required field has the wrong type: anything read from outside is checked,
+ * and a return path that is not same-site is dropped.
+ */
+export function pendingFlowOf (
+  token: unknown, secret: unknown, created: unknown, returnTo: unknown, binding: unknown, session: unknown
+): PendingFlow | undefined {
+  if (typeof token !== 'string' || typeof secret !== 'string' || typeof created !== 'number' || !Number.isFinite(created)) return undefined
+  const entry: PendingFlow = { token, secret, created }
+  const safe = safeReturnPath(returnTo)
+  if (safe !== undefined) entry.returnTo = safe
+  if (typeof binding === 'string') entry.binding = binding
+  if (typeof session === 'string') entry.session = session
+  return entry
 }
