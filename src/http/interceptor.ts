@@ -30,6 +30,8 @@ export type SigningInterceptorOptions = (SignerOptions | {
  * An undici interceptor, `(dispatch) => (opts, handler) => boolean`, typed so that `compose()`
  * accepts it from undici 7 and undici 8 alike (their handler types differ; this one takes the
  * `dispatch` of whichever undici composes it and returns one of the same type).
+ *
+ * @typeParam Dispatch - the `dispatch` function of the undici (7 or 8) whose `compose()` takes it.
  */
 export type Interceptor = <Dispatch extends (options: never, handler: never) => boolean>(dispatch: Dispatch) => Dispatch
 
