@@ -440,6 +440,111 @@ async function startOursExpress (provider: ProviderUrls): Promise<App> {
   })
 }
 
+/**
+ * The floor: what any OAuth 1.0a connect flow on Fastify costs at the least. Fastify +
+ * @fastify/cookie + an undici Pool making the same two provider calls as the others, with one
+ * fixed Authorization header computed at start-up (the provider does not verify signatures, so
+ * nothing is signed per request), and plain unsigned cookies: no crypto, no checks, no session.
+ * The access-token call sends the same fixed header and the request token and verifier in the
+ * form body (OAuth 1.0a's form-encoded parameter transmission, which the local provider reads),
+ * since a header fixed for every flow cannot carry them.
+ */
+async function startFloor (provider: ProviderUrls): Promise<App> {
+  const { server, origin } = await listenLoopback()
+  const app = fastifyOn(server)
+  await app.register(fastifyCookie)
+  const providerOrigin = new URL(provider.requestTokenUrl).origin
+  const pool = new Pool(providerOrigin, { connections: 16, pipelining: 1, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 60_000 })
+  const requestTokenPath = new URL(provider.requestTokenUrl).pathname
+  const accessTokenPath = new URL(provider.accessTokenUrl).pathname
+  const fixed = `oauth_consumer_key="${consumer.consumerKey}", oauth_nonce="floor", oauth_signature="floor", oauth_signature_method="HMAC-SHA1", oauth_timestamp="1700000000", oauth_version="1.0"`
+  const requestTokenHeaders = { authorization: `OAuth oauth_callback="${encodeURIComponent(origin + '/auth/callback')}", ${fixed}` }
+  const accessTokenHeaders = { authorization: `OAuth ${fixed}`, 'content-type': formType }
+  const cookieOptions = { path: '/', httpOnly: true }
+  app.get('/auth', async (_request, reply) => {
+    const response = await pool.request({ path: requestTokenPath, method: 'POST', headers: requestTokenHeaders })
+    const token = new URLSearchParams(await response.body.text()).get('oauth_token') ?? ''
+    return reply.setCookie('rt', token, cookieOptions).redirect(`${provider.authorizeUrl}?oauth_token=${encodeURIComponent(token)}`)
+  })
+  app.get<{ Querystring: { oauth_verifier?: string } }>('/auth/callback', async (request, reply) => {
+    const body = `oauth_token=${encodeURIComponent(request.cookies.rt ?? '')}&oauth_verifier=${encodeURIComponent(request.query.oauth_verifier ?? '')}`
+    const response = await pool.request({ path: accessTokenPath, method: 'POST', headers: accessTokenHeaders, body })
+    const token = new URLSearchParams(await response.body.text()).get('oauth_token') ?? ''
+    return reply.setCookie('at', token, cookieOptions).redirect('/done')
+  })
+  app.get('/done', async (request, reply) => {
+    const token = request.cookies.at
+    if (token === undefined || token === '') return reply.code(401).send('not connected')
+    return reply.type('text/plain').send(token)
+  })
+  await app.ready()
+  return {
+    name: 'floor',
+    note: 'Fastify + @fastify/cookie + an undici Pool (keep-alive) making the same two provider calls with a fixed, precomputed Authorization header (token and verifier in the access-token call\'s form body), plain cookies: no signing, no crypto, no checks, no session',
+    origin,
+    startPath: '/auth',
+    callbackPath: '/auth/callback',
+    clearSessions: () => {},
+    close: async () => { await app.close(); await pool.close(); await closeServer(server) }
+  }
+}
+
+/** The few calls of @fastify/passport used here (required, so its global request typings stay out of the project). */
+interface FastifyPassportModule {
+  Authenticator: new () => {
+    use (name: string, strategy: unknown): void
+    initialize (): Parameters<FastifyInstance['register']>[0]
+    secureSession (): Parameters<FastifyInstance['register']>[0]
+    authenticate (name: string, options?: Record<string, unknown>): (request: unknown, reply: unknown) => Promise<void>
+    registerUserSerializer (fn: (user: unknown, request: unknown) => Promise<unknown>): void
+    registerUserDeserializer (fn: (stored: unknown, request: unknown) => Promise<unknown>): void
+  }
+}
+
+/**
+ * The peer a Fastify user picks today: @fastify/passport with @fastify/session (MemoryStore),
+ * set up as its README shows for @fastify/session, and the same passport-oauth1 strategy as the
+ * Express passport contestant.
+ */
+async function startFastifyPassport (provider: ProviderUrls): Promise<App> {
+  const { Authenticator } = require('@fastify/passport') as FastifyPassportModule
+  const { Strategy: OAuth1Strategy } = require('passport-oauth1') as { Strategy: new (options: Record<string, unknown>, verify: Verify) => unknown }
+  const { server, origin } = await listenLoopback()
+  const app = fastifyOn(server)
+  const sessions = new Map<string, unknown>()
+  await registerSession(app, sessions)
+  const fastifyPassport = new Authenticator()
+  await app.register(fastifyPassport.initialize())
+  await app.register(fastifyPassport.secureSession())
+  fastifyPassport.use('bench', new OAuth1Strategy({
+    requestTokenURL: provider.requestTokenUrl,
+    userAuthorizationURL: provider.authorizeUrl,
+    accessTokenURL: provider.accessTokenUrl,
+    consumerKey: consumer.consumerKey,
+    consumerSecret: consumer.consumerSecret,
+    callbackURL: origin + '/auth/callback'
+  }, (token, tokenSecret, _profile, done) => done(null, { id: '1001', token, tokenSecret })))
+  fastifyPassport.registerUserSerializer(async (user) => user)
+  fastifyPassport.registerUserDeserializer(async (stored) => stored)
+  app.get('/auth', { preValidation: fastifyPassport.authenticate('bench') }, async () => {})
+  app.get('/auth/callback', { preValidation: fastifyPassport.authenticate('bench', { successRedirect: '/done', failureRedirect: '/failed' }) }, async () => {})
+  app.get('/done', async (request, reply) => {
+    const token = (request as unknown as { user?: { token?: string } }).user?.token
+    if (token === undefined) return reply.code(401).send('not connected')
+    return reply.type('text/plain').send(token)
+  })
+  await app.ready()
+  return {
+    name: '@fastify/passport',
+    note: 'Fastify + @fastify/session (MemoryStore) + @fastify/passport (Authenticator, secureSession(), as its README shows for @fastify/session) + passport-oauth1; token calls via `oauth` over node:http with Connection: close',
+    origin,
+    startPath: '/auth',
+    callbackPath: '/auth/callback',
+    clearSessions: () => sessions.clear(),
+    close: async () => { await app.close(); await closeServer(server) }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The load driver
 // ---------------------------------------------------------------------------------------------
@@ -676,7 +781,7 @@ async function startAppThread (provider: ProviderUrls): Promise<AppThread> {
 async function serveApps (port: NonNullable<typeof parentPort>, provider: ProviderUrls): Promise<void> {
   let apps: App[] = []
   try {
-    const starts = [(urls: ProviderUrls) => startOurs(urls, 'cookie'), (urls: ProviderUrls) => startOurs(urls, 'session'), startGrant, startPassport, startOursExpress, startExampleApp]
+    const starts = [(urls: ProviderUrls) => startOurs(urls, 'cookie'), (urls: ProviderUrls) => startOurs(urls, 'session'), startGrant, startPassport, startOursExpress, startExampleApp, startFloor, startFastifyPassport]
     for (const start of starts) apps.push(await start(provider))
   } catch (error) {
     port.postMessage({ type: 'failed', message: error instanceof Error ? error.stack ?? error.message : String(error) } satisfies FromWorker)
@@ -764,7 +869,8 @@ export async function runFlowBench (options: HarnessOptions = {}): Promise<FlowB
         appCpuUs: own.every((s) => s.appCpuUs !== undefined) ? median(own.map((s) => s.appCpuUs as number)) : undefined
       }
     })
-    const [ours, oursSession, grantResult, passportResult, oursExpress, exampleApp] = results as [FlowCaseResult, FlowCaseResult, FlowCaseResult, FlowCaseResult, FlowCaseResult, FlowCaseResult]
+    const [ours, oursSession, grantResult, passportResult, oursExpress, exampleApp, floor, fastifyPassport] =
+      results as [FlowCaseResult, FlowCaseResult, FlowCaseResult, FlowCaseResult, FlowCaseResult, FlowCaseResult, FlowCaseResult, FlowCaseResult]
     const compare = (label: string, other: FlowCaseResult, target: number, mine = ours): FlowComparison => {
       const ratio = mine.median / other.median
       const cpuRatio = mine.appCpuUs === undefined || other.appCpuUs === undefined ? undefined : other.appCpuUs / mine.appCpuUs
@@ -775,8 +881,11 @@ export async function runFlowBench (options: HarnessOptions = {}): Promise<FlowB
       comparisons: [
         compare('ours (cookie store) / grant', grantResult, 1.5),
         compare('ours (cookie store) / passport', passportResult, 2.5),
+        compare('ours (cookie store) / floor', floor, 0.7),
+        compare('ours (cookie store) / @fastify/passport', fastifyPassport, 2.0),
         compare('ours-session / grant', grantResult, 1.5, oursSession),
         compare('ours-session / passport', passportResult, 2.5, oursSession),
+        compare('ours-session / @fastify/passport', fastifyPassport, 2.0, oursSession),
         compare('ours-express / passport', passportResult, 1.1, oursExpress),
         compare('example-app (logging on) / grant', grantResult, 1.2, exampleApp)
       ],

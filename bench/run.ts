@@ -3,7 +3,8 @@
  * then prints their tables.
  *
  * Environment: BENCH_ROUNDS (default 30), BENCH_SLICE_MS (default 150), BENCH_WARMUP_MS
- * (default 1000) tune the interleaved harness, e.g. for a quick smoke run.
+ * (default 1000) tune the interleaved harness, e.g. for a quick smoke run. BENCH_ONLY=flows runs
+ * only the connect-flow part (bench/flows.ts).
  */
 import { formatOps, runOrAbort, table, type HarnessOptions } from './harness.js'
 import { runSignerBench } from './signer.js'
@@ -53,12 +54,17 @@ async function main (): Promise<void> {
   console.log(`\nSigner part took ${signer.seconds.toFixed(1)} s`)
 }
 
-await main()
+if (process.env.BENCH_ONLY === 'flows') {
+  console.log('fastify-oauth1 benchmark (BENCH_ONLY=flows: the connect-flow part only)')
+  await printFlowBench(options)
+} else {
+  await main()
+}
 
 // Connect flows against grant and passport, and the signed API call against plain undici
 // (bench/flows.ts, bench/api-call.ts); each prints its own tables and sets exitCode on failure.
 // Then memory under hostile providers (bench/hostile.ts), printed only.
-if (process.exitCode === undefined) {
+if (process.exitCode === undefined && process.env.BENCH_ONLY !== 'flows') {
   await printFlowBench(options)
   await printApiCallBench(options)
   await printHostileBench()
