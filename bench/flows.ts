@@ -1,6 +1,6 @@
 /**
  * Connect-flow benchmark: complete "connect your account" flows per second, start -> provider
- * authorize -> callback -> success page, through three servers on loopback:
+ * authorize -> callback -> success page, each app on its own server on loopback:
  *
  * - ours: Fastify 5 + @fastify/cookie + @fastify/session + this package's plugin, twice: started flows in
  *   encrypted per-flow cookies (the default) and in the session (`flowState: 'session'`);
@@ -11,6 +11,11 @@
  *   passport on the same framework and session (the ratio that matters to a passport user);
  * - example-app: the example app (example-app/src/app.ts) with its request logging on, against
  *   grant (grant logs nothing: its app has `logger: false`, like the others).
+ * - floor: Fastify 5 + @fastify/cookie + an undici Pool making the same two provider calls with a
+ *   fixed, precomputed Authorization header and plain cookies: no crypto, no checks, no session
+ *   (the least any connect flow on Fastify costs);
+ * - @fastify/passport: Fastify 5 + @fastify/session + @fastify/passport + passport-oauth1, the
+ *   peer a Fastify user picks today.
  *
  * All of them talk to the same fast local provider (a plain node:http server that answers
  * request_token / authorize / access_token at once; it does not verify signatures, but maps the
