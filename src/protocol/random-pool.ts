@@ -21,6 +21,12 @@ export class RandomPool {
     this.bytes.copy(target, at, from, from + length)
   }
 
+  /** `length` fresh random bytes as base64url (RFC 4648 §5), unpadded. */
+  base64url (length: number): string {
+    const from = this.take(length)
+    return this.bytes.toString('base64url', from, from + length)
+  }
+
   /** `length` fresh random bytes as lower-case hex. */
   hex (length: number): string {
     const from = this.take(length)

@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { hash } from 'node:crypto'
+import { RandomPool } from '../../protocol/random-pool.js'
 import type { FlowContext, FlowSession } from './context.js'
 
 /**
@@ -16,14 +17,16 @@ export const minBindingAge = 24 * 60 * 60
 
 const valuePattern = /^[A-Za-z0-9_-]{22}$/
 
+const valuePool = new RandomPool(16 * 256)
+
 /** A new 128-bit random binding value (base64url). */
 function newBindingValue (): string {
-  return randomBytes(16).toString('base64url')
+  return valuePool.base64url(16)
 }
 
 /** What a flow records of a binding value: a truncated SHA-256 (128 bits) naming its kind, never the value. */
 export function bindingHash (value: string, kind: 'browser-secure' | 'browser' | 'session'): string {
-  return createHash('sha256').update(`fastify-oauth1 ${kind} binding v1\0${value}`, 'utf8').digest('base64url').slice(0, 22)
+  return hash('sha256', `fastify-oauth1 ${kind} binding v1\0${value}`, 'base64url').slice(0, 22)
 }
 
 /**

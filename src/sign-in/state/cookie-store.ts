@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { ErrorCodes, invalidOption, OAuth1Error } from '../../errors.js'
 import { safeEqual } from '../pending-tokens.js'
 import type { FlowContext, FlowCookieOptions } from './context.js'
@@ -32,7 +32,6 @@ interface IndexEntry { id: string, created: number }
 
 const idPattern = /^[A-Za-z0-9_-]{16}$/
 const maxRemembered = 100_000
-const maxNames = 1024
 const prefixPattern = /^[A-Za-z0-9_-]{1,40}$/
 /** Bytes of a `Set-Cookie` line browsers keep at most (RFC 6265 §6.1 asks for at least 4,096; browsers stop there). */
 export const maxCookieBytes = 4096
@@ -47,7 +46,7 @@ function setCookieBytes (name: string, value: string, { path, maxAge, httpOnly, 
 }
 
 function idOf (token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('base64url').slice(0, 16)
+  return hash('sha256', token, 'base64url').slice(0, 16)
 }
 
 /**
@@ -91,19 +90,7 @@ export function createCookieFlowStore (options: CookieFlowStoreOptions): CookieF
     peeked.set(ctx, { raw, entry })
     return entry
   }
-  // The name is hashed from the token; a callback asks for it twice (peek, take), so the last
-  // names of short tokens are kept (a bounded map, emptied when full).
-  const names = new Map<string, string>()
-  const cookieName = (token: string): string => {
-    if (token.length > 256) return prefix + idOf(token)
-    let name = names.get(token)
-    if (name === undefined) {
-      if (names.size >= maxNames) names.clear()
-      name = prefix + idOf(token)
-      names.set(token, name)
-    }
-    return name
-  }
+  const cookieName = (token: string): string => prefix + idOf(token)
   const isSecure = (ctx: FlowContext): boolean => options.secure === 'auto' ? ctx.protocol === 'https' : options.secure
   const attributes = (ctx: FlowContext, path: string, maxAge: number): FlowCookieOptions =>
     ({ path, maxAge, httpOnly: true, secure: isSecure(ctx), sameSite: 'lax' })
