@@ -4,7 +4,8 @@
  *
  * Environment: BENCH_ROUNDS (default 30), BENCH_SLICE_MS (default 150), BENCH_WARMUP_MS
  * (default 1000) tune the interleaved harness, e.g. for a quick smoke run. BENCH_ONLY=flows runs
- * only the connect-flow part (bench/flows.ts).
+ * only the connect-flow part (bench/flows.ts), BENCH_ONLY=api-call only the signed API call part
+ * (bench/api-call.ts).
  */
 import { formatOps, runOrAbort, table, type HarnessOptions } from './harness.js'
 import { runSignerBench } from './signer.js'
@@ -54,9 +55,14 @@ async function main (): Promise<void> {
   console.log(`\nSigner part took ${signer.seconds.toFixed(1)} s`)
 }
 
-if (process.env.BENCH_ONLY === 'flows') {
+const only = process.env.BENCH_ONLY
+if (only !== undefined && only !== '' && only !== 'flows' && only !== 'api-call') throw new Error('BENCH_ONLY must be flows or api-call')
+if (only === 'flows') {
   console.log('fastify-oauth1 benchmark (BENCH_ONLY=flows: the connect-flow part only)')
   await printFlowBench(options)
+} else if (only === 'api-call') {
+  console.log('fastify-oauth1 benchmark (BENCH_ONLY=api-call: the signed API call part only)')
+  await printApiCallBench(options)
 } else {
   await main()
 }
@@ -64,7 +70,7 @@ if (process.env.BENCH_ONLY === 'flows') {
 // Connect flows against grant and passport, and the signed API call against plain undici
 // (bench/flows.ts, bench/api-call.ts); each prints its own tables and sets exitCode on failure.
 // Then memory under hostile providers (bench/hostile.ts), printed only.
-if (process.exitCode === undefined && process.env.BENCH_ONLY !== 'flows') {
+if (process.exitCode === undefined && (only === undefined || only === '')) {
   await printFlowBench(options)
   await printApiCallBench(options)
   await printHostileBench()
