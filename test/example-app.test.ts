@@ -69,10 +69,11 @@ interface Setup {
   config: ResolvedConfig
 }
 
-async function setup (options: { redis?: RedisLike, demo?: StartedDemoProvider, withoutRevokeUrl?: boolean } = {}): Promise<Setup> {
+async function setup (options: { redis?: RedisLike, demo?: StartedDemoProvider, withoutRevokeUrl?: boolean, env?: Record<string, string> } = {}): Promise<Setup> {
   const demo = options.demo ?? await startDemoProvider({ host: '127.0.0.1', port: 0 })
   const provider = options.withoutRevokeUrl === true ? { ...demo.provider, revokeUrl: undefined } : demo.provider
-  const config: ResolvedConfig = { ...loadConfig({ SESSION_SECRET: 'test-session-secret-of-32-chars-or-more' }), provider, providerName: 'demo' }
+  const env = options.env ?? { SESSION_SECRET: 'test-session-secret-of-32-chars-or-more' }
+  const config: ResolvedConfig = { ...loadConfig(env), provider, providerName: 'demo' }
   const logs: string[] = []
   const logStream = new Writable({
     write (chunk: Buffer, _encoding, callback) {
@@ -555,6 +556,43 @@ t.test('credentials at rest: the session holds them sealed by the plugin (creden
   t.equal((await browser.request('POST', '/disconnect', '')).statusCode, 303)
   const after = JSON.parse([...redis.data.values()][0]?.value ?? '{}') as Record<string, { sealed?: unknown }>
   t.equal(after['oauth1:oauth1']?.sealed, undefined, 'disconnect removes them')
+})
+
+/** Which secrets open a connected browser's flow cookie and the credentials the session holds (in Redis). */
+async function sealedWith (t: Test, env: Record<string, string>, secrets: string[]): Promise<{ flowCookie: string[], credentials: string[] }> {
+  const redis = new FakeRedis()
+  const { demo, app } = await setup({ redis, env: { LOG_LEVEL: 'silent', ...env } })
+  t.teardown(() => close(app, demo))
+  const start = await new Browser(app).request('GET', '/oauth/start')
+  const flow = (start.cookies as Array<{ name: string, value: string }>).find(({ name }) => name.startsWith('oauth1-oauth1-') && name !== 'oauth1-oauth1-flows')
+  t.ok(flow, 'a flow cookie')
+  const browser = new Browser(app)
+  t.equal((await connectBrowser(browser, demo)).response.headers.location, '/', 'the sign-in completes')
+  t.match((await browser.request('GET', '/')).body, 'Dana Demo', 'the sealed credentials open for the profile call')
+  const session = JSON.parse([...redis.data.values()][0]?.value ?? '{}') as Record<string, { sealed?: string }>
+  const sealed = session['oauth1:oauth1']?.sealed ?? ''
+  const opens = (purpose: string, value: string, context: string): string[] =>
+    secrets.filter((secret) => createSealer(secret, 'x', purpose).open(value, context) !== undefined)
+  return {
+    flowCookie: opens('fastify-oauth1 flow cookie v1', flow?.value ?? '', flow?.name ?? ''),
+    credentials: opens('fastify-oauth1 credentials v1', sealed, 'oauth1:oauth1')
+  }
+}
+
+t.test('OAUTH1_SECRET alone seals both the flow cookies and the credentials; FLOW_SECRET and CREDENTIALS_SECRET of an older .env still override it', async (t) => {
+  const session = 'session-secret-of-at-least-32-characters'
+  const oauth1 = 'oauth1-secret-of-at-least-32-characters!'
+  const flow = 'old-flow-secret-of-at-least-32-characters'
+  const credentials = 'old-credentials-secret-of-32-characters!'
+  const all = [session, oauth1, flow, credentials]
+  t.same(await sealedWith(t, { SESSION_SECRET: session, OAUTH1_SECRET: oauth1 }, all), { flowCookie: [oauth1], credentials: [oauth1] },
+    'OAUTH1_SECRET: both keys derived from it, none from SESSION_SECRET')
+  t.same(await sealedWith(t, { SESSION_SECRET: session }, all), { flowCookie: [session], credentials: [session] },
+    'an older .env with SESSION_SECRET only: the same keys as before')
+  t.same(await sealedWith(t, { SESSION_SECRET: session, OAUTH1_SECRET: oauth1, FLOW_SECRET: flow, CREDENTIALS_SECRET: credentials }, all),
+    { flowCookie: [flow], credentials: [credentials] }, 'FLOW_SECRET and CREDENTIALS_SECRET override OAUTH1_SECRET')
+  t.same(await sealedWith(t, { OAUTH1_SECRET: oauth1, FLOW_SECRET: flow }, all), { flowCookie: [flow], credentials: [oauth1] },
+    'each overrides its own use only')
 })
 
 t.test('Disconnect revokes at the provider and the home page says what happened', async (t) => {

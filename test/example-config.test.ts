@@ -148,6 +148,29 @@ t.test('each missing or invalid variable gives one line naming what to set', asy
   }
 })
 
+t.test('secrets: OAUTH1_SECRET is the plugin\'s secret; without it SESSION_SECRET, then a random one; FLOW_SECRET and CREDENTIALS_SECRET of an older .env are kept', async (t) => {
+  const session = 'session-secret-of-at-least-32-characters'
+  const oauth1 = 'oauth1-secret-of-at-least-32-characters!'
+  const both = loadConfig({ SESSION_SECRET: session, OAUTH1_SECRET: oauth1 })
+  t.same([both.sessionSecret, both.oauth1Secret, both.oauth1SecretFrom, both.flowSecret, both.credentialsSecret], [session, oauth1, 'OAUTH1_SECRET', undefined, undefined],
+    'the two secrets of a new set-up, and no override')
+  const alone = loadConfig({ OAUTH1_SECRET: oauth1 })
+  t.same([alone.oauth1Secret, alone.oauth1SecretFrom, alone.sessionSecretGenerated], [oauth1, 'OAUTH1_SECRET', true], 'OAUTH1_SECRET alone: the plugin\'s secret')
+  const older = loadConfig({ SESSION_SECRET: session })
+  t.same([older.oauth1Secret, older.oauth1SecretFrom], [session, 'SESSION_SECRET'], 'an older .env: SESSION_SECRET, as the keys were derived before')
+  const none = loadConfig({})
+  t.equal(none.oauth1SecretFrom, 'generated')
+  t.ok(none.oauth1Secret.length >= 32)
+  t.not(none.oauth1Secret, none.sessionSecret, 'a random one of its own')
+  const flow = 'old-flow-secret-of-at-least-32-characters'
+  const credentials = 'old-credentials-secret-of-32-characters!'
+  const old = loadConfig({ SESSION_SECRET: session, FLOW_SECRET: flow, CREDENTIALS_SECRET: credentials })
+  t.same([old.flowSecret, old.credentialsSecret], [flow, credentials], 'the old names are read (they override the plugin\'s secret)')
+  for (const name of ['OAUTH1_SECRET', 'FLOW_SECRET', 'CREDENTIALS_SECRET']) {
+    t.match(errorOf({ [name]: 'short' })?.message, new RegExp(`^${name} is 5 characters: set it to at least 32 random characters \\(openssl rand -base64 32\\)$`), `short ${name}`)
+  }
+})
+
 t.test('secrets never appear in configuration errors', async (t) => {
   const error = errorOf({ ...provider, OAUTH_CONSUMER_SECRET: 'very-secret-value', OAUTH_RESOURCE_URL: 'nope' })
   t.match(error?.message, /OAUTH_RESOURCE_URL/)
@@ -172,7 +195,7 @@ t.test('npm start with bad configuration: one line on stderr, exit code 1, no st
 t.test('.env.example names every variable the app reads, with no secret filled in, and as it is runs the demo', async (t) => {
   const example = readFileSync(`${root}.env.example`, 'utf8')
   const sources = ['config.ts', 'main.ts'].map((file) => readFileSync(`${root}example-app/src/${file}`, 'utf8')).join('\n')
-  const names = sources.matchAll(/\b(?:read|parsePort)\(env, '([A-Z_]+)'|\benv\.([A-Z_]+)|process\.env\.([A-Z_]+)/g)
+  const names = sources.matchAll(/\b(?:read|parsePort|parseSecret)\(env, '([A-Z_]+)'|\benv\.([A-Z_]+)|process\.env\.([A-Z_]+)/g)
   const read = new Set([...names].map((match) => match[1] ?? match[2] ?? match[3]))
   for (const name of providerVariables) read.add(name)
   t.ok(read.size >= 20, `the variables were found in the sources (${[...read].join(', ')})`)
@@ -185,6 +208,9 @@ t.test('.env.example names every variable the app reads, with no secret filled i
   const config = loadConfig(listed)
   t.equal(config.provider, undefined, 'copied as it is: the demo provider')
   t.ok(config.sessionSecretGenerated, 'and a random session secret for the run')
+  t.equal(config.oauth1SecretFrom, 'generated', 'and a random OAUTH1_SECRET')
+  t.same([config.flowSecret, config.credentialsSecret], [undefined, undefined], 'no override')
+  t.match(example, /^OAUTH1_SECRET=$/m, 'OAUTH1_SECRET is listed')
 })
 
 t.test('npm start (start.ts) reads .env when there is one, the environment wins, and no .env is fine', async (t) => {

@@ -3,6 +3,9 @@
 // under distinct labels, so a value sealed for one use never opens for the other.
 import t from 'tap'
 import { ErrorCodes } from '../src/errors.js'
+import { expressOAuth1 } from '../src/express/index.js'
+import { resolveOptions } from '../src/sign-in/resolve-options.js'
+import { createCookieFlowStore } from '../src/sign-in/state/cookie-store.js'
 import { createSealer } from '../src/sign-in/state/seal.js'
 import type { FastifyOAuth1Options } from '../src/index.js'
 import { Browser, buildApp, callbackUrl } from './helpers/build-app.js'
@@ -55,4 +58,42 @@ t.test('the two keys of one secret differ: a value sealed for the flow cookies d
   t.equal(credentials.open(flow.seal('x', context), context), undefined)
   t.equal(flow.open(credentials.seal('x', context), context), undefined)
   t.equal(flow.open(flow.seal('x', context), context), 'x')
+})
+
+t.test('the option an error names is one the user set: no secret at all names "secret"; a bad flowSecret or credentialsSecret names itself', async (t) => {
+  const env = { hasSession: true, sessionNeeded: 'a session', sessionMissing: 'no session plugin' }
+  const base = { provider: 'x' as const, consumerKey: 'key', consumerSecret: 'cs', callbackUrl: 'https://app.example/oauth/callback' }
+  const refusal = (options: Record<string, unknown>): { code?: string, message?: string } => {
+    try {
+      resolveOptions({ ...base, ...options }, env)
+    } catch (error) {
+      return error as { code?: string, message?: string }
+    }
+    return {}
+  }
+  const none = refusal({})
+  t.equal(none.code, ErrorCodes.INVALID_OPTION)
+  t.match(none.message, /^Invalid option "secret": expected a secret of at least 32 random characters .*\(openssl rand -base64 32\)/, 'no secret: "secret" first, with how to make one')
+  t.notMatch(none.message, /^Invalid option "flowSecret"/)
+  t.match(refusal({ secret: 'short' }).message, /^Invalid option "secret": expected a secret of at least 32 random characters \(openssl rand -base64 32\)/)
+  t.match(refusal({ secret: 'short', flowSecret: 'a-separate-flow-secret-of-32-chars-or-more' }).message, /^Invalid option "secret"/, 'a short secret is named even when flowSecret is set')
+  t.match(refusal({ secret, flowSecret: 'short' }).message, /^Invalid option "flowSecret"/, 'a bad flowSecret the user passed is named')
+  t.match(refusal({ flowSecret: ['short'] }).message, /^Invalid option "flowSecret"/)
+  t.match(refusal({ secret, credentialsSecret: 'short' }).message, /^Invalid option "credentialsSecret"/)
+  t.same(refusal({ flowState: 'session' }), {}, 'no secret is needed with the session store (the credentials are then in clear)')
+  t.same(refusal({ secret }), {}, 'secret alone is enough')
+
+  const express = (() => {
+    try {
+      expressOAuth1({ ...base })
+    } catch (error) {
+      return error as { code?: string, message?: string }
+    }
+    return {}
+  })()
+  t.equal(express.code, ErrorCodes.INVALID_OPTION)
+  t.match(express.message, /^Invalid option "secret"/, 'the Express middleware names "secret" too')
+
+  t.throws(() => createCookieFlowStore({ secrets: 'short', prefix: 'p-', callbackPath: '/cb', secure: false, ttl: 1000, max: 3 }),
+    { code: ErrorCodes.INVALID_OPTION, message: /^Invalid option "secrets"/ }, 'the cookie store on its own names its own option, not flowSecret')
 })

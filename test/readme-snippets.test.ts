@@ -56,7 +56,7 @@ export function snippetsOf (page: string): Snippet[] {
   })
 }
 
-const strings = ['consumerKey', 'consumerSecret', 'token', 'tokenSecret', 'callbackUrl', 'flowSecret']
+const strings = ['consumerKey', 'consumerSecret', 'token', 'tokenSecret', 'callbackUrl', 'flowSecret', 'secret']
 
 /** Declarations for the names a snippet uses but neither imports nor defines. */
 function prelude (snippet: string, packageExports: readonly string[]): string {

@@ -199,10 +199,14 @@ export async function buildApp (config: ResolvedConfig, deps: AppDependencies = 
     ...(redis === undefined ? {} : { store: new RedisSessionStore({ client: redis, prefix: config.redisKeyPrefix, defaultTtl: sessionMaxAge }) })
   })
   await app.register(fastifyOAuth1, {
-    // Started sign-ins wait in encrypted per-flow cookies (no server session until the user has
-    // connected; any instance with the same secret completes them). The key is derived from
-    // SESSION_SECRET with its own HKDF label, so one secret serves both.
-    flowSecret: config.sessionSecret,
+    // One secret, two keys derived from it (HKDF, a label each): started sign-ins wait in
+    // encrypted per-flow cookies (no server session until the user has connected; any instance
+    // with the same secret completes them), and the connected user's credentials are sealed
+    // (AES-256-GCM) in the session, so Redis never holds a token secret in clear.
+    secret: config.oauth1Secret,
+    // FLOW_SECRET / CREDENTIALS_SECRET of an older .env, when set, override it for one use each.
+    flowSecret: config.flowSecret,
+    credentialsSecret: config.credentialsSecret,
     consumerKey: provider.consumerKey,
     consumerSecret: provider.consumerSecret,
     signatureMethod: provider.signatureMethod,
@@ -212,10 +216,7 @@ export async function buildApp (config: ResolvedConfig, deps: AppDependencies = 
     accessTokenUrl: provider.accessTokenUrl,
     revokeUrl: provider.revokeUrl,
     callbackUrl: config.callbackUrl,
-    failureRedirect: '/',
-    // The connected user's credentials are sealed (AES-256-GCM) in the session, so Redis never
-    // holds a token secret in clear; again an HKDF label of its own over SESSION_SECRET.
-    credentialsSecret: config.sessionSecret
+    failureRedirect: '/'
   })
 
   app.get('/', async (request, reply) => {

@@ -37,6 +37,18 @@ export interface AppConfig {
   sessionSecret: string
   /** True when SESSION_SECRET was not set and a random one was made (sessions die on restart). */
   sessionSecretGenerated: boolean
+  /**
+   * The plugin's `secret` (OAUTH1_SECRET): it seals the flow cookies and the credentials in the
+   * session, with a key derived per purpose. Unset: SESSION_SECRET when that is set (what earlier
+   * versions of this app derived those keys from), else a random one per start.
+   */
+  oauth1Secret: string
+  /** Where {@link AppConfig.oauth1Secret} came from. */
+  oauth1SecretFrom: 'OAUTH1_SECRET' | 'SESSION_SECRET' | 'generated'
+  /** FLOW_SECRET of an older .env: passed as the plugin's `flowSecret`, which overrides `secret` for the flow cookies. */
+  flowSecret: string | undefined
+  /** CREDENTIALS_SECRET of an older .env: passed as `credentialsSecret`, which overrides `secret` for the credentials. */
+  credentialsSecret: string | undefined
   /** Session cookie `Secure` attribute: on when PUBLIC_URL is https. */
   secureCookies: boolean
   /** Sessions live in Redis when set; in memory otherwise. */
@@ -122,6 +134,13 @@ function parseTrustProxy (env: Env): boolean | string {
   return text
 }
 
+function parseSecret (env: Env, name: string): string | undefined {
+  const secret = env[name] ?? ''
+  if (secret === '') return undefined
+  if (secret.length < 32) fail(`${name} is ${secret.length} characters: set it to at least 32 random characters (openssl rand -base64 32)`)
+  return secret
+}
+
 function hostForUrl (host: string): string {
   if (host === '0.0.0.0' || host === '::') return '127.0.0.1'
   return isIP(host) === 6 ? `[${host}]` : host
@@ -189,7 +208,7 @@ function loadPrivateKey (path: string, readFile: (path: string) => string): KeyO
 
 /**
  * Reads and validates the example app's environment. Pure apart from reading
- * OAUTH_PRIVATE_KEY_FILE and generating a session secret when none is given.
+ * OAUTH_PRIVATE_KEY_FILE and generating the secrets that are not given.
  *
  * @throws {ConfigError} with a one-line message naming the variable to set.
  */
@@ -215,10 +234,13 @@ export function loadConfig (env: Env, options: LoadConfigOptions = {}): AppConfi
     fail('PUBLIC_URL is https but the app itself serves plain http: set TRUST_PROXY to your TLS proxy\'s address (e.g. TRUST_PROXY=loopback) so secure session cookies can be set')
   }
 
-  let sessionSecret = env.SESSION_SECRET ?? ''
-  const sessionSecretGenerated = sessionSecret === ''
-  if (sessionSecretGenerated) sessionSecret = randomBytes(32).toString('base64url')
-  else if (sessionSecret.length < 32) fail(`SESSION_SECRET is ${sessionSecret.length} characters: set it to at least 32 random characters (openssl rand -base64 32)`)
+  const givenSessionSecret = parseSecret(env, 'SESSION_SECRET')
+  const sessionSecret = givenSessionSecret ?? randomBytes(32).toString('base64url')
+  const givenOAuth1Secret = parseSecret(env, 'OAUTH1_SECRET')
+  const oauth1SecretFrom = givenOAuth1Secret !== undefined ? 'OAUTH1_SECRET' : givenSessionSecret !== undefined ? 'SESSION_SECRET' : 'generated'
+  const oauth1Secret = givenOAuth1Secret ?? givenSessionSecret ?? randomBytes(32).toString('base64url')
+  const flowSecret = parseSecret(env, 'FLOW_SECRET')
+  const credentialsSecret = parseSecret(env, 'CREDENTIALS_SECRET')
 
   const redisUrl = read(env, 'REDIS_URL')
   if (redisUrl !== undefined) {
@@ -244,7 +266,11 @@ export function loadConfig (env: Env, options: LoadConfigOptions = {}): AppConfi
     callbackUrl: `${publicUrl}/oauth/callback`,
     trustProxy,
     sessionSecret,
-    sessionSecretGenerated,
+    sessionSecretGenerated: givenSessionSecret === undefined,
+    oauth1Secret,
+    oauth1SecretFrom,
+    flowSecret,
+    credentialsSecret,
     secureCookies,
     redisUrl,
     redisKeyPrefix,

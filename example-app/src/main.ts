@@ -49,6 +49,11 @@ async function main (): Promise<void> {
   if (config.sessionSecretGenerated) {
     app.log.warn('SESSION_SECRET is not set: using a random one for this run. Fine for the demo, but sessions end when the app restarts and instances cannot share them; set SESSION_SECRET to 32+ random characters.')
   }
+  if (config.oauth1SecretFrom === 'generated') {
+    app.log.warn('OAUTH1_SECRET is not set: using a random one for this run. Fine for the demo, but sign-ins in progress and connected users end when the app restarts; set OAUTH1_SECRET to 32+ random characters.')
+  } else if (config.oauth1SecretFrom === 'SESSION_SECRET') {
+    app.log.warn('OAUTH1_SECRET is not set: the flow cookies and the credentials are sealed with keys derived from SESSION_SECRET, as in earlier versions of this app. Set OAUTH1_SECRET to 32+ random characters of its own (connected users then connect again once).')
+  }
   if (demo !== undefined) app.log.info({ provider: demo.url }, 'No OAUTH_* variables set: using the embedded DEMO OAuth 1.0a provider')
   try {
     await app.listen({ host: config.host, port: config.port })

@@ -25,7 +25,7 @@ export type { FlowStateOption } from '../sign-in/resolve-options.js'
 
 /**
  * Options of {@link expressOAuth1}: the same as the Fastify plugin's (the provider, `callbackUrl`,
- * `flowState` with `flowSecret`, the credential hooks, `failureRedirect`, ...), with Express's
+ * `flowState` with `secret`, the credential hooks, `failureRedirect`, ...), with Express's
  * `req` and `res` in the functions. `flowState: 'session'` and credentials kept in the session
  * need `express-session` mounted before this middleware; `saveCredentials`/`loadCredentials`
  * and the default cookie store need no session at all.

@@ -43,21 +43,25 @@ export interface AdapterOptions<Req, Res> extends Omit<FlowOptions, 'authorizePa
   authorizeParams?: Record<string, string> | ((request: Req) => Record<string, string> | undefined) | undefined
   /**
    * Where started flows wait: `'cookie'` (default; one encrypted cookie per flow, needs
-   * `flowSecret`), `'session'` (the session middleware's session), or a {@link FlowStore} of your own.
+   * `secret` or `flowSecret`), `'session'` (the session middleware's session), or a {@link FlowStore} of your own.
    */
   flowState?: FlowStateOption | undefined
   /**
    * The one secret of the plugin (32+ random characters, e.g. `openssl rand -base64 32`), or a
-   * list for rotation (the first encrypts, all decrypt). The flow cookies' key and the stored
+   * list for rotation, newest first (the first encrypts, all decrypt). The flow cookies' key and the stored
    * credentials' key are derived from it with HKDF-SHA256 (RFC 5869) under distinct labels, so
    * with `secret` the credentials in the session are sealed too. `flowSecret` and
    * `credentialsSecret` override it for one use each.
    */
   secret?: string | string[] | undefined
-  /** Secret(s) of the cookie store only, 32+ characters each (default: `secret`); the first encrypts, all decrypt (rotation). */
+  /**
+   * Optional secret(s) of the cookie store alone, 32+ characters each; overrides `secret` for
+   * the flow cookies (default: `secret`). The first encrypts, all decrypt (rotation).
+   */
   flowSecret?: string | string[] | undefined
   /**
-   * Secret(s) sealing the credentials kept in the session (AES-256-GCM, keys by HKDF-SHA256):
+   * Optional secret(s) sealing the credentials kept in the session alone, overriding `secret`
+   * for them (AES-256-GCM, keys by HKDF-SHA256):
    * the session then holds `{ sealed }`, never the token secret in clear. 32+ characters each;
    * the first encrypts, all decrypt: rotate by putting a new secret first and dropping the old
    * one when the sessions it sealed have expired. Values that do not open (tampered, a dropped

@@ -207,7 +207,8 @@ function resolveFlowState (options: AnyOptions, env: AdapterEnvironment, name: s
   const stateOption = options.flowState ?? 'cookie'
   let store: FlowStore
   if (stateOption === 'cookie') {
-    const secrets = options.flowSecret ?? options.secret
+    // Checked under the name the user gave: the cookie store itself only knows `secrets`.
+    const secrets = options.flowSecret === undefined ? options.secret : secretList(options.flowSecret, 'flowSecret')
     if (secrets === undefined) {
       invalidOption('secret', 'a secret of at least 32 random characters for the encrypted flow cookies (openssl rand -base64 32), or "flowSecret" for ' +
         "them alone, or flowState: 'session'")

@@ -76,7 +76,7 @@ function idOf (token: string): string {
  * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` for a missing or short secret, or a bad prefix.
  */
 export function createCookieFlowStore (options: CookieFlowStoreOptions): CookieFlowStore {
-  const sealer = createSealer(options.secrets, 'flowSecret', 'fastify-oauth1 flow cookie v1')
+  const sealer = createSealer(options.secrets, 'secrets', 'fastify-oauth1 flow cookie v1')
   if (typeof options.prefix !== 'string' || !prefixPattern.test(options.prefix)) invalidOption('prefix', 'letters, digits, "-" and "_"')
   const { prefix, callbackPath, ttl, max } = options
   const indexName = `${prefix}flows`

@@ -39,7 +39,8 @@ function aadOf (cache: Map<string, Buffer>, context: string): Buffer {
 export function secretList (value: unknown, option: string): string[] {
   const list = typeof value === 'string' ? [value] : value
   if (!Array.isArray(list) || list.length === 0 || list.some((secret) => typeof secret !== 'string' || secret.length < minSecretLength)) {
-    invalidOption(option, `a secret of at least ${minSecretLength} random characters, or a list of them (the first encrypts, all decrypt)`)
+    invalidOption(option, `a secret of at least ${minSecretLength} random characters (openssl rand -base64 32), ` +
+      'or a list of them (the first encrypts, all decrypt)')
   }
   return list as string[]
 }
