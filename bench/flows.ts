@@ -64,7 +64,7 @@ const grant = grantModule as unknown as typeof grantModule.default
 
 export const consumer = { consumerKey: 'bench-consumer-key', consumerSecret: 'bench-consumer-secret' } as const
 const sessionSecret = 'a-session-secret-of-at-least-32-characters!'
-const benchFlowSecret = 'a-bench-flow-cookie-secret-of-32-chars-plus'
+const benchSecret = 'a-bench-plugin-secret-of-32-characters-plus'
 const formType = 'application/x-www-form-urlencoded'
 
 // ---------------------------------------------------------------------------------------------
@@ -235,7 +235,7 @@ async function registerSession (app: FastifyInstance, sessions: Map<string, unkn
   })
 }
 
-/** The options of our two contestants (Fastify plugin, Express middleware): the same provider and flow store. */
+/** The options of our contestants (Fastify plugin, Express middleware), as the README sets them up: one `secret` (flow cookies and sealed credentials). */
 function ourOptions (provider: ProviderUrls, origin: string, flowState: 'cookie' | 'session' = 'cookie') {
   return {
     ...consumer,
@@ -243,7 +243,7 @@ function ourOptions (provider: ProviderUrls, origin: string, flowState: 'cookie'
     authorizeUrl: provider.authorizeUrl,
     accessTokenUrl: provider.accessTokenUrl,
     callbackUrl: origin + '/oauth/callback',
-    flowSecret: benchFlowSecret,
+    secret: benchSecret,
     flowState,
     successRedirect: '/done'
   }
@@ -264,8 +264,8 @@ async function startOurs (provider: ProviderUrls, flowState: 'cookie' | 'session
   return {
     name: flowState === 'cookie' ? 'ours' : 'ours-session',
     note: flowState === 'cookie'
-      ? 'Fastify + @fastify/session (MemoryStore, credentials) + fastify-oauth1 with started flows in encrypted per-flow cookies (default); token calls over undici keep-alive'
-      : 'Fastify + @fastify/session (MemoryStore) + fastify-oauth1 with started flows in the session (flowState: \'session\'); token calls over undici keep-alive',
+      ? 'Fastify + @fastify/session (MemoryStore, sealed credentials) + fastify-oauth1 with started flows in encrypted per-flow cookies (default), one secret as the README sets it up; token calls over undici keep-alive'
+      : 'Fastify + @fastify/session (MemoryStore, sealed credentials) + fastify-oauth1 with started flows in the session (flowState: \'session\'); token calls over undici keep-alive',
     origin,
     startPath: '/oauth/start',
     callbackPath: '/oauth/callback',
