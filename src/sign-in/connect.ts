@@ -37,7 +37,7 @@ export interface CreateConnectOptions<C extends SignInContext = SignInContext> {
    * string `callbackUrl`; required when it is a function.
    */
   callbackOrigins?: readonly string[] | undefined
-  /** Authorize parameters per request (merged over the flow's `authorizeParams`). */
+  /** Authorize parameters per request (merged over the provider client's `authorizeParams`). */
   authorizeParams?: ((ctx: C) => Record<string, string> | undefined) | undefined
   /** How the provider reports a refusal at the callback (the preset's `denial`); default the styles of {@link DenialStyle} but `missing-verifier`. */
   denial?: readonly DenialStyle[] | undefined
