@@ -1,5 +1,5 @@
 /**
- * Signed API call benchmark: one GET through the per-user client, `flow.clientFor({ token,
+ * Signed API call benchmark: one GET through the per-user client, `providerClient.clientFor({ token,
  * tokenSecret }).get(url)` (a fresh per-user client each call, as the plugin's request client
  * makes one per request), against a plain undici `Pool.request` of the same URL. Both go through
  * the SAME keep-alive undici Pool to the same local server (the bench provider's JSON resource),
@@ -27,7 +27,7 @@
 import { createHmac } from 'node:crypto'
 import OAuth from 'oauth-1.0a'
 import { Pool } from 'undici'
-import { createFlow } from '../dist/esm/provider/flow.js'
+import { createProviderClient } from '../dist/esm/provider/provider-client.js'
 import { createSigner } from '../dist/esm/signer/signer.js'
 import { requestChannel } from '../dist/esm/tracing/channels.js'
 import { consumer, startProvider } from './flows.js'
@@ -77,7 +77,7 @@ export async function runApiCallBench (options: HarnessOptions = {}): Promise<Ap
   const url = new URL(provider.apiUrl)
   const path = url.pathname + url.search
   const pool = new Pool(provider.origin, { connections: 4, pipelining: 1, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 60_000 })
-  const flow = createFlow({
+  const providerClient = createProviderClient({
     ...consumer,
     requestTokenUrl: provider.requestTokenUrl,
     authorizeUrl: provider.authorizeUrl,
@@ -86,7 +86,7 @@ export async function runApiCallBench (options: HarnessOptions = {}): Promise<Ap
   })
   try {
     const signed = async (): Promise<ApiBody> => {
-      const response = await flow.clientFor(user).get(provider.apiUrl)
+      const response = await providerClient.clientFor(user).get(provider.apiUrl)
       if (response.status !== 200) throw new Error(`signed call answered ${response.status}`)
       return response.json<ApiBody>()
     }
@@ -189,7 +189,7 @@ export async function runApiCallBench (options: HarnessOptions = {}): Promise<Ap
     const seconds = Number(process.hrtime.bigint() - started) / 1e9
     return { results, overhead, pairedOverhead, cpuOverhead, micros, vsOauth10a, cpuVsOauth10a, addedPerSignature, cpuAddedPerSignature, target, pass, seconds }
   } finally {
-    await flow.close()
+    await providerClient.close()
     await pool.close()
     await provider.close()
   }

@@ -9,7 +9,7 @@
  * - access token answered with a 15 MiB form body (content-length set) of "extra fields".
  *
  * Contestants, like for like (the same token call of RFC 5849 §2.1 / §2.3, same concurrency):
- * - fastify-oauth1: `createFlow().getRequestToken()` / `getAccessToken()` from dist/;
+ * - fastify-oauth1: `createProviderClient().getRequestToken()` / `getAccessToken()` from dist/;
  * - passport-oauth1: its strategy's own `_oauth` client (node-oauth's `OAuth`, what the strategy
  *   calls in `authenticate`), `getOAuthRequestToken()` / `getOAuthAccessToken()`.
  * grant is left out: its token calls are not reachable without running its whole middleware.
@@ -65,9 +65,9 @@ async function child (contestant: string, scenario: string, origin: string, conc
   const urls = { requestTokenUrl: `${origin}/request_token`, accessTokenUrl: `${origin}/access_token`, authorizeUrl: `${origin}/authorize` }
   let call: () => Promise<unknown>
   if (contestant === 'fastify-oauth1') {
-    const { createFlow } = await import('../dist/esm/provider/flow.js')
-    const flow = createFlow({ consumerKey: 'ck', consumerSecret: 'cs', ...urls, timeout: 60_000 })
-    call = scenario === 'request' ? () => flow.getRequestToken('http://127.0.0.1/cb') : () => flow.getAccessToken({ token: 'rt', tokenSecret: 'rs' }, 'v')
+    const { createProviderClient } = await import('../dist/esm/provider/provider-client.js')
+    const providerClient = createProviderClient({ consumerKey: 'ck', consumerSecret: 'cs', ...urls, timeout: 60_000 })
+    call = scenario === 'request' ? () => providerClient.getRequestToken('http://127.0.0.1/cb') : () => providerClient.getAccessToken({ token: 'rt', tokenSecret: 'rs' }, 'v')
   } else {
     const { Strategy } = await import('passport-oauth1')
     const strategy = new Strategy({ requestTokenURL: urls.requestTokenUrl, accessTokenURL: urls.accessTokenUrl, userAuthorizationURL: urls.authorizeUrl, consumerKey: 'ck', consumerSecret: 'cs', callbackURL: 'http://127.0.0.1/cb' }, () => {})

@@ -1,7 +1,7 @@
 /**
  * The framework-free core of fastify-oauth1 (`fastify-oauth1/core`): the RFC 5849 signer, the
- * signed undici client and interceptor, the three-legged flow, the connect logic with its flow
- * state stores (cookie, session), and the provider presets. Nothing here imports Fastify, so a
+ * signed undici client and interceptor, the provider client (the token steps of the three-legged
+ * sign-in), the connect logic with its flow state stores (cookie, session), and the provider presets. Nothing here imports Fastify, so a
  * script, a worker or another framework's adapter can use it.
  *
  * Only what the README documents is exported; test/package.test.ts holds the list.
@@ -28,16 +28,19 @@ export type {
   CallerSignal, ClientMethod, ClientOptions, OAuth1Client, RequestOptions, ClientResponse, QueryInput, QueryValue, StreamedResponse, StreamOptions,
   RateLimit, RateLimitOptions
 } from './http/client.js'
-export { createFlow } from './provider/flow.js'
-export type { Flow, FlowCallOptions, PinStart, FlowOptions, ProviderEndpoints, RequestToken, AccessToken, RenewableToken } from './provider/flow.js'
+export { createProviderClient, createFlow } from './provider/provider-client.js'
+export type {
+  ProviderClient, ProviderCallOptions, PinStart, ProviderClientOptions, ProviderEndpoints, RequestToken, AccessToken, RenewableToken,
+  Flow, FlowCallOptions, FlowOptions
+} from './provider/provider-client.js'
 export type { OAuth1RequestClient, DisconnectOptions, DisconnectResult, RequestClientMethod } from './sign-in/request-client.js'
 export { discoverWordPress } from './provider/wordpress.js'
 export type { WordPressDiscoveryOptions } from './provider/wordpress.js'
 export { presets, evernote, jira, netsuite, mastercard, woocommerce, magento } from './presets/presets.js'
 export { createConnect } from './sign-in/connect.js'
 export type { Connect, CreateConnectOptions, BeginOptions, Completed, OAuth1Credentials, CredentialsChange } from './sign-in/connect.js'
-export { asFlowSession } from './sign-in/state/context.js'
-export type { FlowContext, FlowSession, FlowCookieOptions } from './sign-in/state/context.js'
+export { asSignInSession, asFlowSession } from './sign-in/state/context.js'
+export type { SignInContext, SignInSession, SignInCookieOptions, FlowContext, FlowSession, FlowCookieOptions } from './sign-in/state/context.js'
 export type { FlowStore, FlowLimits, PendingFlow, TakeResult } from './sign-in/state/store.js'
 export { createCookieFlowStore } from './sign-in/state/cookie-store.js'
 export type { CookieFlowStore, CookieFlowStoreOptions } from './sign-in/state/cookie-store.js'
@@ -45,7 +48,7 @@ export { createSessionFlowStore } from './sign-in/state/session-store.js'
 export type { SessionFlowStoreOptions, SessionState } from './sign-in/state/session-store.js'
 export { createSealer } from './sign-in/state/seal.js'
 export type { Sealer } from './sign-in/state/seal.js'
-export type { ProviderPreset, PresetName, DenialStyle, UserFields } from './presets/presets.js'
+export type { ProviderPreset, ProviderPresetInput, PresetName, DenialStyle, UserFields } from './presets/presets.js'
 export { tokenLifetime, renewToken, revokeToken, tokenInvalidError } from './provider/lifecycle.js'
 export type { TokenLifetime, RenewableCredentials, RevokeOptions } from './provider/lifecycle.js'
 export { diagnoseSignature } from './protocol/diagnosis.js'

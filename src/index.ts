@@ -4,7 +4,7 @@
  * presets, the signed undici client ({@link createClient}) and the signer ({@link createSigner}).
  *
  * The protocol primitives (encoding, base string, signature methods, the signing interceptor,
- * the flow, the connect core and its flow state stores, the token lifecycle helpers and the
+ * the provider client, the connect core and its flow state stores, the token lifecycle helpers and the
  * signature diagnosis) are in `fastify-oauth1/core`, whose declarations never mention Fastify.
  * The Express middleware is `fastify-oauth1/express`; the mock provider is `fastify-oauth1/testing`.
  *
@@ -19,9 +19,11 @@ export type {
 export type { OAuth1Credentials, CredentialsChange, BeginOptions, Completed } from './sign-in/connect.js'
 export type { SessionState } from './sign-in/state/session-store.js'
 export type { DisconnectOptions, DisconnectResult, RequestClientMethod } from './sign-in/request-client.js'
-export type { Flow, FlowCallOptions, ProviderEndpoints, RequestToken, AccessToken, RenewableToken } from './provider/flow.js'
+export type {
+  ProviderClient, ProviderCallOptions, ProviderEndpoints, RequestToken, AccessToken, RenewableToken, Flow, FlowCallOptions
+} from './provider/provider-client.js'
 export type { FlowStore, FlowLimits, PendingFlow, TakeResult } from './sign-in/state/store.js'
-export type { FlowContext, FlowSession, FlowCookieOptions } from './sign-in/state/context.js'
+export type { SignInContext, SignInSession, SignInCookieOptions, FlowContext, FlowSession, FlowCookieOptions } from './sign-in/state/context.js'
 
 export { ErrorCodes, OAuth1Error, isOAuth1Error, OAuthProblems, isOAuthProblem } from './errors.js'
 export type { ErrorCode, OAuth1ErrorOptions, ProviderProblem, OAuthProblem, SignatureDiagnosis, BaseStringDifference } from './errors.js'
@@ -29,7 +31,7 @@ export type { ErrorCode, OAuth1ErrorOptions, ProviderProblem, OAuthProblem, Sign
 export { presets, evernote, jira, netsuite, mastercard, woocommerce, magento } from './presets/presets.js'
 export { discoverWordPress } from './provider/wordpress.js'
 export type { WordPressDiscoveryOptions } from './provider/wordpress.js'
-export type { ProviderPreset, PresetName, DenialStyle, UserFields } from './presets/presets.js'
+export type { ProviderPreset, ProviderPresetInput, PresetName, DenialStyle, UserFields } from './presets/presets.js'
 
 export { createClient } from './http/client.js'
 export type {

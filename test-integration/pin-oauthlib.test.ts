@@ -1,8 +1,8 @@
 /**
  * PIN (out-of-band) sign-in against a provider built on python oauthlib's endpoints: the request
  * token is asked with oauth_callback=oob, the authorize page answers the verifier instead of a
- * redirect, and the PIN typed back is exchanged. Once through the core flow (flow.startPin /
- * flow.completePin), once through the built `fastify-oauth1` bin (npm run build first), whose
+ * redirect, and the PIN typed back is exchanged. Once through the provider client (providerClient.startPin /
+ * providerClient.completePin), once through the built `fastify-oauth1` bin (npm run build first), whose
  * `request --base-string` then calls oauthlib's /api/me. oauthlib judges every signature.
  *
  * Needs /usr/bin/python3 with python3-oauthlib python3-jwt python3-cryptography (Debian):
@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { request } from 'undici'
-import { createFlow, parseFormToRecord } from '../src/core.js'
+import { createProviderClient, parseFormToRecord } from '../src/core.js'
 import { type OauthlibProvider, startOauthlibProvider } from './helpers/oauthlib-provider.js'
 import { debianPackages } from './helpers/python.js'
 
@@ -41,27 +41,27 @@ async function startProvider (t: { fail: (message: string) => void, teardown: (f
   }
 }
 
-t.test('flow.startPin / flow.completePin against oauthlib', async (t) => {
+t.test('providerClient.startPin / providerClient.completePin against oauthlib', async (t) => {
   const provider = await startProvider(t)
   if (provider === undefined) return
   const { origin } = provider
-  const flow = createFlow({
+  const providerClient = createProviderClient({
     consumerKey,
     consumerSecret,
     requestTokenUrl: `${origin}/oauth/request_token`,
     authorizeUrl: `${origin}/oauth/authorize`,
     accessTokenUrl: `${origin}/oauth/access_token`
   })
-  t.teardown(() => flow.close())
-  const { requestToken, authorizeUrl } = await flow.startPin()
+  t.teardown(() => providerClient.close())
+  const { requestToken, authorizeUrl } = await providerClient.startPin()
   t.equal(requestToken.extra.oauth_callback_confirmed, 'true', 'oauthlib confirmed the oob callback')
   const pin = await pinAt(authorizeUrl)
-  const access = await flow.completePin(requestToken, ` ${pin}\n`)
+  const access = await providerClient.completePin(requestToken, ` ${pin}\n`)
   t.match(access.token, /^[A-Za-z0-9]{30}$/)
-  const me = await flow.clientFor(access).get(`${origin}/api/me`)
+  const me = await providerClient.clientFor(access).get(`${origin}/api/me`)
   t.equal(me.status, 200, 'oauthlib accepts the token', { body: me.text() })
   t.same(me.json(), { id: '1001', screen_name: 'demo_user' })
-  await t.rejects(flow.completePin(requestToken, pin), { code: 'OAUTH1_PROVIDER_ERROR' }, 'the request token was single-use')
+  await t.rejects(providerClient.completePin(requestToken, pin), { code: 'OAUTH1_PROVIDER_ERROR' }, 'the request token was single-use')
 })
 
 interface Run { code: number | null, stdout: string, stderr: string }

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http'
 import t, { type Test } from 'tap'
 import { createClient, type ClientOptions } from '../src/http/client.js'
 import { clockSkewCorrection, correctedClockOffset, defaultMaxClockSkew, maxTimestamp, unexplainedSkewThreshold } from '../src/http/clock-skew.js'
-import { createFlow } from '../src/provider/flow.js'
+import { createProviderClient } from '../src/provider/provider-client.js'
 import { ErrorCodes, OAuthProblems } from '../src/errors.js'
 import { checkSignature, type RecordedRequest, startServer } from './helpers/signature-check.js'
 
@@ -310,18 +310,18 @@ t.test('maxClockSkew: corrections within it work, beyond it the answer is return
   t.equal(narrow.clockOffset(hour.origin), 0)
 })
 
-t.test('maxClockSkew is validated, and reaches the flow\'s client', async (t) => {
+t.test('maxClockSkew is validated, and reaches the provider client\'s API client', async (t) => {
   for (const value of ['86400', -1, Number.NaN, Number.POSITIVE_INFINITY, true]) {
     t.throws(() => createClient({ consumerKey, consumerSecret, maxClockSkew: value as never }), { code: ErrorCodes.INVALID_OPTION, message: /maxClockSkew/ }, String(value))
   }
   t.throws(() => createClient({ consumerKey, consumerSecret, maxClockSkw: 1 } as never), { code: ErrorCodes.INVALID_OPTION, message: /maxClockSkew/ }, 'a typo is refused with a suggestion')
   const server = await skewedServer(t, 'range-in-header', 3600)
   const endpoints = { requestTokenUrl: `${server.origin}/request_token`, authorizeUrl: `${server.origin}/authorize`, accessTokenUrl: `${server.origin}/access_token` }
-  const flow = createFlow({ consumerKey, consumerSecret, maxClockSkew: 60, ...endpoints })
-  t.teardown(() => flow.close())
-  t.equal((await flow.client.get(`${server.origin}/resource`)).status, 401, 'the flow\'s client refuses an hour with maxClockSkew: 60')
+  const providerClient = createProviderClient({ consumerKey, consumerSecret, maxClockSkew: 60, ...endpoints })
+  t.teardown(() => providerClient.close())
+  t.equal((await providerClient.client.get(`${server.origin}/resource`)).status, 401, 'the provider client\'s API client refuses an hour with maxClockSkew: 60')
   t.same(server.statuses, [401])
-  t.throws(() => createFlow({ consumerKey, consumerSecret, maxClockSkew: -5, ...endpoints }), { code: ErrorCodes.INVALID_OPTION, message: /maxClockSkew/ })
+  t.throws(() => createProviderClient({ consumerKey, consumerSecret, maxClockSkew: -5, ...endpoints }), { code: ErrorCodes.INVALID_OPTION, message: /maxClockSkew/ })
 })
 
 t.test('clockOffset(url): a path resolves against baseUrl; an invalid URL is a coded error', async (t) => {

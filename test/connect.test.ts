@@ -2,14 +2,14 @@
 import t from 'tap'
 import { ErrorCodes } from '../src/errors.js'
 import { createConnect, type OAuth1Credentials } from '../src/sign-in/connect.js'
-import { createFlow } from '../src/provider/flow.js'
-import type { FlowContext, FlowSession } from '../src/sign-in/state/context.js'
+import { createProviderClient } from '../src/provider/provider-client.js'
+import type { SignInContext, SignInSession } from '../src/sign-in/state/context.js'
 import { createCookieFlowStore } from '../src/sign-in/state/cookie-store.js'
 import { flowSecret } from './helpers/build-app.js'
 import { flowOptions, startFakeProvider } from './helpers/fake-provider.js'
 
 /** One browser: a cookie jar, and a session object with regenerate (like @fastify/session). */
-function browserContext (session?: FlowSession): FlowContext & { jar: Map<string, string> } {
+function browserContext (session?: SignInSession): SignInContext & { jar: Map<string, string> } {
   const jar = new Map<string, string>()
   return {
     jar,
@@ -23,7 +23,7 @@ function browserContext (session?: FlowSession): FlowContext & { jar: Map<string
   }
 }
 
-function memorySession (): FlowSession & { id: number } {
+function memorySession (): SignInSession & { id: number } {
   const values = new Map<string, unknown>()
   const session = {
     id: 1,
@@ -41,12 +41,12 @@ function memorySession (): FlowSession & { id: number } {
 t.test('begin and complete without any web framework; a doubled callback makes one exchange', async (t) => {
   const provider = await startFakeProvider()
   t.teardown(() => provider.close())
-  const flow = createFlow(flowOptions(provider))
-  t.teardown(() => flow.close())
+  const providerClient = createProviderClient(flowOptions(provider))
+  t.teardown(() => providerClient.close())
   const limits = { ttl: 60_000, max: 5 }
   const saved: OAuth1Credentials[] = []
   const connect = createConnect({
-    flow,
+    flow: providerClient,
     limits,
     store: createCookieFlowStore({ secrets: flowSecret, prefix: 'o1-', callbackPath: '/cb', secure: false, ...limits }),
     sessionKey: 'oauth1:test',
@@ -73,11 +73,11 @@ t.test('begin and complete without any web framework; a doubled callback makes o
 t.test('credentials into a session, which is renewed and keeps its other data', async (t) => {
   const provider = await startFakeProvider()
   t.teardown(() => provider.close())
-  const flow = createFlow(flowOptions(provider))
-  t.teardown(() => flow.close())
+  const providerClient = createProviderClient(flowOptions(provider))
+  t.teardown(() => providerClient.close())
   const limits = { ttl: 60_000, max: 5 }
   const connect = createConnect({
-    flow,
+    flow: providerClient,
     limits,
     store: createCookieFlowStore({ secrets: flowSecret, prefix: 'o1-', callbackPath: '/cb', secure: false, ...limits }),
     sessionKey: 'oauth1:test',
@@ -100,11 +100,11 @@ t.test('credentials into a session, which is renewed and keeps its other data', 
 t.test('begin refuses a long returnTo (measured URL-encoded) and a callback URL off callbackOrigins, before any provider call', async (t) => {
   const provider = await startFakeProvider()
   t.teardown(() => provider.close())
-  const flow = createFlow(flowOptions(provider))
-  t.teardown(() => flow.close())
+  const providerClient = createProviderClient(flowOptions(provider))
+  t.teardown(() => providerClient.close())
   const limits = { ttl: 60_000, max: 5 }
   const options = {
-    flow,
+    flow: providerClient,
     limits,
     store: createCookieFlowStore({ secrets: flowSecret, prefix: 'o1-', callbackPath: '/cb', secure: false, ...limits }),
     sessionKey: 'oauth1:test',
@@ -123,7 +123,7 @@ t.test('begin refuses a long returnTo (measured URL-encoded) and a callback URL 
   await connect.begin(ctx, { callbackUrl: 'http://localhost/cb?tab=2' })
   t.equal(provider.seen[0]?.oauth.oauth_callback, 'http://localhost/cb?tab=2', 'an override on the allowed origin is used')
   t.throws(() => createConnect({ ...options, callbackUrl: () => 'http://localhost/cb' }), { code: ErrorCodes.INVALID_OPTION, message: /callbackOrigins/ })
-  const perRequest = createConnect({ ...options, callbackUrl: (ctx: FlowContext) => `http://${ctx.host}/cb`, callbackOrigins: ['http://localhost'] })
+  const perRequest = createConnect({ ...options, callbackUrl: (ctx: SignInContext) => `http://${ctx.host}/cb`, callbackOrigins: ['http://localhost'] })
   await t.rejects(perRequest.begin({ ...browserContext(), host: 'attacker-chosen.example' }), { code: ErrorCodes.CALLBACK_NOT_ALLOWED })
   t.equal(provider.seen.length, 1, 'still one provider call')
 })
@@ -131,11 +131,11 @@ t.test('begin refuses a long returnTo (measured URL-encoded) and a callback URL 
 t.test('a flow store that drops the binding: the callback is refused without an exchange', async (t) => {
   const provider = await startFakeProvider()
   t.teardown(() => provider.close())
-  const flow = createFlow(flowOptions(provider))
-  t.teardown(() => flow.close())
+  const providerClient = createProviderClient(flowOptions(provider))
+  t.teardown(() => providerClient.close())
   const kept = new Map<string, { token: string, secret: string, created: number }>()
   const connect = createConnect({
-    flow,
+    flow: providerClient,
     limits: { ttl: 60_000, max: 5 },
     store: {
       count: () => kept.size,

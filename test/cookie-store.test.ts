@@ -4,7 +4,7 @@ import t from 'tap'
 import { ErrorCodes } from '../src/errors.js'
 import type { FastifyOAuth1Options, OAuth1Credentials } from '../src/fastify/plugin.js'
 import { createCookieFlowStore, maxCookieBytes } from '../src/sign-in/state/cookie-store.js'
-import type { FlowContext } from '../src/sign-in/state/context.js'
+import type { SignInContext } from '../src/sign-in/state/context.js'
 import { Browser, buildApp, type BuildOptions, flowSecret, logCapture, providerOptions } from './helpers/build-app.js'
 import { type FakeProvider, startFakeProvider } from './helpers/fake-provider.js'
 
@@ -321,7 +321,7 @@ t.test('callbackUrl per request and authorize parameters per request and per beg
 
 t.test('the store on its own: take hands an entry back once; unreadable state is absent', async (t) => {
   const jar = new Map<string, string>()
-  const ctx: FlowContext = {
+  const ctx: SignInContext = {
     getCookie: (name) => jar.get(name),
     cookieNames: () => jar.keys(),
     setCookie: (name, value) => { jar.set(name, value) },
@@ -348,7 +348,7 @@ t.test('the store on its own: take hands an entry back once; unreadable state is
 t.test('the index cookie: sealed for one browser binding, entries clamped to the TTL, entries without a flow cookie dropped at a callback', async (t) => {
   const jar = new Map<string, string>()
   const lines: string[] = []
-  const ctx: FlowContext = {
+  const ctx: SignInContext = {
     getCookie: (name) => jar.get(name),
     cookieNames: () => jar.keys(),
     setCookie: (name, value, options) => {

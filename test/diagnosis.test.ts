@@ -3,7 +3,7 @@ import oauthSign from 'oauth-sign'
 import { baseStringDifference, diagnoseSignature, providerBaseString } from '../src/protocol/diagnosis.js'
 import { ErrorCodes, type OAuth1Error } from '../src/errors.js'
 import { createClient } from '../src/http/client.js'
-import { createFlow } from '../src/provider/flow.js'
+import { createProviderClient } from '../src/provider/provider-client.js'
 import { checkSignature, type Handler, okJson, startServer } from './helpers/signature-check.js'
 
 // RFC 5849 §3.4.1.1's example base string, and the same request as a provider that dropped a parameter saw it.
@@ -98,19 +98,19 @@ t.test('a 401 naming the signature, without oauth_problem, is diagnosed with our
 t.test('token calls: OAUTH1_PROVIDER_ERROR carries the diagnosis, the verifier masked, no secret', async (t) => {
   const server = await startServer(flickrStyle('https', { consumerSecret: 'consumer-secret' }))
   t.teardown(() => server.close())
-  const flow = createFlow({
+  const providerClient = createProviderClient({
     consumerKey: 'ck',
     consumerSecret: 'consumer-secret',
     requestTokenUrl: `${server.origin}/services/oauth/request_token`,
     authorizeUrl: `${server.origin}/services/oauth/authorize`,
     accessTokenUrl: `${server.origin}/services/oauth/access_token`
   })
-  t.teardown(() => flow.close())
-  const refused = await flow.getRequestToken('https://app.example/cb').catch((error: unknown) => error) as OAuth1Error
+  t.teardown(() => providerClient.close())
+  const refused = await providerClient.getRequestToken('https://app.example/cb').catch((error: unknown) => error) as OAuth1Error
   t.match(refused, { code: ErrorCodes.PROVIDER_ERROR, problem: 'signature_invalid' })
   t.match(refused.diagnosis, { difference: { part: 'uri' }, baseString: /oauth_callback%3Dhttps%253A%252F%252Fapp\.example%252Fcb/ })
 
-  const exchange = await flow.getAccessToken({ token: 'request-token-1', tokenSecret: 'request-secret-1' }, 'verifier-7781')
+  const exchange = await providerClient.getAccessToken({ token: 'request-token-1', tokenSecret: 'request-secret-1' }, 'verifier-7781')
     .catch((error: unknown) => error) as OAuth1Error
   t.match(exchange, { code: ErrorCodes.PROVIDER_ERROR, problem: 'signature_invalid' })
   const diagnosis = exchange.diagnosis

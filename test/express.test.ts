@@ -11,7 +11,7 @@ import t, { type Test } from 'tap'
 import { ErrorCodes, OAuth1Error } from '../src/errors.js'
 import { expressOAuth1, type ExpressOAuth1Options } from '../src/express/index.js'
 import { serveExpress } from './helpers/express-app.js'
-import type { FlowContext } from '../src/sign-in/state/context.js'
+import type { SignInContext } from '../src/sign-in/state/context.js'
 import type { FlowStore } from '../src/sign-in/state/store.js'
 import type { CallerSignal } from '../src/http/client.js'
 import { Browser, flowSecret, sessionSecret } from './helpers/adapter-suite.js'
@@ -77,7 +77,7 @@ t.test('the Cookie header: junk, quoted and undecodable values do not hide the f
 t.test('the browser going away aborts ctx.signal (provider calls stop with it)', async (t) => {
   let seen: CallerSignal | undefined
   const store: FlowStore = {
-    async count (ctx: FlowContext) { seen = ctx.signal; return 0 },
+    async count (ctx: SignInContext) { seen = ctx.signal; return 0 },
     async put () {},
     async take () { return { status: 'none' } }
   }

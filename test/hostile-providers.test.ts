@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http'
 import t, { type Test } from 'tap'
 import { type ClientOptions, createClient } from '../src/http/client.js'
-import { createFlow, type Flow, type FlowOptions, flowOptionKeys, maxExtraFieldLength, maxExtraFields } from '../src/provider/flow.js'
+import { createProviderClient, type ProviderClient, type ProviderClientOptions, providerClientOptionKeys, maxExtraFieldLength, maxExtraFields } from '../src/provider/provider-client.js'
 import { ErrorCodes, OAuth1Error } from '../src/errors.js'
 import { presets, type ProviderPreset } from '../src/presets/presets.js'
 import { redactSecrets } from '../src/protocol/problems.js'
@@ -22,7 +22,7 @@ async function serve (t: Test, handler: Handler): Promise<TestServer> {
   return server
 }
 
-function endpoints (server: TestServer, overrides: Partial<FlowOptions> = {}): FlowOptions {
+function endpoints (server: TestServer, overrides: Partial<ProviderClientOptions> = {}): ProviderClientOptions {
   return {
     consumerKey,
     consumerSecret,
@@ -98,9 +98,9 @@ async function waitFor (predicate: () => boolean, ms = 2000): Promise<boolean> {
 t.test('memory: a 100 MB token response is refused after the 16 KiB cap, not read to the end', async (t) => {
   const state = { written: 0, closed: false }
   const server = await serve(t, flood(100 * 1024 * 1024, state))
-  const flow = createFlow(endpoints(server))
-  t.teardown(() => flow.close())
-  const error = await failure(flow.getRequestToken('https://app.example/cb'))
+  const providerClient = createProviderClient(endpoints(server))
+  t.teardown(() => providerClient.close())
+  const error = await failure(providerClient.getRequestToken('https://app.example/cb'))
   t.match(error, { code: ErrorCodes.PROVIDER_BAD_RESPONSE, message: /larger than 16384 bytes/ })
   t.ok(await waitFor(() => state.closed), 'the connection was closed by the client')
   t.ok(state.written < 16 * 1024 * 1024, `the server could write only ${state.written} bytes before the read stopped`)
@@ -110,9 +110,9 @@ t.test('memory: a declared 15 MiB access-token response is refused unread', asyn
   const state = { written: 0, closed: false }
   const size = 15 * 1024 * 1024
   const server = await serve(t, flood(size, state, { 'content-length': String(size) }))
-  const flow = createFlow(endpoints(server))
-  t.teardown(() => flow.close())
-  const error = await failure(flow.getAccessToken(requestToken, verifier))
+  const providerClient = createProviderClient(endpoints(server))
+  t.teardown(() => providerClient.close())
+  const error = await failure(providerClient.getAccessToken(requestToken, verifier))
   t.match(error, { code: ErrorCodes.PROVIDER_BAD_RESPONSE, message: /larger than 16384 bytes/ })
   t.ok(await waitFor(() => state.closed), 'the connection was closed')
   t.ok(state.written < size, `only ${state.written} of ${size} bytes were accepted`)
@@ -129,14 +129,14 @@ t.test('memory: maxTokenResponseBytes sets the cap; the API client keeps its own
     response.setHeader('content-type', 'application/x-www-form-urlencoded')
     response.end(`oauth_token=t&oauth_token_secret=s&oauth_callback_confirmed=true&pad=${'p'.repeat(500)}`)
   })
-  const small = createFlow(endpoints(server, { maxTokenResponseBytes: 200 }))
+  const small = createProviderClient(endpoints(server, { maxTokenResponseBytes: 200 }))
   t.teardown(() => small.close())
   t.match(await failure(small.getRequestToken('https://app.example/cb')), { code: ErrorCodes.PROVIDER_BAD_RESPONSE, message: /larger than 200 bytes/ })
-  const normal = createFlow(endpoints(server, { baseUrl: server.origin }))
+  const normal = createProviderClient(endpoints(server, { baseUrl: server.origin }))
   t.teardown(() => normal.close())
   t.equal((await normal.getRequestToken('https://app.example/cb')).token, 't', 'a 600-byte answer fits the default cap')
   t.equal((await normal.clientFor(user).get('/api/big')).body.length, big.length, 'a 1 MiB API answer is read')
-  t.throws(() => createFlow(endpoints(server, { maxTokenResponseBytes: -1 })), { code: ErrorCodes.INVALID_OPTION, message: /maxTokenResponseBytes/ })
+  t.throws(() => createProviderClient(endpoints(server, { maxTokenResponseBytes: -1 })), { code: ErrorCodes.INVALID_OPTION, message: /maxTokenResponseBytes/ })
 })
 
 t.test(`memory: at most ${maxExtraFields} extra fields of at most ${maxExtraFieldLength} characters are kept`, async (t) => {
@@ -144,9 +144,9 @@ t.test(`memory: at most ${maxExtraFields} extra fields of at most ${maxExtraFiel
   const server = await serve(t, (_request, response) => {
     response.end(['oauth_token=T', `long=${'L'.repeat(maxExtraFieldLength + 1)}`, `${'N'.repeat(maxExtraFieldLength + 1)}=1`, 'oauth_token_secret=S', ...fields].join('&'))
   })
-  const flow = createFlow(endpoints(server))
-  t.teardown(() => flow.close())
-  const access = await flow.getAccessToken(requestToken, verifier)
+  const providerClient = createProviderClient(endpoints(server))
+  t.teardown(() => providerClient.close())
+  const access = await providerClient.getAccessToken(requestToken, verifier)
   t.equal(access.token, 'T')
   t.equal(access.tokenSecret, 'S', 'the credentials are read whatever comes before them')
   const names = Object.keys(access.extra)
@@ -161,10 +161,10 @@ t.test(`memory: at most ${maxExtraFields} extra fields of at most ${maxExtraFiel
 t.test('deadline: a body dripped byte by byte ends in OAUTH1_TIMEOUT at the deadline, and the upstream read is closed', async (t) => {
   const state: { closedAt?: number, bytes: number } = { bytes: 0 }
   const server = await serve(t, drip(40, state))
-  const flow = createFlow(endpoints(server, { timeout: 400 }))
-  t.teardown(() => flow.close())
+  const providerClient = createProviderClient(endpoints(server, { timeout: 400 }))
+  t.teardown(() => providerClient.close())
   const started = Date.now()
-  const error = await failure(flow.getRequestToken('https://app.example/cb'))
+  const error = await failure(providerClient.getRequestToken('https://app.example/cb'))
   const took = Date.now() - started
   t.match(error, { code: ErrorCodes.TIMEOUT, statusCode: 504, message: /within 400 ms/ })
   t.ok(took >= 380 && took < 1500, `rejected at the deadline (${took} ms), not after the drip ends`)
@@ -199,33 +199,33 @@ t.test('deadline: the whole call, retries included, is bounded by timeout', asyn
 t.test('abort: a caller signal ends the token calls with OAUTH1_ABORTED and closes the upstream read', async (t) => {
   const state: { closedAt?: number, bytes: number } = { bytes: 0 }
   const server = await serve(t, drip(30, state))
-  const flow = createFlow(endpoints(server, { timeout: 5000 }))
-  t.teardown(() => flow.close())
+  const providerClient = createProviderClient(endpoints(server, { timeout: 5000 }))
+  t.teardown(() => providerClient.close())
   const controller = new AbortController()
   const started = Date.now()
   setTimeout(() => controller.abort(), 150)
-  const error = await failure(flow.getRequestToken('https://app.example/cb', undefined, { signal: controller.signal }))
+  const error = await failure(providerClient.getRequestToken('https://app.example/cb', undefined, { signal: controller.signal }))
   t.match(error, { code: ErrorCodes.ABORTED, statusCode: 499 })
   t.ok(Date.now() - started < 1000, 'rejected when aborted, long before the 5 s deadline')
   t.ok(await waitFor(() => state.closedAt !== undefined, 1000), 'the upstream connection was closed')
 
   const second: { closedAt?: number, bytes: number } = { bytes: 0 }
   const other = await serve(t, drip(30, second))
-  const flow2 = createFlow(endpoints(other, { timeout: 5000 }))
-  t.teardown(() => flow2.close())
+  const providerClient2 = createProviderClient(endpoints(other, { timeout: 5000 }))
+  t.teardown(() => providerClient2.close())
   const controller2 = new AbortController()
   setTimeout(() => controller2.abort(new Error('browser left')), 100)
-  const error2 = await failure(flow2.getAccessToken(requestToken, verifier, { signal: controller2.signal }))
+  const error2 = await failure(providerClient2.getAccessToken(requestToken, verifier, { signal: controller2.signal }))
   t.match(error2, { code: ErrorCodes.ABORTED })
   t.match(error2.cause, { message: 'browser left' }, 'the abort reason is the cause')
   t.ok(await waitFor(() => second.closedAt !== undefined, 1000), 'the access-token read was closed too')
 
   const silent = await serve(t, () => {})
-  const flow3 = createFlow(endpoints(silent))
-  t.teardown(() => flow3.close())
-  t.match(await failure(flow3.getRequestToken('https://app.example/cb', {}, { signal: AbortSignal.abort() })), { code: ErrorCodes.ABORTED }, 'an already aborted signal')
-  t.match(await failure(flow3.getRequestToken('https://app.example/cb', {}, { signal: 'stop' as unknown as AbortSignal })), { code: ErrorCodes.INVALID_REQUEST, message: /signal/ }, 'a signal that is not one')
-  t.match(await failure(flow3.client.get(`${silent.origin}/x`, { timeout: -5 })), { code: ErrorCodes.INVALID_REQUEST, message: /timeout/ }, 'a bad per-call timeout')
+  const providerClient3 = createProviderClient(endpoints(silent))
+  t.teardown(() => providerClient3.close())
+  t.match(await failure(providerClient3.getRequestToken('https://app.example/cb', {}, { signal: AbortSignal.abort() })), { code: ErrorCodes.ABORTED }, 'an already aborted signal')
+  t.match(await failure(providerClient3.getRequestToken('https://app.example/cb', {}, { signal: 'stop' as unknown as AbortSignal })), { code: ErrorCodes.INVALID_REQUEST, message: /signal/ }, 'a signal that is not one')
+  t.match(await failure(providerClient3.client.get(`${silent.origin}/x`, { timeout: -5 })), { code: ErrorCodes.INVALID_REQUEST, message: /timeout/ }, 'a bad per-call timeout')
   t.equal(silent.requests.length, 0, 'nothing was sent for the aborted or invalid calls')
 })
 
@@ -252,10 +252,10 @@ t.test('secrets: token responses never put a token-like field in an error', asyn
   const fields = /NESTED-[TS]|UPPER-[TS]|HANDLE-555|DEEP-666|ECHO-T|HDR-[TA]|XML-[TS]|BADJSON-S|CONSUMER-SECRET/
   const sent = /REQUEST-TOKEN|REQUEST-SECRET|VERIFIER-vv/
   for (const path of Object.keys(bodies)) {
-    const flow = createFlow(endpoints(server, { accessTokenUrl: server.origin + path, requestTokenUrl: server.origin + path }))
-    t.teardown(() => flow.close())
-    const access = await failure(flow.getAccessToken(requestToken, verifier))
-    const start = await failure(flow.getRequestToken('https://app.example/cb'))
+    const providerClient = createProviderClient(endpoints(server, { accessTokenUrl: server.origin + path, requestTokenUrl: server.origin + path }))
+    t.teardown(() => providerClient.close())
+    const access = await failure(providerClient.getAccessToken(requestToken, verifier))
+    const start = await failure(providerClient.getRequestToken('https://app.example/cb'))
     for (const error of [access, start]) {
       t.ok(error.code === ErrorCodes.PROVIDER_ERROR || error.code === ErrorCodes.PROVIDER_BAD_RESPONSE, `${path}: ${error.code}`)
       t.notMatch(logged(error), fields, `${path}: no token-like field in message, body, details, advice or cause`)
@@ -263,11 +263,11 @@ t.test('secrets: token responses never put a token-like field in an error', asyn
     t.notMatch(logged(access), sent, `${path}: no echo of the request token, its secret or the verifier`)
     t.equal(access.status, bodies[path]?.status, `${path}: the provider status is kept`)
   }
-  const echoed = await failure(createFlow(endpoints(server, { accessTokenUrl: server.origin + '/echo-500' })).getAccessToken(requestToken, verifier))
+  const echoed = await failure(createProviderClient(endpoints(server, { accessTokenUrl: server.origin + '/echo-500' })).getAccessToken(requestToken, verifier))
   t.match(echoed.body, /^Internal error for \[redacted\]/, 'the rest of the body stays readable')
   t.equal(echoed.problem, 'token_rejected')
   t.same(echoed.details, { oauth_token: '[redacted]' })
-  const nested = await failure(createFlow(endpoints(server, { accessTokenUrl: server.origin + '/json-error' })).getAccessToken(requestToken, verifier))
+  const nested = await failure(createProviderClient(endpoints(server, { accessTokenUrl: server.origin + '/json-error' })).getAccessToken(requestToken, verifier))
   t.match(nested.body, '"Session_Handle":"[redacted]"')
   t.match(nested.body, '"my_secret":"[redacted]"')
 })
@@ -299,15 +299,15 @@ t.test('redirects: token endpoints never take tokens from another origin, even w
     }
     response.end('oauth_token=good&oauth_token_secret=fine&oauth_callback_confirmed=true')
   })
-  const flow = createFlow(endpoints(server, { maxRedirections: 5 }))
-  t.teardown(() => flow.close())
-  const access = await failure(flow.getAccessToken(requestToken, verifier))
+  const providerClient = createProviderClient(endpoints(server, { maxRedirections: 5 }))
+  t.teardown(() => providerClient.close())
+  const access = await failure(providerClient.getAccessToken(requestToken, verifier))
   t.match(access, { code: ErrorCodes.REDIRECT_REFUSED, statusCode: 502, message: /another origin/ })
   t.notMatch(logged(access), /from-evil/)
-  t.match(await failure(flow.getRequestToken('https://app.example/cb')), { code: ErrorCodes.REDIRECT_REFUSED })
+  t.match(await failure(providerClient.getRequestToken('https://app.example/cb')), { code: ErrorCodes.REDIRECT_REFUSED })
   t.equal(evil.requests.length, 0, 'the other origin was never called')
 
-  const same = createFlow(endpoints(server, { maxRedirections: 2, requestTokenUrl: `${server.origin}/moved` }))
+  const same = createProviderClient(endpoints(server, { maxRedirections: 2, requestTokenUrl: `${server.origin}/moved` }))
   t.teardown(() => same.close())
   t.equal((await same.getRequestToken('https://app.example/cb')).token, 'good', 'a same-origin redirect is still followed')
   const landed = server.requests.at(-1) as RecordedRequest
@@ -371,21 +371,21 @@ t.test('bad input: createClient checks every option type and refuses unknown key
     t.throws(() => createClient({ ...base, ...value } as never), { code: ErrorCodes.INVALID_OPTION, message: new RegExp(`"${name}"`) }, `${name}: ${JSON.stringify(value)}`)
   }
   t.throws(() => createClient({ ...base, timout: 5 } as never), { code: ErrorCodes.INVALID_OPTION, message: /Unknown option "timout" for createClient\. Did you mean "timeout"\?/ })
-  t.throws(() => createClient({ ...base, requestTokenParams: {}, maxTokenResponseBytes: 1 } as never), { code: ErrorCodes.INVALID_OPTION, message: /maxTokenResponseBytes/ }, 'flow-only keys are not client keys')
+  t.throws(() => createClient({ ...base, requestTokenParams: {}, maxTokenResponseBytes: 1 } as never), { code: ErrorCodes.INVALID_OPTION, message: /maxTokenResponseBytes/ }, 'provider-client-only keys are not client keys')
   t.doesNotThrow(() => createClient({ ...presets.x, ...base }).close(), 'a spread preset is accepted')
   t.doesNotThrow(() => createClient({ ...base, timout: undefined } as never).close(), 'an undefined unknown key is ignored')
 })
 
-t.test('bad input: createFlow refuses unknown keys and exports the keys it knows', async (t) => {
+t.test('bad input: createProviderClient refuses unknown keys and exports the keys it knows', async (t) => {
   const server = await serve(t, okJson)
-  t.throws(() => createFlow({ ...endpoints(server), requestTokenURL: 'x' } as never), { code: ErrorCodes.INVALID_OPTION, message: /Did you mean "requestTokenUrl"/ })
-  t.throws(() => createFlow({ ...endpoints(server), requireCallbackConfirmed: 'no' } as never), { code: ErrorCodes.INVALID_OPTION, message: /requireCallbackConfirmed/ })
-  t.throws(() => createFlow({ ...endpoints(server), correctClockSkew: 'yes' } as never), { code: ErrorCodes.INVALID_OPTION, message: /correctClockSkew/ })
+  t.throws(() => createProviderClient({ ...endpoints(server), requestTokenURL: 'x' } as never), { code: ErrorCodes.INVALID_OPTION, message: /Did you mean "requestTokenUrl"/ })
+  t.throws(() => createProviderClient({ ...endpoints(server), requireCallbackConfirmed: 'no' } as never), { code: ErrorCodes.INVALID_OPTION, message: /requireCallbackConfirmed/ })
+  t.throws(() => createProviderClient({ ...endpoints(server), correctClockSkew: 'yes' } as never), { code: ErrorCodes.INVALID_OPTION, message: /correctClockSkew/ })
   for (const key of ['consumerKey', 'privateKey', 'baseUrl', 'origins', 'timeout', 'provider', 'requestTokenUrl', 'maxTokenResponseBytes', 'quirks', 'apiOrigins']) {
-    t.ok(flowOptionKeys.has(key), `flowOptionKeys has ${key}`)
+    t.ok(providerClientOptionKeys.has(key), `providerClientOptionKeys has ${key}`)
   }
-  t.notOk(flowOptionKeys.has('callbackUrl'), 'plugin keys are not flow keys')
-  const spread = createFlow({ ...presets.trello, ...endpoints(server) })
+  t.notOk(providerClientOptionKeys.has('callbackUrl'), 'plugin keys are not provider client keys')
+  const spread = createProviderClient({ ...presets.trello, ...endpoints(server) })
   t.teardown(() => spread.close())
   t.pass('a spread preset is accepted')
 })
@@ -406,7 +406,7 @@ t.test('second API host: origins (and a preset\'s apiOrigins) are called signed,
   const preset: ProviderPreset = {
     id: 'two-hosts',
     label: 'Two hosts',
-    flow: 'three-legged',
+    legs: 3,
     signatureMethod: 'HMAC-SHA1',
     baseUrl: api.origin + '/',
     requestTokenUrl: `${api.origin}/request_token`,
@@ -417,11 +417,11 @@ t.test('second API host: origins (and a preset\'s apiOrigins) are called signed,
     quirks: [],
     ...{ apiOrigins: [upload.origin] }
   }
-  const flow = createFlow({ provider: preset, consumerKey, consumerSecret })
-  t.teardown(() => flow.close())
-  t.equal((await flow.clientFor(user).get(`${upload.origin}/media/status`)).status, 200, 'the preset\'s apiOrigins are allowed for the user client')
+  const providerClient = createProviderClient({ provider: preset, consumerKey, consumerSecret })
+  t.teardown(() => providerClient.close())
+  t.equal((await providerClient.clientFor(user).get(`${upload.origin}/media/status`)).status, 200, 'the preset\'s apiOrigins are allowed for the user client')
   expectSigned(t, upload.requests[1], { consumerKey, consumerSecret, tokenSecret: user.tokenSecret })
-  t.match(await failure(flow.clientFor(user).get(`${elsewhere.origin}/x`)), { code: ErrorCodes.INVALID_REQUEST })
+  t.match(await failure(providerClient.clientFor(user).get(`${elsewhere.origin}/x`)), { code: ErrorCodes.INVALID_REQUEST })
 
   const noBase = createClient({ consumerKey, consumerSecret, origins: [upload.origin] })
   t.teardown(() => noBase.close())
@@ -430,20 +430,20 @@ t.test('second API host: origins (and a preset\'s apiOrigins) are called signed,
 })
 
 // Types (checked by tsc, never run): the new per-call options and client options.
-export function typeChecks (flow: Flow, signal: AbortSignal): unknown[] {
+export function typeChecks (providerClient: ProviderClient, signal: AbortSignal): unknown[] {
   const options: ClientOptions = { consumerKey, origins: ['https://upload.x.com', new URL('https://api.x.com')], apiOrigins: ['https://upload.x.com'] }
   // @ts-expect-error origins is a list
   const single: ClientOptions = { consumerKey, origins: 'https://upload.x.com' }
-  const flowOptions: FlowOptions = { consumerKey, maxTokenResponseBytes: 4096 }
+  const clientOptions: ProviderClientOptions = { consumerKey, maxTokenResponseBytes: 4096 }
   // @ts-expect-error maxTokenResponseBytes is a number
-  const wrong: FlowOptions = { consumerKey, maxTokenResponseBytes: '4k' }
-  const keys: ReadonlySet<string> = flowOptionKeys
+  const wrong: ProviderClientOptions = { consumerKey, maxTokenResponseBytes: '4k' }
+  const keys: ReadonlySet<string> = providerClientOptionKeys
   return [
-    flow.getRequestToken('https://app.example/cb', undefined, { signal }),
-    flow.getAccessToken(requestToken, verifier, { signal }),
-    flow.getAccessToken(requestToken, verifier),
+    providerClient.getRequestToken('https://app.example/cb', undefined, { signal }),
+    providerClient.getAccessToken(requestToken, verifier, { signal }),
+    providerClient.getAccessToken(requestToken, verifier),
     // @ts-expect-error signal is an AbortSignal
-    flow.getRequestToken('https://app.example/cb', {}, { signal: 'stop' }),
-    options, single, flowOptions, wrong, keys
+    providerClient.getRequestToken('https://app.example/cb', {}, { signal: 'stop' }),
+    options, single, clientOptions, wrong, keys
   ]
 }

@@ -3,7 +3,7 @@
 import type { Readable } from 'node:stream'
 import t from 'tap'
 import type {
-  AccessToken, ClientResponse, DisconnectResult, FastifyOAuth1Options, Flow, OAuth1Client, OAuth1Credentials,
+  AccessToken, ClientResponse, DisconnectResult, FastifyOAuth1Options, ProviderClient, OAuth1Client, OAuth1Credentials,
   OAuth1Error, OAuth1RequestClient, SignatureDiagnosis, StreamedResponse
 } from '../src/index.js'
 import { createSigner } from '../src/core.js'
@@ -25,7 +25,7 @@ export async function streamed (client: OAuth1Client, user: OAuth1RequestClient)
   await client.post('https://api.example/up', { body: new FormData(), bodyHash: true })
 }
 
-export async function lifecycle (flow: Flow, credentials: OAuth1Credentials): Promise<AccessToken> {
+export async function lifecycle (flow: ProviderClient, credentials: OAuth1Credentials): Promise<AccessToken> {
   await flow.revoke(credentials)
   const fresh = await flow.renew(credentials)
   const expiresAt: number | undefined = fresh.expiresAt ?? credentials.expiresAt

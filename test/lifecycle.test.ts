@@ -3,7 +3,7 @@ import { ErrorCodes } from '../src/errors.js'
 import { createClient } from '../src/http/client.js'
 import { renewToken, revokeToken, tokenInvalidError, tokenLifetime } from '../src/provider/lifecycle.js'
 import { checkSignature, closedPort, expectSigned, parseFormPairs, startServer } from './helpers/signature-check.js'
-import { createFlow, type Flow, type FlowOptions } from '../src/provider/flow.js'
+import { createProviderClient, type ProviderClient, type ProviderClientOptions } from '../src/provider/provider-client.js'
 import { presets } from '../src/presets/presets.js'
 import { startSessionProvider } from './helpers/session-provider.js'
 
@@ -140,8 +140,8 @@ t.test('tokenInvalidError recognises refusals of the token itself, and nothing e
   t.match(results[2], { advice: 'again' })
 })
 
-function flowFor (origin: string, extra: Partial<FlowOptions> = {}): Flow {
-  return createFlow({
+function providerClientFor (origin: string, extra: Partial<ProviderClientOptions> = {}): ProviderClient {
+  return createProviderClient({
     ...consumer,
     requestTokenUrl: `${origin}/oauth/request_token`,
     authorizeUrl: `${origin}/oauth/authorize`,
@@ -150,27 +150,27 @@ function flowFor (origin: string, extra: Partial<FlowOptions> = {}): Flow {
   })
 }
 
-t.test('flow.revoke: X invalidate_token signed with the user token; the token stops working', async (t) => {
+t.test('providerClient.revoke: X invalidate_token signed with the user token; the token stops working', async (t) => {
   const provider = await startSessionProvider()
   t.teardown(() => provider.close())
-  const flow = flowFor(provider.origin, { revokeUrl: `${provider.origin}/1.1/oauth/invalidate_token` })
-  t.teardown(() => flow.close())
-  t.equal(flow.canRevoke, true)
+  const providerClient = providerClientFor(provider.origin, { revokeUrl: `${provider.origin}/1.1/oauth/invalidate_token` })
+  t.teardown(() => providerClient.close())
+  t.equal(providerClient.canRevoke, true)
   const credentials = provider.issue('at-x')
-  await flow.revoke(credentials)
+  await providerClient.revoke(credentials)
   t.equal(provider.tokens.get('at-x')?.state, 'revoked')
   const sent = expectSigned(t, provider.calls('/1.1/oauth/invalidate_token')[0], { ...consumer, tokenSecret: 'at-x-secret' })
   t.equal(sent.oauth.oauth_token, 'at-x')
-  await flow.revoke(credentials)
+  await providerClient.revoke(credentials)
   t.pass('revoking a token X already considers invalid (code 89) succeeds')
-  await t.rejects(flow.revoke({ token: 'at-x', tokenSecret: 'wrong' }), { code: ErrorCodes.REVOKE_FAILED, statusCode: 502 })
+  await t.rejects(providerClient.revoke({ token: 'at-x', tokenSecret: 'wrong' }), { code: ErrorCodes.REVOKE_FAILED, statusCode: 502 })
 
-  const none = flowFor(provider.origin)
+  const none = providerClientFor(provider.origin)
   t.teardown(() => none.close())
   t.equal(none.canRevoke, false)
   await t.rejects(none.revoke(credentials), { code: ErrorCodes.INVALID_REQUEST, message: /no revokeUrl/ })
   t.equal(presets.x.revokeUrl, 'https://api.x.com/1.1/oauth/invalidate_token', 'the X preset carries the endpoint')
-  t.throws(() => flowFor(provider.origin, { revokeUrl: 'ftp://x' }), { code: ErrorCodes.INVALID_OPTION, message: /revokeUrl/ })
+  t.throws(() => providerClientFor(provider.origin, { revokeUrl: 'ftp://x' }), { code: ErrorCodes.INVALID_OPTION, message: /revokeUrl/ })
 })
 
 t.test('getAccessToken: Evernote\'s edam_expires and OAuth Session fields become the token\'s lifetime', async (t) => {
@@ -184,9 +184,9 @@ t.test('getAccessToken: Evernote\'s edam_expires and OAuth Session fields become
     response.end('oauth_token=S%3Ds1%3AU%3D1&oauth_token_secret=&edam_shard=s1&edam_userId=42&edam_expires=1767225600000&edam_noteStoreUrl=https%3A%2F%2Fwww.evernote.com%2Fshard%2Fs1%2Fnotestore')
   })
   t.teardown(() => evernote.close())
-  const flow = flowFor(evernote.origin)
-  t.teardown(() => flow.close())
-  const access = await flow.getAccessToken({ token: 'rt', tokenSecret: 'rs' }, 'v')
+  const providerClient = providerClientFor(evernote.origin)
+  t.teardown(() => providerClient.close())
+  const access = await providerClient.getAccessToken({ token: 'rt', tokenSecret: 'rs' }, 'v')
   t.equal(access.token, 'S=s1:U=1')
   t.equal(access.expiresAt, 1767225600000)
   t.equal(access.sessionHandle, undefined)
@@ -195,7 +195,7 @@ t.test('getAccessToken: Evernote\'s edam_expires and OAuth Session fields become
     response.end('oauth_token=at&oauth_token_secret=as&oauth_session_handle=h-9&oauth_expires_in=3600&oauth_authorization_expires_in=86400')
   })
   t.teardown(() => session.close())
-  const sessionFlow = flowFor(session.origin)
+  const sessionFlow = providerClientFor(session.origin)
   t.teardown(() => sessionFlow.close())
   const before = Date.now()
   const renewable = await sessionFlow.getAccessToken({ token: 'rt', tokenSecret: 'rs' }, 'v')
@@ -204,21 +204,21 @@ t.test('getAccessToken: Evernote\'s edam_expires and OAuth Session fields become
   t.ok((renewable.authorizationExpiresAt ?? 0) >= before + 86_400_000)
 })
 
-t.test('flow.renew: an expired token is exchanged with its session handle for a fresh one', async (t) => {
+t.test('providerClient.renew: an expired token is exchanged with its session handle for a fresh one', async (t) => {
   const provider = await startSessionProvider()
   t.teardown(() => provider.close())
-  const flow = flowFor(provider.origin)
-  t.teardown(() => flow.close())
+  const providerClient = providerClientFor(provider.origin)
+  t.teardown(() => providerClient.close())
   const old = provider.issue('at-s')
   provider.tokens.get('at-s')!.state = 'expired'
-  const expired = await flow.clientFor(old).get(`${provider.origin}/api/me`)
+  const expired = await providerClient.clientFor(old).get(`${provider.origin}/api/me`)
   t.match(tokenInvalidError(expired), { code: ErrorCodes.TOKEN_INVALID, problem: 'token_expired' })
 
-  const fresh = await flow.renew(old)
+  const fresh = await providerClient.renew(old)
   t.match(fresh, { token: 'renewed-1', tokenSecret: 'renewed-secret-1', sessionHandle: 'handle-of-at-s' })
   t.ok((fresh.expiresAt ?? 0) > Date.now())
   const renewal = expectSigned(t, provider.calls('/oauth/access_token')[0], { ...consumer, tokenSecret: 'at-s-secret' }, 'signed with the old token')
   t.equal(renewal.oauth.oauth_session_handle, 'handle-of-at-s')
-  t.equal((await flow.clientFor(fresh).get(`${provider.origin}/api/me`)).status, 200, 'the fresh token works')
-  await t.rejects(flow.renew(provider.issue('no-handle', { handle: false })), { code: ErrorCodes.TOKEN_INVALID, message: /no oauth_session_handle/ })
+  t.equal((await providerClient.clientFor(fresh).get(`${provider.origin}/api/me`)).status, 200, 'the fresh token works')
+  await t.rejects(providerClient.renew(provider.issue('no-handle', { handle: false })), { code: ErrorCodes.TOKEN_INVALID, message: /no oauth_session_handle/ })
 })

@@ -20,12 +20,14 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
 
 /** The runtime exports of `fastify-oauth1/core`: change this list only on purpose. */
 const coreExports = [
-  'ErrorCodes', 'OAuth1Error', 'OAuthProblems', 'baseStringUri', 'computeBodyHash', 'createClient', 'createFlow',
+  'ErrorCodes', 'OAuth1Error', 'OAuthProblems', 'baseStringUri', 'computeBodyHash', 'createClient', 'createProviderClient',
   'createSigner', 'createSigningInterceptor', 'evernote', 'formDecode', 'formatForm', 'isOAuth1Error', 'isOAuthProblem',
   'jira', 'magento', 'mastercard', 'netsuite', 'normalizeParameters', 'parseForm', 'parseFormToRecord', 'percentEncode',
   'presets', 'signatureBaseString', 'signatureMethods', 'woocommerce',
   'tokenLifetime', 'renewToken', 'revokeToken', 'tokenInvalidError', 'diagnoseSignature',
-  'asFlowSession', 'createConnect', 'createCookieFlowStore', 'createSealer', 'createSessionFlowStore', 'discoverWordPress'
+  'asSignInSession', 'createConnect', 'createCookieFlowStore', 'createSealer', 'createSessionFlowStore', 'discoverWordPress',
+  // Deprecated aliases of createProviderClient and asSignInSession (renamed in 0.3, issue 18).
+  'createFlow', 'asFlowSession'
 ].sort()
 /** The Express adapter's entry: the middleware factory (named and default). */
 const expressExports = ['default', 'expressOAuth1']

@@ -1,8 +1,8 @@
-// PIN (out-of-band) sign-in through the core flow (RFC 5849 §2.1 `oauth_callback=oob`), against
+// PIN (out-of-band) sign-in through the provider client (RFC 5849 §2.1 `oauth_callback=oob`), against
 // the test kit's mock provider, which verifies every signature and shows the verifier as a PIN.
 import t from 'tap'
 import { ErrorCodes } from '../src/errors.js'
-import { createFlow } from '../src/provider/flow.js'
+import { createProviderClient } from '../src/provider/provider-client.js'
 import { createMockProvider, type MockProvider } from '../src/testing/index.js'
 
 /** What the user does: opens the authorize URL at the provider and reads the PIN on the page. */
@@ -17,41 +17,41 @@ async function pinShownAt (provider: MockProvider, authorizeUrl: string): Promis
 t.test('startPin asks a request token with oauth_callback=oob; completePin exchanges the PIN for token credentials', async (t) => {
   const provider = createMockProvider({ user: { id: '42', name: 'Pin User' } })
   t.teardown(() => provider.close())
-  const flow = createFlow(provider.options())
-  t.teardown(() => flow.close())
+  const providerClient = createProviderClient(provider.options())
+  t.teardown(() => providerClient.close())
 
-  const { requestToken, authorizeUrl } = await flow.startPin()
+  const { requestToken, authorizeUrl } = await providerClient.startPin()
   t.equal(provider.requests[0]?.oauth?.oauth_callback, 'oob', 'oauth_callback=oob, signed')
-  t.equal(authorizeUrl, flow.authorizeUrl(requestToken.token), 'the authorize URL of that request token')
+  t.equal(authorizeUrl, providerClient.authorizeUrl(requestToken.token), 'the authorize URL of that request token')
   t.equal(requestToken.extra.oauth_callback_confirmed, 'true')
 
   const pin = await pinShownAt(provider, authorizeUrl)
-  const access = await flow.completePin(requestToken, `  ${pin}\n`)
+  const access = await providerClient.completePin(requestToken, `  ${pin}\n`)
   t.equal(provider.requests.at(-1)?.oauth?.oauth_verifier, pin, 'the PIN is the verifier, without the spaces typed around it')
   t.same(access.extra, { user_id: '42', screen_name: 'Pin User' })
-  const me = await flow.clientFor(access).get(`${provider.url}/1.1/account/verify_credentials.json`)
+  const me = await providerClient.clientFor(access).get(`${provider.url}/1.1/account/verify_credentials.json`)
   t.same(me.json(), { id: '42', name: 'Pin User', screen_name: 'Pin User' }, 'the token works')
 })
 
 t.test('startPin checks oauth_callback_confirmed like any request token', async (t) => {
   const provider = createMockProvider()
   t.teardown(() => provider.close())
-  const flow = createFlow(provider.options())
-  t.teardown(() => flow.close())
+  const providerClient = createProviderClient(provider.options())
+  t.teardown(() => providerClient.close())
   provider.misbehaveNext('unconfirmed_callback')
-  await t.rejects(flow.startPin(), { code: ErrorCodes.CALLBACK_NOT_CONFIRMED })
+  await t.rejects(providerClient.startPin(), { code: ErrorCodes.CALLBACK_NOT_CONFIRMED })
 })
 
 t.test('completePin refuses an empty PIN without calling the provider, and a wrong PIN is the provider\'s refusal', async (t) => {
   const provider = createMockProvider()
   t.teardown(() => provider.close())
-  const flow = createFlow(provider.options())
-  t.teardown(() => flow.close())
-  const { requestToken, authorizeUrl } = await flow.startPin()
+  const providerClient = createProviderClient(provider.options())
+  t.teardown(() => providerClient.close())
+  const { requestToken, authorizeUrl } = await providerClient.startPin()
   await pinShownAt(provider, authorizeUrl)
   const calls = provider.requests.length
-  await t.rejects(flow.completePin(requestToken, ' \n'), { code: ErrorCodes.MISSING_VERIFIER, message: /No PIN/ })
-  await t.rejects(flow.completePin(requestToken, undefined as unknown as string), { code: ErrorCodes.MISSING_VERIFIER })
+  await t.rejects(providerClient.completePin(requestToken, ' \n'), { code: ErrorCodes.MISSING_VERIFIER, message: /No PIN/ })
+  await t.rejects(providerClient.completePin(requestToken, undefined as unknown as string), { code: ErrorCodes.MISSING_VERIFIER })
   t.equal(provider.requests.length, calls, 'nothing sent')
-  await t.rejects(flow.completePin(requestToken, 'not-the-pin'), { code: ErrorCodes.PROVIDER_ERROR, problem: 'verifier_invalid' })
+  await t.rejects(providerClient.completePin(requestToken, 'not-the-pin'), { code: ErrorCodes.PROVIDER_ERROR, problem: 'verifier_invalid' })
 })

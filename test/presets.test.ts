@@ -472,7 +472,7 @@ for (const [name, spec] of Object.entries(threeLegged)) {
       const provider = await startLocalProvider(t, spec)
       const preset = provider.preset
       t.same([pathOf(preset.requestTokenUrl), pathOf(preset.authorizeUrl), pathOf(preset.accessTokenUrl)], spec.paths, 'the preset\'s paths')
-      t.equal(preset.flow, 'three-legged')
+      t.equal(preset.legs, 3)
       const app = await presetApp(t, provider, spec, '/failed', way)
       const browser = new Browser(app)
 
@@ -721,7 +721,7 @@ t.test('NetSuite: realm from the account id, HMAC-SHA256 with the TBA token', as
   const original = netsuite({ accountId: '1234567-sb1' })
   t.equal(original.realm, '1234567_SB1')
   t.equal(original.baseUrl, 'https://1234567-sb1.suitetalk.api.netsuite.com/')
-  t.equal(original.flow, 'two-legged')
+  t.equal(original.legs, 2)
   const { server, client } = await twoLegged(t, original, { consumerSecret, token: 'tba-token', tokenSecret: 'tba secret' })
   t.equal((await client.get('services/rest/record/v1/customer/42', { query: { expandSubResources: true } })).status, 200)
   t.equal((await client.post('services/rest/record/v1/customer', { json: { companyName: 'Acme' } })).status, 200)
@@ -913,7 +913,7 @@ t.test('presets are frozen, deeply, and merging copies them', async (t) => {
 t.test('every preset carries what the field notes say', async (t) => {
   const three = [x, trello, flickr, tumblr, garmin, discogs, smugmug, zotero, evernote(), evernote({ sandbox: true }), jira({ baseUrl: 'https://j.example' })]
   for (const preset of three) {
-    t.equal(preset.flow, 'three-legged', preset.id)
+    t.equal(preset.legs, 3, preset.id)
     for (const name of ['requestTokenUrl', 'authorizeUrl', 'accessTokenUrl', 'baseUrl'] as const) t.match(preset[name], /^https:\/\//, `${preset.id}.${name}`)
     t.ok(preset.denial.length > 0, `${preset.id} denial`)
   }
@@ -930,7 +930,7 @@ t.test('every preset carries what the field notes say', async (t) => {
     netsuite({ accountId: '1' }), mastercard(), woocommerce({ baseUrl: 'http://w.example' }), schoology, magento({ baseUrl: 'https://m.example' })
   ]
   for (const preset of twoLegged) {
-    t.equal(preset.flow, 'two-legged', preset.id)
+    t.equal(preset.legs, 2, preset.id)
   }
   t.equal(netsuite({ accountId: '1' }).signatureMethod, 'HMAC-SHA256')
   t.equal(mastercard().signatureMethod, 'RSA-SHA256')
@@ -960,7 +960,7 @@ t.test('presetFacts: the same facts whether the preset is named, an object or sp
     t.strictSame(presetFacts({ ...preset }), fromObject, `${preset.id}: spread = object`)
     t.strictSame(fromObject, {
       id: preset.id,
-      flow: preset.flow,
+      legs: preset.legs,
       denial: preset.denial,
       userFields: preset.userFields,
       apiOrigins: preset.apiOrigins,
@@ -972,7 +972,7 @@ t.test('presetFacts: the same facts whether the preset is named, an object or sp
   }
   t.strictSame(presetFacts({}), {
     id: undefined,
-    flow: undefined,
+    legs: undefined,
     denial: ['denied-param', 'oauth-problem', 'verifier-denied', 'authorize-0'],
     userFields: { id: 'user_id', name: 'screen_name' },
     apiOrigins: [],

@@ -14,9 +14,9 @@ import { consumer, type SessionProvider, startSessionProvider } from './helpers/
 import { expectSigned } from './helpers/signature-check.js'
 import { flowSecret } from './helpers/build-app.js'
 import { createConnect, isCredentials } from '../src/sign-in/connect.js'
-import { createFlow } from '../src/provider/flow.js'
+import { createProviderClient } from '../src/provider/provider-client.js'
 import { createRequestClient } from '../src/sign-in/request-client.js'
-import type { FlowContext, FlowSession } from '../src/sign-in/state/context.js'
+import type { SignInContext, SignInSession } from '../src/sign-in/state/context.js'
 import { createSessionFlowStore } from '../src/sign-in/state/session-store.js'
 
 /** The provider's endpoints, the callback and the flow secret, as both adapters take them. */
@@ -185,16 +185,16 @@ t.test('onTokenInvalid must be a function', async (t) => {
 t.test('without credential hooks, the renewed credentials replace the old ones in the session', async (t) => {
   const provider = await startSessionProvider()
   t.teardown(() => provider.close())
-  const flow = createFlow({
+  const providerClient = createProviderClient({
     ...consumer,
     requestTokenUrl: `${provider.origin}/oauth/request_token`,
     authorizeUrl: `${provider.origin}/oauth/authorize`,
     accessTokenUrl: `${provider.origin}/oauth/access_token`
   })
-  t.teardown(() => flow.close())
+  t.teardown(() => providerClient.close())
   const values = new Map<string, unknown>()
-  const session: FlowSession = { get: (key) => values.get(key), set: (key, value) => { values.set(key, value) } }
-  const ctx: FlowContext = {
+  const session: SignInSession = { get: (key) => values.get(key), set: (key, value) => { values.set(key, value) } }
+  const ctx: SignInContext = {
     getCookie: () => undefined,
     cookieNames: () => [],
     setCookie: () => {},
@@ -204,7 +204,7 @@ t.test('without credential hooks, the renewed credentials replace the old ones i
     protocol: 'http'
   }
   const connect = createConnect({
-    flow,
+    flow: providerClient,
     store: createSessionFlowStore({ key: 'oauth1:oauth1', ttl: 60_000, max: 5 }, isCredentials),
     limits: { ttl: 60_000, max: 5 },
     sessionKey: 'oauth1:oauth1',
@@ -213,11 +213,11 @@ t.test('without credential hooks, the renewed credentials replace the old ones i
   })
   values.set('oauth1:oauth1', { credentials: credentialsOf(provider.issue('at-s')) })
   provider.tokens.get('at-s')!.state = 'expired'
-  const user = createRequestClient({ connect, flow, ctx, name: 'oauth1' })
+  const user = createRequestClient({ connect, providerClient, ctx, name: 'oauth1' })
   t.same((await user.get(`${provider.origin}/api/me`)).json(), { token: 'renewed-1' })
   const stored = (values.get('oauth1:oauth1') as { credentials: OAuth1Credentials }).credentials
   t.match(stored, { token: 'renewed-1', sessionHandle: 'handle-of-at-s', user: { name: 'ada' } }, 'in the session')
-  const next = createRequestClient({ connect, flow, ctx, name: 'oauth1' })
+  const next = createRequestClient({ connect, providerClient, ctx, name: 'oauth1' })
   t.equal((await next.getCredentials())?.token, 'renewed-1', 'the next request loads the renewed token')
 })
 

@@ -3,7 +3,7 @@
 import t from 'tap'
 import { ErrorCodes, OAuth1Error } from '../src/errors.js'
 import type { Connect, OAuth1Credentials } from '../src/sign-in/connect.js'
-import type { Flow } from '../src/provider/flow.js'
+import type { ProviderClient } from '../src/provider/provider-client.js'
 import { type AdapterOptions, resolveOptions } from '../src/sign-in/resolve-options.js'
 import { createRoutes, type RouteContext, type RouteState } from '../src/sign-in/routes.js'
 
@@ -38,7 +38,7 @@ function routesWith (options: Partial<AdapterOptions<Req, Res>>, connect: Partia
   const config = resolveOptions<Req, Res>({
     provider: 'x', consumerKey: 'k', consumerSecret: 's', callbackUrl: 'https://app.example/oauth/callback', flowSecret: 'a-flow-cookie-secret-of-at-least-32-chars', ...options
   }, env)
-  return createRoutes(config, {} as Flow, connect as Connect<Ctx>)
+  return createRoutes(config, {} as ProviderClient, connect as Connect<Ctx>)
 }
 
 t.test('start: the authorize URL as a redirect, with the return path of returnToParam', async (t) => {

@@ -4,7 +4,7 @@ import t from 'tap'
 import { ErrorCodes } from '../src/errors.js'
 import type { FastifyOAuth1Options } from '../src/fastify/plugin.js'
 import { isCredentials } from '../src/sign-in/connect.js'
-import type { FlowSession } from '../src/sign-in/state/context.js'
+import type { SignInSession } from '../src/sign-in/state/context.js'
 import { createSealer } from '../src/sign-in/state/seal.js'
 import { createSessionFlowStore, readSessionState } from '../src/sign-in/state/session-store.js'
 import { Browser, buildApp, providerOptions, type SessionKind } from './helpers/build-app.js'
@@ -22,10 +22,10 @@ async function setup (t: Test, session: SessionKind, overrides: Partial<FastifyO
       app.get('/creds', async (request) => ({ connected: await request.oauth1.isConnected() }))
       app.get('/poison', async (request) => {
         const value = JSON.parse(String((request.query as Record<string, string>).value)) as unknown
-        ;(request.session as unknown as FlowSession).set(app.oauth1.sessionKey, value)
+        ;(request.session as unknown as SignInSession).set(app.oauth1.sessionKey, value)
         return 'ok'
       })
-      app.get('/raw', async (request) => ({ value: (request.session as unknown as FlowSession).get(app.oauth1.sessionKey) ?? null }))
+      app.get('/raw', async (request) => ({ value: (request.session as unknown as SignInSession).get(app.oauth1.sessionKey) ?? null }))
       app.get('/off', async (request) => { await request.oauth1.disconnect(); return 'ok' })
     }
   })
@@ -140,7 +140,7 @@ t.test('credentialsSecret is checked at registration', async (t) => {
 
 t.test('readSessionState keeps only well-formed entries', async (t) => {
   const data = new Map<string, unknown>()
-  const session: FlowSession = { get: (key) => data.get(key), set: (key, value) => { data.set(key, value) } }
+  const session: SignInSession = { get: (key) => data.get(key), set: (key, value) => { data.set(key, value) } }
   data.set('k', { pending: [{ token: 'a', secret: 's', created: 1, returnTo: '//evil' }, { token: 2 }], credentials: { token: 1 } })
   t.same(readSessionState(session, 'k', isCredentials), { pending: [{ token: 'a', secret: 's', created: 1 }] }, 'unsafe returnTo dropped, bad entries dropped')
   t.equal(readSessionState(session, 'missing', isCredentials), undefined)

@@ -1,5 +1,5 @@
 // The test kit (src/testing): the mock provider is checked against signers we did not write
-// (oauth-sign, and oauth-1.0a for HMAC-SHA512), then used through the flow, the plugin and connect().
+// (oauth-sign, and oauth-1.0a for HMAC-SHA512), then used through the provider client, the plugin and connect().
 import fastifyCookie from '@fastify/cookie'
 import fastifySession from '@fastify/session'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -9,7 +9,7 @@ import OAuth from 'oauth-1.0a'
 import oauthSign from 'oauth-sign'
 import t from 'tap'
 import { fetch, interceptors } from 'undici'
-import { createFlow } from '../src/provider/flow.js'
+import { createProviderClient } from '../src/provider/provider-client.js'
 import { fastifyOAuth1, type FastifyOAuth1Options } from '../src/fastify/plugin.js'
 import { connect, createMockProvider, type MockProvider } from '../src/testing/index.js'
 
@@ -143,38 +143,38 @@ t.test('replayed nonces and stale timestamps are refused; request tokens expire'
   t.equal(problemOf(late?.body ?? ''), 'token_rejected', 'an expired request token')
 })
 
-t.test('dispatcher mode: the flow against the mock provider, tokens and verifiers once', async (t) => {
+t.test('dispatcher mode: the provider client against the mock provider, tokens and verifiers once', async (t) => {
   const provider = createMockProvider()
   t.teardown(() => provider.close())
-  const flow = createFlow(provider.options())
-  t.teardown(() => flow.close())
-  const requestToken = await flow.getRequestToken('http://app.test/oauth/callback')
+  const providerClient = createProviderClient(provider.options())
+  t.teardown(() => providerClient.close())
+  const requestToken = await providerClient.getRequestToken('http://app.test/oauth/callback')
   const user = { id: '42', name: 'Ada', screen_name: 'ada' }
   provider.approveNext({ user, extra: { x_auth_expires: '0' } })
-  const back = new URL(await provider.authorize(flow.authorizeUrl(requestToken.token)))
+  const back = new URL(await provider.authorize(providerClient.authorizeUrl(requestToken.token)))
   t.equal(back.origin + back.pathname, 'http://app.test/oauth/callback')
   t.equal(back.searchParams.get('oauth_token'), requestToken.token)
   const verifier = back.searchParams.get('oauth_verifier') as string
-  await t.rejects(provider.authorize(flow.authorizeUrl(requestToken.token)), /answered 400/, 'the authorize step is single use')
-  const access = await flow.getAccessToken(requestToken, verifier)
+  await t.rejects(provider.authorize(providerClient.authorizeUrl(requestToken.token)), /answered 400/, 'the authorize step is single use')
+  const access = await providerClient.getAccessToken(requestToken, verifier)
   t.match(access.extra, { user_id: '42', screen_name: 'ada', x_auth_expires: '0' })
-  await t.rejects(flow.getAccessToken(requestToken, verifier), { code: 'OAUTH1_PROVIDER_ERROR', problem: 'token_rejected' }, 'the verifier works once')
+  await t.rejects(providerClient.getAccessToken(requestToken, verifier), { code: 'OAUTH1_PROVIDER_ERROR', problem: 'token_rejected' }, 'the verifier works once')
 
-  const me = await flow.clientFor(access).get(`${provider.url}/1.1/account/verify_credentials.json`)
+  const me = await providerClient.clientFor(access).get(`${provider.url}/1.1/account/verify_credentials.json`)
   t.same(me.json(), user, 'the default "who am I" resource')
-  const forged = await flow.clientFor({ token: access.token, tokenSecret: 'guess' }).get(`${provider.url}/1.1/account/verify_credentials.json`)
+  const forged = await providerClient.clientFor({ token: access.token, tokenSecret: 'guess' }).get(`${provider.url}/1.1/account/verify_credentials.json`)
   t.equal(forged.status, 401, 'the access-token secret is checked')
   provider.route('POST', '/api/notes', ({ user, query }) => ({ status: 201, body: { by: user?.id, tag: query.get('tag') } }))
-  const note = await flow.clientFor(access).post(`${provider.url}/api/notes`, { query: { tag: 'a b' }, form: { text: 'hi' } })
+  const note = await providerClient.clientFor(access).post(`${provider.url}/api/notes`, { query: { tag: 'a b' }, form: { text: 'hi' } })
   t.equal(note.status, 201)
   t.same(note.json(), { by: '42', tag: 'a b' }, 'a custom route with the verified user')
   t.equal(provider.requests.at(-1)?.oauth?.oauth_token, access.token)
-  const twoLegged = await flow.client.post(`${provider.url}/api/notes`)
+  const twoLegged = await providerClient.client.post(`${provider.url}/api/notes`)
   t.equal(twoLegged.status, 400, 'a route needs an access token by default')
   provider.route('GET', '/api/public', ({ user }) => ({ body: { user: user ?? null } }), { twoLegged: true })
-  t.same((await flow.client.get(`${provider.url}/api/public`)).json(), { user: null }, 'twoLegged routes accept consumer-only calls')
+  t.same((await providerClient.client.get(`${provider.url}/api/public`)).json(), { user: null }, 'twoLegged routes accept consumer-only calls')
 
-  const elsewhere = createFlow({ ...provider.options(), requestTokenUrl: 'http://elsewhere.test/oauth/request_token' })
+  const elsewhere = createProviderClient({ ...provider.options(), requestTokenUrl: 'http://elsewhere.test/oauth/request_token' })
   t.teardown(() => elsewhere.close())
   const refused = await elsewhere.getRequestToken('http://app.test/cb').then(() => ({ code: 'resolved', cause: new Error('') }),
     (error: unknown) => error as { code: string, cause: Error })
@@ -189,36 +189,36 @@ t.test('dispatcher mode: the flow against the mock provider, tokens and verifier
 t.test('misbehaviour on purpose', async (t) => {
   const provider = createMockProvider()
   t.teardown(() => provider.close())
-  const flow = createFlow({ ...provider.options(), timeout: 150 })
-  t.teardown(() => flow.close())
+  const providerClient = createProviderClient({ ...provider.options(), timeout: 150 })
+  t.teardown(() => providerClient.close())
   const callbackUrl = 'http://app.test/oauth/callback'
 
   provider.misbehaveNext('http_500')
-  await t.rejects(flow.getRequestToken(callbackUrl), { code: 'OAUTH1_PROVIDER_ERROR', status: 500 })
+  await t.rejects(providerClient.getRequestToken(callbackUrl), { code: 'OAUTH1_PROVIDER_ERROR', status: 500 })
   provider.misbehaveNext('garbage')
-  await t.rejects(flow.getRequestToken(callbackUrl), { code: 'OAUTH1_PROVIDER_BAD_RESPONSE' })
+  await t.rejects(providerClient.getRequestToken(callbackUrl), { code: 'OAUTH1_PROVIDER_BAD_RESPONSE' })
   provider.misbehaveNext('hang')
-  await t.rejects(flow.getRequestToken(callbackUrl), { code: 'OAUTH1_TIMEOUT' }, 'a hanging provider ends in the client timeout')
+  await t.rejects(providerClient.getRequestToken(callbackUrl), { code: 'OAUTH1_TIMEOUT' }, 'a hanging provider ends in the client timeout')
   provider.misbehaveNext('unconfirmed_callback')
-  await t.rejects(flow.getRequestToken(callbackUrl), { code: 'OAUTH1_CALLBACK_NOT_CONFIRMED' })
+  await t.rejects(providerClient.getRequestToken(callbackUrl), { code: 'OAUTH1_CALLBACK_NOT_CONFIRMED' })
   t.same(provider.requests.map((r) => r.misbehaviour), ['http_500', 'garbage', 'hang', 'unconfirmed_callback'], 'recorded')
-  const fine = await flow.getRequestToken(callbackUrl)
+  const fine = await providerClient.getRequestToken(callbackUrl)
   t.ok(fine.token, 'the next call behaves again')
 
   provider.misbehaveNext('http_500', { endpoint: 'access_token', times: 2 })
-  const requestToken = await flow.getRequestToken(callbackUrl)
+  const requestToken = await providerClient.getRequestToken(callbackUrl)
   t.equal(provider.requests.at(-1)?.misbehaviour, undefined, 'another endpoint is not affected')
-  const verifier = new URL(await provider.authorize(flow.authorizeUrl(requestToken.token))).searchParams.get('oauth_verifier') as string
-  await t.rejects(flow.getAccessToken(requestToken, verifier), { code: 'OAUTH1_PROVIDER_ERROR', status: 500 })
-  await t.rejects(flow.getAccessToken(requestToken, verifier), { code: 'OAUTH1_PROVIDER_ERROR', status: 500 }, 'times: 2')
-  const access = await flow.getAccessToken(requestToken, verifier)
+  const verifier = new URL(await provider.authorize(providerClient.authorizeUrl(requestToken.token))).searchParams.get('oauth_verifier') as string
+  await t.rejects(providerClient.getAccessToken(requestToken, verifier), { code: 'OAUTH1_PROVIDER_ERROR', status: 500 })
+  await t.rejects(providerClient.getAccessToken(requestToken, verifier), { code: 'OAUTH1_PROVIDER_ERROR', status: 500 }, 'times: 2')
+  const access = await providerClient.getAccessToken(requestToken, verifier)
   t.ok(access.token, 'the request token was not used by the failed calls')
 
   provider.misbehaveNext('http_500', { endpoint: 'authorize' })
-  const another = await flow.getRequestToken(callbackUrl)
-  await t.rejects(provider.authorize(flow.authorizeUrl(another.token)), /answered 500/)
+  const another = await providerClient.getRequestToken(callbackUrl)
+  await t.rejects(provider.authorize(providerClient.authorizeUrl(another.token)), /answered 500/)
 
-  const patient = createFlow({ ...provider.options(), timeout: 60_000 })
+  const patient = createProviderClient({ ...provider.options(), timeout: 60_000 })
   provider.misbehaveNext('hang')
   const pending = patient.getRequestToken(callbackUrl)
   setTimeout(() => { provider.close().catch(() => {}) }, 50)
@@ -235,12 +235,12 @@ t.test('real-port mode: listen(), the same checks over HTTP', async (t) => {
   const options = provider.options()
   t.equal(options.dispatcher, undefined, 'no dispatcher once listening')
   t.equal(options.requestTokenUrl, `${url}/oauth/request_token`)
-  const flow = createFlow({ ...options, timeout: 150 })
-  t.teardown(() => flow.close())
-  const requestToken = await flow.getRequestToken('http://127.0.0.1/cb')
-  const verifier = new URL(await provider.authorize(flow.authorizeUrl(requestToken.token))).searchParams.get('oauth_verifier') as string
-  const access = await flow.getAccessToken(requestToken, verifier)
-  t.same((await flow.clientFor(access).get(`${url}/1.1/account/verify_credentials.json`)).json(), { id: '1001', name: 'Test User', screen_name: 'Test User' })
+  const providerClient = createProviderClient({ ...options, timeout: 150 })
+  t.teardown(() => providerClient.close())
+  const requestToken = await providerClient.getRequestToken('http://127.0.0.1/cb')
+  const verifier = new URL(await provider.authorize(providerClient.authorizeUrl(requestToken.token))).searchParams.get('oauth_verifier') as string
+  const access = await providerClient.getAccessToken(requestToken, verifier)
+  t.same((await providerClient.clientFor(access).get(`${url}/1.1/account/verify_credentials.json`)).json(), { id: '1001', name: 'Test User', screen_name: 'Test User' })
   t.same(provider.requests.map((r) => r.endpoint), ['request_token', 'authorize', 'access_token', 'resource'])
   t.equal(provider.requests[0]?.headers.host, new URL(url).host, 'signed and verified with the real Host')
 
@@ -251,7 +251,7 @@ t.test('real-port mode: listen(), the same checks over HTTP', async (t) => {
   const replay = await fetch(`${url}/oauth/request_token`, { method: 'POST', headers: { authorization: header } })
   t.equal(problemOf(await replay.text()), 'nonce_used')
   provider.misbehaveNext('hang')
-  await t.rejects(flow.getRequestToken('http://127.0.0.1/cb'), { code: 'OAUTH1_TIMEOUT' }, 'hang over a socket')
+  await t.rejects(providerClient.getRequestToken('http://127.0.0.1/cb'), { code: 'OAUTH1_TIMEOUT' }, 'hang over a socket')
 })
 
 async function appWith (provider: MockProvider, overrides: Partial<FastifyOAuth1Options> = {}): Promise<FastifyInstance> {
@@ -331,13 +331,13 @@ t.test('denial, per style, as the plugin sees it', async (t) => {
   }
   const denied = createMockProvider({ denialStyle: 'verifier_denied' })
   t.teardown(() => denied.close())
-  const flow = createFlow(denied.options())
-  t.teardown(() => flow.close())
-  const requestToken = await flow.getRequestToken('http://app.test/cb')
+  const providerClient = createProviderClient(denied.options())
+  t.teardown(() => providerClient.close())
+  const requestToken = await providerClient.getRequestToken('http://app.test/cb')
   denied.denyNext()
-  const back = new URL(await denied.authorize(flow.authorizeUrl(requestToken.token)))
+  const back = new URL(await denied.authorize(providerClient.authorizeUrl(requestToken.token)))
   t.equal(back.searchParams.get('oauth_verifier'), 'denied', 'the default style is configurable (Jira)')
-  await t.rejects(flow.getAccessToken(requestToken, 'denied'), { code: 'OAUTH1_PROVIDER_ERROR', problem: 'token_rejected' }, 'a refused request token is gone')
+  await t.rejects(providerClient.getAccessToken(requestToken, 'denied'), { code: 'OAUTH1_PROVIDER_ERROR', problem: 'token_rejected' }, 'a refused request token is gone')
 })
 
 t.test('the dispatcher serves both undici handler styles: fetch and composed interceptors', async (t) => {
@@ -349,39 +349,39 @@ t.test('the dispatcher serves both undici handler styles: fetch and composed int
   t.equal(viaFetch.status, 200, 'undici fetch')
   t.ok(new URLSearchParams(await viaFetch.text()).get('oauth_token'))
   const composed = provider.dispatcher.compose(interceptors.retry({ maxRetries: 1 }))
-  const flow = createFlow({ ...provider.options(), dispatcher: composed })
-  t.teardown(() => flow.close())
-  const requestToken = await flow.getRequestToken('http://app.test/cb')
+  const providerClient = createProviderClient({ ...provider.options(), dispatcher: composed })
+  t.teardown(() => providerClient.close())
+  const requestToken = await providerClient.getRequestToken('http://app.test/cb')
   t.ok(requestToken.token, 'a composed dispatcher (v7 handler API)')
   provider.misbehaveNext('garbage')
-  await t.rejects(flow.getRequestToken('http://app.test/cb'), { code: 'OAUTH1_PROVIDER_BAD_RESPONSE' })
+  await t.rejects(providerClient.getRequestToken('http://app.test/cb'), { code: 'OAUTH1_PROVIDER_BAD_RESPONSE' })
 })
 
 t.test('connect() is cookie-agnostic: per-flow cookies, in-app hops, a cookie cleared on the way', async (t) => {
   // Not the plugin: a hand-made app keeping the flow in its own cookies, to show connect()
   // depends on nothing but the routes, the redirects and Set-Cookie.
   const provider = createMockProvider()
-  const flow = createFlow(provider.options())
+  const providerClient = createProviderClient(provider.options())
   const app = Fastify()
   await app.register(fastifyCookie)
   app.get('/connect', async (_request, reply) => reply.header('set-cookie', 'hop=1; Path=/').redirect('/oauth/start'))
   app.get('/oauth/start', async (request, reply) => {
     if (request.cookies.hop !== '1') return reply.code(400).send('the hop cookie did not come back')
-    const requestToken = await flow.getRequestToken('http://localhost/oauth/callback')
+    const requestToken = await providerClient.getRequestToken('http://localhost/oauth/callback')
     reply.header('set-cookie', [`flow=${requestToken.token}.${requestToken.tokenSecret}; Path=/oauth/callback; HttpOnly`, 'hop=; Max-Age=0; Path=/'])
-    return reply.redirect(flow.authorizeUrl(requestToken.token))
+    return reply.redirect(providerClient.authorizeUrl(requestToken.token))
   })
   app.get('/oauth/callback', async (request, reply) => {
     const query = request.query as Record<string, string>
     if (query.step === 'done') return reply.redirect('/')
     const [token = '', tokenSecret = ''] = (request.cookies.flow ?? '').split('.')
     if (token !== query.oauth_token) return reply.code(400).send('no flow cookie')
-    const access = await flow.getAccessToken({ token, tokenSecret }, query.oauth_verifier ?? '')
+    const access = await providerClient.getAccessToken({ token, tokenSecret }, query.oauth_verifier ?? '')
     reply.header('set-cookie', [`who=${access.extra.user_id}`, 'flow=; Max-Age=0; Path=/oauth/callback'])
     return reply.redirect('/oauth/callback?step=done')
   })
   await app.ready()
-  t.teardown(async () => { await app.close(); await flow.close(); await provider.close() })
+  t.teardown(async () => { await app.close(); await providerClient.close(); await provider.close() })
 
   const result = await connect(app, provider, { startPath: '/connect', user: { id: '99', name: 'linus' } })
   t.same(result.cookies, { who: '99' }, 'cleared cookies are dropped, new ones kept')
@@ -394,12 +394,12 @@ t.test('lifecycle endpoints: renewal with the session handle and invalidate_toke
   let clock = Date.now()
   const provider = createMockProvider({ consumerKey: 'ck', consumerSecret: 'cs', accessTokenTtl: 60_000, now: () => clock })
   t.teardown(() => provider.close())
-  const flow = createFlow(provider.options())
-  t.teardown(() => flow.close())
-  const requestToken = await flow.getRequestToken('http://app.test/cb')
-  const verifier = new URL(await provider.authorize(flow.authorizeUrl(requestToken.token))).searchParams.get('oauth_verifier') as string
+  const providerClient = createProviderClient(provider.options())
+  t.teardown(() => providerClient.close())
+  const requestToken = await providerClient.getRequestToken('http://app.test/cb')
+  const verifier = new URL(await provider.authorize(providerClient.authorizeUrl(requestToken.token))).searchParams.get('oauth_verifier') as string
   const asked = Date.now()
-  const access = await flow.getAccessToken(requestToken, verifier)
+  const access = await providerClient.getAccessToken(requestToken, verifier)
   t.equal(access.extra.oauth_expires_in, '60', 'oauth_expires_in in the access-token answer')
   t.ok((access.expiresAt ?? 0) >= asked + 60_000 && (access.expiresAt ?? 0) <= Date.now() + 60_000, 'read by the flow (on its own clock) as expiresAt')
   const handle = access.sessionHandle as string
@@ -460,21 +460,21 @@ t.test('lifecycle endpoints: renewal with the session handle and invalidate_toke
 t.test('X style: revoked tokens answer 401 with code 89; no expiry unless asked', async (t) => {
   const provider = createMockProvider({ invalidTokenStyle: 'x' })
   t.teardown(() => provider.close())
-  const flow = createFlow(provider.options())
-  t.teardown(() => flow.close())
-  const requestToken = await flow.getRequestToken('http://app.test/cb')
-  const verifier = new URL(await provider.authorize(flow.authorizeUrl(requestToken.token))).searchParams.get('oauth_verifier') as string
-  const access = await flow.getAccessToken(requestToken, verifier)
+  const providerClient = createProviderClient(provider.options())
+  t.teardown(() => providerClient.close())
+  const requestToken = await providerClient.getRequestToken('http://app.test/cb')
+  const verifier = new URL(await provider.authorize(providerClient.authorizeUrl(requestToken.token))).searchParams.get('oauth_verifier') as string
+  const access = await providerClient.getAccessToken(requestToken, verifier)
   t.equal(access.expiresAt, undefined, 'no accessTokenTtl: no oauth_expires_in')
   t.equal(access.sessionHandle, undefined, 'and no session handle')
   provider.revokeTokens()
   t.ok(provider.revoked.has(access.token), 'revokeTokens() revokes the live tokens')
-  const response = await flow.clientFor(access).get(`${provider.url}/1.1/account/verify_credentials.json`)
+  const response = await providerClient.clientFor(access).get(`${provider.url}/1.1/account/verify_credentials.json`)
   t.equal(response.status, 401)
   t.same(response.json(), { errors: [{ code: 89, message: 'Invalid or expired token.' }] })
   t.equal(provider.requests.at(-1)?.problem, 'token_revoked', 'recorded with the problem')
-  await flow.revoke(access)
-  t.equal(provider.requests.at(-1)?.status, 401, 'flow.revoke() of a revoked token: refused with code 89, which counts as revoked')
+  await providerClient.revoke(access)
+  t.equal(provider.requests.at(-1)?.status, 401, 'providerClient.revoke() of a revoked token: refused with code 89, which counts as revoked')
 })
 
 t.test('the plugin against the kit: disconnect({ revoke: true }) revokes at the mock', async (t) => {

@@ -10,7 +10,7 @@ import fastifyOAuth1Default, {
   type ClientResponse, type ErrorCode, ErrorCodes, type FastifyOAuth1Options, fastifyOAuth1, type OAuth1Client,
   type OAuth1Credentials, type OAuth1Instance, type OAuth1RequestClient, isOAuth1Error,
   type OAuth1RequestDecorations, type OAuth1InstanceDecorations, type OAuth1SessionData, type OAuth1SessionState,
-  type FlowStore, type FlowContext
+  type FlowStore, type SignInContext
 } from '../src/index.js'
 import { type CallerSignal, createCookieFlowStore, createSigner, type SignableRequest, type SignedRequest } from '../src/core.js'
 
@@ -87,13 +87,13 @@ export function typeChecks (app: FastifyInstance): void {
   app.register(fastifyOAuth1, { ...options, credentialsSecret: 42 })
   // @ts-expect-error maxConcurrentStarts is a number
   app.register(fastifyOAuth1, { ...options, maxConcurrentStarts: '10' })
-  const peekType = (store: FlowStore, ctx: FlowContext): unknown => store.peek?.(ctx, 'token', Date.now())
+  const peekType = (store: FlowStore, ctx: SignInContext): unknown => store.peek?.(ctx, 'token', Date.now())
   use(peekType)
   // @ts-expect-error flowState is 'cookie', 'session' or a store
   app.register(fastifyOAuth1, { ...options, flowState: 'redis' })
   // @ts-expect-error callbackUrl functions return a string
   app.register(fastifyOAuth1, { ...options, callbackUrl: () => 42 })
-  const takeType = (store: FlowStore, ctx: FlowContext): unknown => store.take(ctx, 'token', Date.now())
+  const takeType = (store: FlowStore, ctx: SignInContext): unknown => store.take(ctx, 'token', Date.now())
   use(takeType)
 
   const instance: OAuth1Instance = app.oauth1

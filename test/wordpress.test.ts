@@ -49,7 +49,7 @@ t.test('discovery: the Link header names the REST root, whose index names the en
   const preset = await discoverWordPress(`${origin}/`)
   t.match(preset, {
     id: 'wordpress',
-    flow: 'three-legged',
+    legs: 3,
     signatureMethod: 'HMAC-SHA1',
     baseUrl: `${origin}/wp-json/`,
     apiOrigins: [origin],

@@ -1,5 +1,5 @@
 import { ErrorCodes, OAuth1Error } from '../errors.js'
-import { createFlow, type FlowOptions } from '../provider/flow.js'
+import { createProviderClient, type ProviderClientOptions } from '../provider/provider-client.js'
 import { type PresetName, resolvePreset, userOf } from '../presets/presets.js'
 import type { SignatureMethod } from '../protocol/signature-methods.js'
 import type { AuthorizeArgs } from './args.js'
@@ -9,8 +9,8 @@ import { type CliIO, readLine, shellQuote } from './io.js'
 
 const endpointFlags = { requestTokenUrl: '--request-token-url', authorizeUrl: '--authorize-url', accessTokenUrl: '--access-token-url' } as const
 
-/** The flow options of the command line: the preset by name, the endpoints given, the consumer from the environment. */
-function flowOptions (args: AuthorizeArgs, io: CliIO): FlowOptions {
+/** The provider client options of the command line: the preset by name, the endpoints given, the consumer from the environment. */
+function clientOptions (args: AuthorizeArgs, io: CliIO): ProviderClientOptions {
   const preset = resolvePreset(args.provider as PresetName | undefined)
   const absent = (Object.keys(endpointFlags) as Array<keyof typeof endpointFlags>).filter((name) => args[name] === undefined && preset?.[name] === undefined)
   if (absent.length > 0) {
@@ -39,17 +39,17 @@ function flowOptions (args: AuthorizeArgs, io: CliIO): FlowOptions {
  *
  * @returns the exit code: 0 once the credentials are printed.
  * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` for a command line or environment that cannot
- *   run; `OAUTH1_MISSING_VERIFIER` when stdin ends without a PIN; the flow's errors otherwise.
+ *   run; `OAUTH1_MISSING_VERIFIER` when stdin ends without a PIN; the provider client's errors otherwise.
  */
 export async function authorize (args: AuthorizeArgs, io: CliIO): Promise<number> {
-  const flow = createFlow(flowOptions(args, io))
+  const provider = createProviderClient(clientOptions(args, io))
   try {
-    const { requestToken, authorizeUrl } = await flow.startPin()
+    const { requestToken, authorizeUrl } = await provider.startPin()
     io.stderr.write(`Open this URL in a browser, approve the app, then type the PIN the provider shows:\n\n  ${authorizeUrl}\n\nPIN: `)
     const pin = await readLine(io.stdin)
     if ((io.stdin as { isTTY?: boolean }).isTTY !== true) io.stderr.write('\n')
     if (pin === undefined) throw new OAuth1Error(ErrorCodes.MISSING_VERIFIER, 'No PIN was read: stdin ended before a line')
-    const access = await flow.completePin(requestToken, pin)
+    const access = await provider.completePin(requestToken, pin)
     io.stdout.write(`export ${credentialVariables.token}=${shellQuote(access.token)}\n` +
       `export ${credentialVariables.tokenSecret}=${shellQuote(access.tokenSecret)}\n`)
     const user = userOf(resolvePreset(args.provider as PresetName | undefined), access.extra)
@@ -58,6 +58,6 @@ export async function authorize (args: AuthorizeArgs, io: CliIO): Promise<number
       (access.expiresAt === undefined ? '' : ` The token expires at ${new Date(access.expiresAt).toISOString()}.`) + '\n')
     return 0
   } finally {
-    await flow.close()
+    await provider.close()
   }
 }

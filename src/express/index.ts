@@ -10,7 +10,7 @@ import type { ErrorRequestHandler, NextFunction, Request, Response } from 'expre
 import { ErrorCodes, invalidOption, OAuth1Error } from '../errors.js'
 import { checkStartCookies, closedSignal, onceEach, prepareErrorAnswer, sessionStoreError, setupAdapter } from '../sign-in/adapter.js'
 import type { BeginOptions, Completed } from '../sign-in/connect.js'
-import type { Flow } from '../provider/flow.js'
+import type { ProviderClient } from '../provider/provider-client.js'
 import type { OAuth1RequestClient } from '../sign-in/request-client.js'
 import { type AdapterOptions, noSessionForCredentials, resolveOptions } from '../sign-in/resolve-options.js'
 import { createRoutes, noDefaultProvider, type RouteContext } from '../sign-in/routes.js'
@@ -40,15 +40,17 @@ export interface ExpressOAuth1Options extends AdapterOptions<Request, Response> 
   errors?: 'json' | 'next' | undefined
 }
 
-/** The middleware returned by {@link expressOAuth1}, with the flow's steps for apps that want their own routes. */
+/** The middleware returned by {@link expressOAuth1}, with the provider client's steps for apps that want their own routes. */
 export interface ExpressOAuth1 {
   (req: Request, res: Response, next: NextFunction): void
   /** The provider's name (`req[name]`). */
   readonly name: string
   /** The session key holding this provider's state in `req.session`. */
   readonly sessionKey: string
-  /** The three RFC 5849 §2 steps and `clientFor`, for scripts and custom routes. */
-  readonly flow: Flow
+  /** The provider client: the three RFC 5849 §2 steps and `clientFor`, for scripts and custom routes. */
+  readonly providerClient: ProviderClient
+  /** @deprecated Renamed to {@link ExpressOAuth1.providerClient} in 0.3: the same object. */
+  readonly flow: ProviderClient
   /** Starts a flow for this request (a flow cookie on `res`, or the session); returns the authorize URL. */
   begin (req: Request, res: Response, options?: string | BeginOptions): Promise<string>
   /** Completes a callback for this request (every check, one exchange, session renewed); returns the credentials and return path. */
@@ -91,12 +93,12 @@ interface SessionFields { session?: unknown, sessionStore?: unknown, sessionID?:
 const fieldsOf = (req: Request): SessionFields => req as SessionFields
 
 /** The request context of the connect core and the route core for Express. */
-type ExpressFlowContext = RouteContext<Request, Response>
+type ExpressSignInContext = RouteContext<Request, Response>
 
 /** Set on a callback's request once its credentials are saved (until onConnect throws). */
 const connected = new WeakSet<Request>()
 
-function contextOf (req: Request, res: Response): ExpressFlowContext {
+function contextOf (req: Request, res: Response): ExpressSignInContext {
   let cookies: Map<string, string> | undefined
   const jar = (): Map<string, string> => (cookies ??= parseCookieHeader(req.headers.cookie))
   let signal: CallerSignal | undefined
@@ -145,12 +147,12 @@ export function expressOAuth1 ({ errors = 'json', ...options }: ExpressOAuth1Opt
   const config = resolveOptions(options, { hasSession: undefined, sessionNeeded, sessionMissing })
   const { name, credentials: { sessionKey, inSession } } = config
   for (const warning of config.warnings) warnOnce(warning, warning)
-  const { flow, connect } = setupAdapter<Request, Response, ExpressFlowContext>(config, (_ctx, key, message) => warnOnce(key, message))
+  const { providerClient, connect } = setupAdapter<Request, Response, ExpressSignInContext>(config, (_ctx, key, message) => warnOnce(key, message))
   // express-session gives no session, and no error, while its store is disconnected.
   const stores = watchStores()
   const storeDown = (): OAuth1Error => new OAuth1Error(ErrorCodes.STORE_UNAVAILABLE,
     'The session store is disconnected (express-session gives requests no session until it reconnects); try again in a minute')
-  const routes = createRoutes(config, flow, connect, {
+  const routes = createRoutes(config, providerClient, connect, {
     sessionMissing: () => stores.down()
       ? storeDown()
       : config.flowState.kind === 'session'
@@ -219,11 +221,12 @@ export function expressOAuth1 ({ errors = 'json', ...options }: ExpressOAuth1Opt
   Object.defineProperty(middleware, 'name', { value: name })
   return Object.assign(middleware, {
     sessionKey,
-    flow,
+    providerClient,
+    flow: providerClient,
     begin: async (req: Request, res: Response, beginOptions?: string | BeginOptions) => routes.begin(contextOf(req, res), beginOptions),
     complete: async (req: Request, res: Response) => routes.complete(contextOf(req, res)),
     errorHandler,
-    close: () => flow.close()
+    close: () => providerClient.close()
   })
 }
 

@@ -3,11 +3,11 @@ import fp from 'fastify-plugin'
 import { ErrorCodes, invalidOption, OAuth1Error } from '../errors.js'
 import { checkStartCookies, closedSignal, onceEach, prepareErrorAnswer, sessionStoreError, setupAdapter } from '../sign-in/adapter.js'
 import type { BeginOptions, Completed, OAuth1Credentials } from '../sign-in/connect.js'
-import type { Flow } from '../provider/flow.js'
+import type { ProviderClient } from '../provider/provider-client.js'
 import type { OAuth1RequestClient } from '../sign-in/request-client.js'
 import { type AdapterOptions, type OAuth1Config, resolveOptions } from '../sign-in/resolve-options.js'
 import { createRoutes, noDefaultProvider, type RouteContext, type RouteOutcome, type RouteState } from '../sign-in/routes.js'
-import { asFlowSession, type FlowContext, type FlowCookieOptions, type FlowSession, readSessionStore } from '../sign-in/state/context.js'
+import { asSignInSession, type SignInContext, type SignInCookieOptions, type SignInSession, readSessionStore } from '../sign-in/state/context.js'
 import type { SessionState } from '../sign-in/state/session-store.js'
 import type { CallerSignal } from '../http/client.js'
 
@@ -21,8 +21,8 @@ export interface FastifyOAuth1Options extends AdapterOptions<FastifyRequest, Fas
 /** Options of {@link OAuth1Instance.begin}: a return path, per-start authorize parameters, a callback URL. */
 export type OAuth1BeginOptions = BeginOptions
 
-/** The instance decoration: the flow's steps for apps that want their own routes. */
-export interface OAuth1Instance extends Flow {
+/** The instance decoration: the provider client's steps, and `begin`/`complete` for apps that want their own routes. */
+export interface OAuth1Instance extends ProviderClient {
   /** The session key holding this provider's state. */
   readonly sessionKey: string
   /**
@@ -59,7 +59,7 @@ declare module 'fastify' {
     readonly oauth1: OAuth1RequestClient
   }
   interface FastifyInstance {
-    /** The flow steps of the default-named provider (throws `OAUTH1_INVALID_OPTION` when only named providers are registered). */
+    /** The provider client steps of the default-named provider (throws `OAUTH1_INVALID_OPTION` when only named providers are registered). */
     readonly oauth1: OAuth1Instance
   }
   /** `@fastify/session` reads its keys' types from here. */
@@ -68,7 +68,7 @@ declare module 'fastify' {
   }
 }
 
-interface CookieReply { setCookie (name: string, value: string, options: FlowCookieOptions): void, clearCookie (name: string, options: object): void }
+interface CookieReply { setCookie (name: string, value: string, options: SignInCookieOptions): void, clearCookie (name: string, options: object): void }
 /** What the plugin reads of a request besides Fastify's own fields (set by the cookie and session plugins). */
 interface PluginFields { cookies?: Record<string, string | undefined>, session?: unknown, sessionStore?: unknown }
 const fieldsOf = (request: FastifyRequest): PluginFields => request as PluginFields
@@ -80,7 +80,7 @@ const handled = new WeakMap<FastifyRequest, true | 'onConnect'>()
  * it wraps (no reply for a request client). A class, not an object of closures: one is built for
  * every flow step and every request client.
  */
-class FastifyFlowContext implements FlowContext {
+class FastifySignInContext implements SignInContext {
   readonly host: string
   readonly protocol: 'http' | 'https'
   private readonly cookies: Record<string, string | undefined>
@@ -94,9 +94,9 @@ class FastifyFlowContext implements FlowContext {
 
   getCookie (name: string): string | undefined { return this.cookies[name] }
   cookieNames (): string[] { return Object.keys(this.cookies) }
-  setCookie (name: string, value: string, options: FlowCookieOptions): void { (this.reply as CookieReply | undefined)?.setCookie(name, value, options) }
+  setCookie (name: string, value: string, options: SignInCookieOptions): void { (this.reply as CookieReply | undefined)?.setCookie(name, value, options) }
   clearCookie (name: string, options: object): void { (this.reply as CookieReply | undefined)?.clearCookie(name, options) }
-  get session (): FlowSession | undefined { return asFlowSession(fieldsOf(this.request).session) }
+  get session (): SignInSession | undefined { return asSignInSession(fieldsOf(this.request).session) }
   async readStoredSession (key: string): Promise<{ value: unknown } | undefined> {
     const { sessionStore, session } = fieldsOf(this.request)
     return readSessionStore(sessionStore, (session as { sessionId?: unknown } | undefined)?.sessionId, key)
@@ -111,7 +111,7 @@ class FastifyFlowContext implements FlowContext {
   }
 }
 /** A context of the start or callback route: it has the reply. */
-type RouteFlowContext = FastifyFlowContext & RouteContext<FastifyRequest, FastifyReply>
+type RouteSignInContext = FastifySignInContext & RouteContext<FastifyRequest, FastifyReply>
 
 /** The provider registered without a name, on the instance it was registered on (children inherit it). */
 const kDefault = Symbol.for('fastify-oauth1.default')
@@ -168,17 +168,18 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
   checkFree(fastify, config)
   for (const warning of config.warnings) fastify.log.warn(warning)
   const { name, routes: { startPath, callbackPath }, credentials: { sessionKey } } = config
-  const { flow, connect } = setupAdapter<FastifyRequest, FastifyReply, RouteFlowContext>(config, (ctx, key, message) => warnOnce(key, ctx.request, message))
-  const routes = createRoutes(config, flow, connect)
-  const contextOf = (request: FastifyRequest, reply: FastifyReply): RouteFlowContext => new FastifyFlowContext(request, reply) as RouteFlowContext
-  const instance: OAuth1Instance = Object.assign(Object.create(null) as object, flow, {
+  const { providerClient, connect } = setupAdapter<FastifyRequest, FastifyReply, RouteSignInContext>(config,
+    (ctx, key, message) => warnOnce(key, ctx.request, message))
+  const routes = createRoutes(config, providerClient, connect)
+  const contextOf = (request: FastifyRequest, reply: FastifyReply): RouteSignInContext => new FastifySignInContext(request, reply) as RouteSignInContext
+  const instance: OAuth1Instance = Object.assign(Object.create(null) as object, providerClient, {
     sessionKey,
     begin: async (request: FastifyRequest, reply: FastifyReply, beginOptions?: string | BeginOptions) => routes.begin(contextOf(request, reply), beginOptions),
     complete: async (request: FastifyRequest, reply: FastifyReply) => routes.complete(contextOf(request, reply))
   })
   decorateDefault(fastify)
   const clientOf = (request: FastifyRequest): OAuth1RequestClient =>
-    routes.clientOf(request, () => new FastifyFlowContext(request, undefined) as RouteFlowContext)
+    routes.clientOf(request, () => new FastifySignInContext(request, undefined) as RouteSignInContext)
   if (name === 'oauth1') {
     fastify.decorate(kDefault, { instance, client: clientOf } satisfies DefaultProvider)
   } else {
@@ -204,7 +205,7 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
     const fields = fieldsOf(request)
     const coded = !hasSession
       ? error
-      : asFlowSession(fields.session) === undefined ? sessionStoreError(error, 'load') : step === undefined ? error : sessionStoreError(error, 'save')
+      : asSignInSession(fields.session) === undefined ? sessionStoreError(error, 'load') : step === undefined ? error : sessionStoreError(error, 'save')
     if (step === 'onConnect' && coded instanceof OAuth1Error && coded.code === ErrorCodes.STORE_UNAVAILABLE) {
       reply.log.warn({ code: coded.code }, 'fastify-oauth1: the session could not be saved after onConnect answered; the error handler answers instead')
     }
@@ -235,7 +236,7 @@ const plugin: FastifyPluginAsync<FastifyOAuth1Options> = async (fastify: Fastify
   if (slashPath !== '' && !fastify.hasRoute({ method: 'GET', url: slashPath })) {
     fastify.get(slashPath, { errorHandler: routeErrorHandler }, callbackHandler)
   }
-  fastify.addHook('onClose', async () => { await flow.close() })
+  fastify.addHook('onClose', async () => { await providerClient.close() })
 }
 /**
  * The Fastify plugin: `/oauth/start` and `/oauth/callback` for the three-legged flow of

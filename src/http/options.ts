@@ -17,7 +17,7 @@ export const clientOwnOptionKeys: ReadonlySet<string> = new Set([
 /** Every option key {@link createClient} accepts: the signer's, the client's and a preset's. */
 export const clientOptionKeys: ReadonlySet<string> = new Set([...signerOptionNames, ...clientOwnOptionKeys, ...presetOptionKeys])
 
-/** Settings of clients built inside the library (the flow's token-endpoint client), not options. */
+/** Settings of clients built inside the library (the provider client's token-endpoint client), not options. */
 export interface ClientInternals {
   /** `refuse`: a redirect to another origin is `OAUTH1_REDIRECT_REFUSED` (token endpoints). Default `unsigned`. */
   crossOriginRedirects?: CrossOriginRedirects

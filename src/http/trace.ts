@@ -4,7 +4,7 @@ import type { RequestOptions } from './types.js'
 
 /**
  * A request option for the library's own callers (not part of the public options): numbers the
- * call's first trace as a later attempt of an earlier call, e.g. the flow's resend after a token
+ * call's first trace as a later attempt of an earlier call, e.g. the request client's resend after a token
  * renewal: `client.get(url, { ...options, [traceResend]: { attempt: 2, resent: 'renewal' } })`.
  */
 export const traceResend: unique symbol = Symbol('fastify-oauth1.traceResend')

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream'
 import type { ProviderProblem, SignatureDiagnosis } from '../errors.js'
 import type { HeaderRecord } from '../protocol/headers.js'
-import type { PresetName, ProviderPreset } from '../presets/presets.js'
+import type { PresetName, ProviderPresetInput } from '../presets/presets.js'
 import type { SignOptions, Signer, SignerOptions } from '../signer/signer.js'
 import type { Dispatcher } from './undici.js'
 import type { RateLimit } from './rate-limit.js'
@@ -255,7 +255,7 @@ export interface ClientOptions extends SignerOptions {
   /** Waiting out a 429 until its reset, once, within the call's deadline (see {@link RateLimitOptions}). Default: no wait. */
   rateLimit?: RateLimitOptions | undefined
   /** A provider preset (object or name) whose values fill the options you leave out. */
-  provider?: ProviderPreset | PresetName | undefined
+  provider?: ProviderPresetInput | PresetName | undefined
   /** Sign the non-file fields of `FormData` bodies (Flickr's upload API); set by the Flickr preset. Default `false`. */
   signMultipartFields?: boolean | undefined
 }

@@ -1,21 +1,21 @@
 import { ErrorCodes, OAuth1Error, invalidOption } from '../errors.js'
 import { presetFactories, presets, type PresetName } from './registry.js'
 import { retiredProviders } from './sunsets.js'
-import { type DenialStyle, defaultDenialStyles, defaultUserFields, type ProviderPreset, type UserFields } from './types.js'
+import { type DenialStyle, defaultDenialStyles, defaultUserFields, legsOf, type ProviderPreset, type ProviderPresetInput, type UserFields } from './types.js'
 
 const denialStyles: ReadonlySet<string> = new Set(['denied-param', 'oauth-problem', 'verifier-denied', 'authorize-0', 'missing-verifier'])
 
 const mergedParams = new Set(['authorizeParams', 'requestTokenParams'])
 /** Preset fields that describe the provider and are not options of the signer or client. */
-const descriptiveKeys = new Set(['id', 'label', 'flow', 'denial', 'userFields', 'requiresUserAgent', 'quirks', 'status', 'retires'])
+const descriptiveKeys = new Set(['id', 'label', 'legs', 'flow', 'denial', 'userFields', 'requiresUserAgent', 'quirks', 'status', 'retires'])
 
 /**
  * Every field a preset may carry. A spread preset (`{ ...presets.flickr, consumerKey }`) brings
  * them all into the options, so every entry point that takes a spread preset (`createClient`,
- * `createFlow`, the plugin) must count these as known option keys.
+ * `createProviderClient`, the plugin) must count these as known option keys.
  */
 export const presetOptionKeys: ReadonlySet<string> = new Set([
-  'id', 'label', 'flow', 'signatureMethod', 'placement', 'bodyHash', 'realm', 'baseUrl', 'apiOrigins',
+  'id', 'label', 'legs', 'flow', 'signatureMethod', 'placement', 'bodyHash', 'realm', 'baseUrl', 'apiOrigins',
   'requestTokenUrl', 'authorizeUrl', 'accessTokenUrl', 'revokeUrl', 'signMultipartFields', 'tokenMethod', 'requestTokenParams', 'authorizeParams',
   'denial', 'userFields', 'token', 'requiresUserAgent', 'quirks', 'status', 'retires'
 ])
@@ -27,7 +27,7 @@ export const presetOptionKeys: ReadonlySet<string> = new Set([
  * that moved to OAuth 2.0 (`retiredProviders` of src/presets/sunsets.ts: Etsy, Xero, Yahoo,
  * OpenStreetMap), saying so and what to use instead.
  */
-export function resolvePreset (provider: ProviderPreset | PresetName | undefined): ProviderPreset | undefined {
+export function resolvePreset (provider: ProviderPresetInput | PresetName | undefined): ProviderPresetInput | undefined {
   if (provider === undefined) return undefined
   if (typeof provider === 'string') {
     if (Object.hasOwn(presets, provider)) return presets[provider]
@@ -48,10 +48,12 @@ export function resolvePreset (provider: ProviderPreset | PresetName | undefined
  */
 export interface PresetFields {
   /** A provider preset (object or name). */
-  provider?: ProviderPreset | PresetName | undefined
+  provider?: ProviderPresetInput | PresetName | undefined
   /** The preset's id (carried by a spread preset). */
   id?: string | undefined
-  /** The preset's flow (carried by a spread preset). */
+  /** The preset's legs, 3 or 2 (carried by a spread preset). */
+  legs?: ProviderPreset['legs'] | undefined
+  /** @deprecated Replaced by `legs` in 0.3; carried by a spread preset written for 0.1. */
   flow?: ProviderPreset['flow'] | undefined
   /** The denial styles the callback honours (see {@link DenialStyle}). */
   denial?: readonly DenialStyle[] | undefined
@@ -67,8 +69,8 @@ export interface PresetFields {
 export interface PresetFacts {
   /** The preset's id, when there is one. */
   id: string | undefined
-  /** The preset's flow, when there is one. */
-  flow: ProviderPreset['flow'] | undefined
+  /** The preset's legs (3 or 2; from the deprecated `flow` of a preset written for 0.1), when there is one. */
+  legs: ProviderPreset['legs'] | undefined
   /** The denial styles the callback honours ({@link defaultDenialStyles} without a preset). */
   denial: readonly DenialStyle[]
   /** The access-token fields naming the user ({@link defaultUserFields} without a preset). */
@@ -120,7 +122,7 @@ export function presetFacts (options: PresetFields): PresetFacts {
   }
   return checkFacts({
     id: pick('id', undefined),
-    flow: pick('flow', undefined),
+    legs: legsOf(options) ?? legsOf(named),
     denial: pick('denial', defaultDenialStyles),
     userFields: pick('userFields', defaultUserFields),
     apiOrigins: pick('apiOrigins', []),
@@ -131,13 +133,13 @@ export function presetFacts (options: PresetFields): PresetFacts {
 /**
  * Merges a preset (object or name) under the caller's options: the caller's values win, and
  * `authorizeParams` / `requestTokenParams` are merged key by key. Fields that only describe the
- * preset (`id`, `label`, `flow`, `denial`, `userFields`, `requiresUserAgent`, `quirks`) are left
+ * preset (`id`, `label`, `legs`, `flow`, `denial`, `userFields`, `requiresUserAgent`, `quirks`) are left
  * out, from the named preset and from a spread one alike; `apiOrigins` is kept for the client.
  *
  * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` for an unknown preset name, or without a
  * `userAgent` when the preset `requiresUserAgent` (Discogs refuses such requests).
  */
-export function applyPreset<T extends object> (provider: ProviderPreset | PresetName | undefined, options: T): T {
+export function applyPreset<T extends object> (provider: ProviderPresetInput | PresetName | undefined, options: T): T {
   const value = resolvePreset(provider)
   const merged: Record<string, unknown> = {}
   if (value !== undefined) for (const [key, field] of Object.entries(value)) merged[key] = field

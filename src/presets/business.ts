@@ -15,7 +15,7 @@ export function netsuite (options: { accountId: string }): Readonly<ProviderPres
   return preset({
     id: 'netsuite',
     label: 'NetSuite (token-based authentication)',
-    flow: 'two-legged',
+    legs: 2,
     signatureMethod: 'HMAC-SHA256',
     realm,
     baseUrl: `https://${host}.suitetalk.api.netsuite.com/`,
@@ -32,7 +32,7 @@ export function mastercard (options: { sandbox?: boolean } = {}): Readonly<Provi
   return preset({
     id: 'mastercard',
     label: 'Mastercard APIs',
-    flow: 'two-legged',
+    legs: 2,
     signatureMethod: 'RSA-SHA256',
     bodyHash: 'sha256',
     baseUrl: `${host}/`,
@@ -49,7 +49,7 @@ export function woocommerce (options: { baseUrl: string }): Readonly<ProviderPre
   return preset({
     id: 'woocommerce',
     label: 'WooCommerce (HTTP)',
-    flow: 'two-legged',
+    legs: 2,
     signatureMethod: 'HMAC-SHA256',
     placement: 'query',
     baseUrl: `${base}/wp-json/wc/v3/`,
@@ -66,7 +66,7 @@ export function magento (options: { baseUrl: string }): Readonly<ProviderPreset>
   return preset({
     id: 'magento',
     label: 'Magento 2 integration',
-    flow: 'two-legged',
+    legs: 2,
     signatureMethod: 'HMAC-SHA256',
     baseUrl: `${base}/rest/V1/`,
     apiOrigins: [new URL(base).origin],

@@ -6,7 +6,7 @@ import type { ProviderPreset } from './types.js'
 export const x = preset({
   id: 'x',
   label: 'X (Twitter)',
-  flow: 'three-legged',
+  legs: 3,
   signatureMethod: 'HMAC-SHA1',
   baseUrl: 'https://api.x.com/',
   apiOrigins: ['https://api.x.com', 'https://upload.x.com'],
@@ -28,7 +28,7 @@ export const x = preset({
 export const trello = preset({
   id: 'trello',
   label: 'Trello',
-  flow: 'three-legged',
+  legs: 3,
   signatureMethod: 'HMAC-SHA1',
   baseUrl: 'https://api.trello.com/1/',
   apiOrigins: ['https://api.trello.com'],
@@ -45,7 +45,7 @@ export const trello = preset({
 export const flickr = preset({
   id: 'flickr',
   label: 'Flickr',
-  flow: 'three-legged',
+  legs: 3,
   signatureMethod: 'HMAC-SHA1',
   baseUrl: 'https://www.flickr.com/services/rest/',
   apiOrigins: ['https://www.flickr.com', 'https://up.flickr.com'],
@@ -63,7 +63,7 @@ export const flickr = preset({
 export const tumblr = preset({
   id: 'tumblr',
   label: 'Tumblr',
-  flow: 'three-legged',
+  legs: 3,
   signatureMethod: 'HMAC-SHA1',
   baseUrl: 'https://api.tumblr.com/v2/',
   apiOrigins: ['https://api.tumblr.com'],
@@ -79,7 +79,7 @@ export const tumblr = preset({
 export const garmin = preset({
   id: 'garmin',
   label: 'Garmin Connect',
-  flow: 'three-legged',
+  legs: 3,
   signatureMethod: 'HMAC-SHA1',
   baseUrl: 'https://apis.garmin.com/',
   apiOrigins: ['https://apis.garmin.com'],
@@ -95,7 +95,7 @@ export const garmin = preset({
 export const discogs = preset({
   id: 'discogs',
   label: 'Discogs',
-  flow: 'three-legged',
+  legs: 3,
   signatureMethod: 'PLAINTEXT',
   baseUrl: 'https://api.discogs.com/',
   apiOrigins: ['https://api.discogs.com'],
@@ -112,7 +112,7 @@ export const discogs = preset({
 export const smugmug = preset({
   id: 'smugmug',
   label: 'SmugMug',
-  flow: 'three-legged',
+  legs: 3,
   signatureMethod: 'HMAC-SHA1',
   baseUrl: 'https://api.smugmug.com/api/v2/',
   apiOrigins: ['https://api.smugmug.com', 'https://upload.smugmug.com'],
@@ -129,7 +129,7 @@ export const smugmug = preset({
 export const zotero = preset({
   id: 'zotero',
   label: 'Zotero',
-  flow: 'three-legged',
+  legs: 3,
   signatureMethod: 'HMAC-SHA1',
   baseUrl: 'https://api.zotero.org/',
   apiOrigins: ['https://api.zotero.org'],
@@ -149,7 +149,7 @@ export function evernote (options: { sandbox?: boolean } = {}): Readonly<Provide
   return preset({
     id: sandbox ? 'evernote-sandbox' : 'evernote',
     label: sandbox ? 'Evernote (sandbox)' : 'Evernote',
-    flow: 'three-legged',
+    legs: 3,
     signatureMethod: 'HMAC-SHA1',
     baseUrl: `${host}/`,
     apiOrigins: [host],

@@ -8,7 +8,7 @@ export function jira (options: { baseUrl: string }): Readonly<ProviderPreset> {
   return preset({
     id: 'jira',
     label: 'Jira Server / Data Center',
-    flow: 'three-legged',
+    legs: 3,
     signatureMethod: 'RSA-SHA1',
     baseUrl: `${base}/`,
     apiOrigins: [new URL(base).origin],
@@ -25,7 +25,7 @@ export function jira (options: { baseUrl: string }): Readonly<ProviderPreset> {
 export const schoology = preset({
   id: 'schoology',
   label: 'Schoology',
-  flow: 'two-legged',
+  legs: 2,
   signatureMethod: 'HMAC-SHA1',
   realm: 'Schoology API',
   token: '',

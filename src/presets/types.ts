@@ -32,7 +32,7 @@ export interface UserFields {
 export const defaultUserFields: Readonly<UserFields> = Object.freeze({ id: 'user_id', name: 'screen_name' })
 
 /**
- * A provider preset: plain data, spread into the options of `createClient`, `createFlow` or the
+ * A provider preset: plain data, spread into the options of `createClient`, `createProviderClient` or the
  * plugin (`{ ...presets.x, consumerKey, consumerSecret }`), or named with the plugin's `provider`.
  * Your own options win over the preset's.
  */
@@ -41,8 +41,18 @@ export interface ProviderPreset {
   id: string
   /** Human name. */
   label: string
-  /** `three-legged` (users connect accounts) or `two-legged` (server-to-server credentials). */
-  flow: 'three-legged' | 'two-legged'
+  /**
+   * `3`: three-legged, users sign in and connect their accounts (RFC 5849 §2); `2`: two-legged,
+   * server-to-server calls with the consumer's own credentials, no user.
+   */
+  legs: 3 | 2
+  /**
+   * @deprecated Replaced by {@link ProviderPreset.legs} in 0.3 (`'three-legged'` is `3`, `'two-legged'`
+   * is `2`): "flow" now means only a started sign-in. The built-in presets still answer it (not
+   * enumerable, so a spread preset does not carry it), and a preset of your own may still give it
+   * instead of `legs` (see {@link ProviderPresetInput}).
+   */
+  flow?: 'three-legged' | 'two-legged'
   /** The signature method the provider accepts (RFC 5849 §3.4). */
   signatureMethod: SignatureMethod
   /** Where the protocol parameters go (RFC 5849 §3.5), when the provider wants other than the `Authorization` header. */
@@ -61,7 +71,7 @@ export interface ProviderPreset {
   accessTokenUrl?: string
   /**
    * The provider's token revocation endpoint, called signed with the user's token (X
-   * `POST /1.1/oauth/invalidate_token`): `flow.revoke()` and `disconnect({ revoke: true })`.
+   * `POST /1.1/oauth/invalidate_token`): `revoke()` of the provider client and `disconnect({ revoke: true })`.
    */
   revokeUrl?: string
   /** The provider signs the non-file fields of multipart uploads (Flickr's upload API); see `ClientOptions.signMultipartFields`. */
@@ -88,7 +98,7 @@ export interface ProviderPreset {
   token?: string
   /**
    * The provider refuses requests without a unique `User-Agent`: options merged with such a
-   * preset (`createClient`, `createFlow`, the plugin and the Express middleware) must set `userAgent`.
+   * preset (`createClient`, `createProviderClient`, the plugin and the Express middleware) must set `userAgent`.
    */
   requiresUserAgent?: boolean
   /** Known quirks, as documentation only: nothing reads them at run time. */
@@ -108,4 +118,23 @@ export interface ProviderPreset {
     /** What to move to. */
     migration: string
   }
+}
+
+/**
+ * A preset of your own as the `provider` option (and a spread) takes it: a {@link ProviderPreset},
+ * or one written for 0.1 that says `flow: 'three-legged' | 'two-legged'` instead of `legs`
+ * (read as `legs` 3 or 2).
+ */
+export type ProviderPresetInput = ProviderPreset | (Omit<ProviderPreset, 'legs' | 'flow'> & {
+  /** Absent in a preset written for 0.1. */
+  legs?: 3 | 2
+  /** @deprecated Replaced by {@link ProviderPreset.legs} in 0.3 (`'three-legged'` is `3`, `'two-legged'` is `2`). */
+  flow: 'three-legged' | 'two-legged'
+})
+
+/** The legs of a preset or of options carrying preset fields: `legs`, else the deprecated `flow` mapped to it. */
+export function legsOf (source: { readonly legs?: unknown, readonly flow?: unknown } | undefined): 3 | 2 | undefined {
+  if (source === undefined) return undefined
+  if (source.legs === 3 || source.legs === 2) return source.legs
+  return source.flow === 'three-legged' ? 3 : source.flow === 'two-legged' ? 2 : undefined
 }

@@ -25,13 +25,13 @@ export interface AccessToken {
   extra: Record<string, string>
   /** Milliseconds since the epoch when the token stops working, when the provider said (`oauth_expires_in`, Evernote's `edam_expires`). */
   expiresAt?: number
-  /** Milliseconds since the epoch after which `Flow.renew` cannot renew it (`oauth_authorization_expires_in`). */
+  /** Milliseconds since the epoch after which `ProviderClient.renew` cannot renew it (`oauth_authorization_expires_in`). */
   authorizationExpiresAt?: number
-  /** `oauth_session_handle` (OAuth Session 1.0): lets `Flow.renew` exchange the token for a fresh one. */
+  /** `oauth_session_handle` (OAuth Session 1.0): lets `ProviderClient.renew` exchange the token for a fresh one. */
   sessionHandle?: string
 }
 
-/** Credentials `Flow.renew` renews: the token, its secret and the session handle. */
+/** Credentials `ProviderClient.renew` renews: the token, its secret and the session handle. */
 export interface RenewableToken {
   /** The expired (or expiring) `oauth_token`. */
   token: string

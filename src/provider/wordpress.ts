@@ -7,7 +7,7 @@
  */
 import { ErrorCodes, OAuth1Error } from '../errors.js'
 import { Agent, type Dispatcher } from '../http/undici.js'
-import type { ProviderPreset } from '../presets/presets.js'
+import { type ProviderPreset, withDeprecatedFlow } from '../presets/presets.js'
 
 /** Options of {@link discoverWordPress}. */
 export interface WordPressDiscoveryOptions {
@@ -112,10 +112,10 @@ export async function discoverWordPress (siteUrl: string | URL, options: WordPre
       throw new OAuth1Error(ErrorCodes.PROVIDER_BAD_RESPONSE,
         `The REST index at ${root.href} has no authentication.oauth1 entry: activate the WP REST API OAuth 1.0a server plugin (and pretty permalinks)`)
     }
-    return Object.freeze({
+    return Object.freeze(withDeprecatedFlow({
       id: 'wordpress',
       label: 'WordPress',
-      flow: 'three-legged',
+      legs: 3,
       signatureMethod: 'HMAC-SHA1',
       baseUrl: root.href,
       apiOrigins: Object.freeze([root.origin]),
@@ -125,7 +125,7 @@ export async function discoverWordPress (siteUrl: string | URL, options: WordPre
       denial: Object.freeze(['oauth-problem', 'missing-verifier'] as const),
       userFields: Object.freeze({}),
       quirks
-    } satisfies ProviderPreset)
+    } satisfies ProviderPreset))
   } finally {
     await own?.close()
   }

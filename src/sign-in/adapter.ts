@@ -1,33 +1,33 @@
 import { ErrorCodes, OAuth1Error } from '../errors.js'
 import { userOf } from '../presets/presets.js'
 import { type Connect, createConnect, storeUnavailable } from './connect.js'
-import { buildFlow, type Flow } from '../provider/flow.js'
+import { buildProviderClient, type ProviderClient } from '../provider/provider-client.js'
 import type { OAuth1Config } from './resolve-options.js'
-import type { FlowContext } from './state/context.js'
+import type { SignInContext } from './state/context.js'
 import type { CallerSignal } from '../http/client.js'
 
 export type { AdapterOptions, FlowStateOption } from './resolve-options.js'
 
-/** The flow and the connect core an adapter's routes run on. */
-export interface AdapterSetup<C extends FlowContext> {
-  flow: Flow
+/** The provider client and the connect core an adapter's routes run on. */
+export interface AdapterSetup<C extends SignInContext> {
+  providerClient: ProviderClient
   connect: Connect<C>
 }
 
 /**
- * Builds the flow and the connect core (RFC 5849 §2) from a resolved config the same way for
+ * Builds the provider client and the connect core (RFC 5849 §2) from a resolved config the same way for
  * every framework; the hooks are called with `ctx.request`. `warn` tells the app's operator
  * about a misconfiguration seen at request time.
  */
-export function setupAdapter<Req, Res, C extends FlowContext & { readonly request: Req }> (
+export function setupAdapter<Req, Res, C extends SignInContext & { readonly request: Req }> (
   config: OAuth1Config<Req, Res>, warn: (ctx: C, key: string, message: string) => void
 ): AdapterSetup<C> {
   const { consumer, endpoints, http, provider, routes, flowState, credentials } = config
-  const flow = buildFlow({ ...consumer, ...endpoints, ...http })
+  const providerClient = buildProviderClient({ ...consumer, ...endpoints, ...http })
   const { callbackUrl, authorizeParams, startPath } = routes
   const { save, load, delete: remove } = credentials
   const connect = createConnect<C>({
-    flow,
+    flow: providerClient,
     credentialsSealer: credentials.sealer,
     maxConcurrentStarts: flowState.maxConcurrentStarts,
     store: flowState.store,
@@ -48,7 +48,7 @@ export function setupAdapter<Req, Res, C extends FlowContext & { readonly reques
       `${callbackHost}: the browser will not send the flow cookie back and the callback will fail with OAUTH1_NO_SESSION. Open the app on ` +
       `${callbackHost} (or make callbackUrl a function of the request, with callbackOrigins listing its origins).`)
   })
-  return { flow, connect }
+  return { providerClient, connect }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { sessionStoreError } from './adapter.js'
-import type { FlowSession } from './state/context.js'
+import type { SignInSession } from './state/context.js'
 
 type Done = (error?: unknown) => void
 /** A session object with plain data properties and callback-style `regenerate`/`save` (express-session's `req.session`). */
@@ -13,10 +13,10 @@ const current = (holder: SessionHolder): CallbackSessionObject | undefined => {
 }
 
 /**
- * `holder.session` as a {@link FlowSession}, or `undefined` without one: reads and writes go to
+ * `holder.session` as a {@link SignInSession}, or `undefined` without one: reads and writes go to
  * the holder's session of the moment; `changed` is told of every write and regeneration.
  */
-export function callbackSession (holder: SessionHolder, changed: () => void = () => {}): FlowSession | undefined {
+export function callbackSession (holder: SessionHolder, changed: () => void = () => {}): SignInSession | undefined {
   const first = current(holder)
   if (first === undefined) return undefined
   const now = (): CallbackSessionObject => current(holder) ?? first

@@ -1,5 +1,5 @@
 import { ErrorCodes, OAuth1Error } from '../errors.js'
-import type { AccessToken, Flow } from '../provider/flow.js'
+import type { AccessToken, ProviderClient } from '../provider/provider-client.js'
 import { type CredentialsChange, isCredentials, type OAuth1Credentials, sameCredentials, storeUnavailable, withLifetime } from './credentials.js'
 import { callbackOriginsOf, checkCallbackOrigin, hostLabelOf, hostnameOf, hostnameOfHeader, returnPathOf, sameBinding } from './start-checks.js'
 import { type DenialStyle, defaultDenialStyles } from '../presets/presets.js'
@@ -7,7 +7,7 @@ import { callbackError, classifyCallback } from './callback.js'
 import { safeEqual } from './pending-tokens.js'
 import { firstString } from './query.js'
 import { browserBinding, minBindingAge, readBrowserBindings, sessionBinding, setBrowserBinding } from './state/binding.js'
-import { type FlowContext, type FlowSession, sessionDataKeys } from './state/context.js'
+import { type SignInContext, type SignInSession, sessionDataKeys } from './state/context.js'
 import type { Sealer } from './state/seal.js'
 import { readSessionState, type SessionState } from './state/session-store.js'
 import type { FlowLimits, FlowStore, PendingFlow } from './state/store.js'
@@ -17,9 +17,12 @@ export { isCredentials, sameCredentials, storeUnavailable, withLifetime } from '
 export type { CredentialsChange, OAuth1Credentials } from './credentials.js'
 
 /** Options of {@link createConnect}; `C` is the adapter's request context. */
-export interface CreateConnectOptions<C extends FlowContext = FlowContext> {
-  /** The provider's three RFC 5849 §2 steps ({@link createFlow}). */
-  flow: Flow
+export interface CreateConnectOptions<C extends SignInContext = SignInContext> {
+  /**
+   * The provider client: the provider's three RFC 5849 §2 steps ({@link createProviderClient}).
+   * The option keeps its 0.1 name `flow`.
+   */
+  flow: ProviderClient
   /** Where started flows wait for their callback: {@link createCookieFlowStore}, {@link createSessionFlowStore} or your own. */
   store: FlowStore
   /** How many flows a browser may have open at once, and for how long. */
@@ -34,7 +37,7 @@ export interface CreateConnectOptions<C extends FlowContext = FlowContext> {
    * string `callbackUrl`; required when it is a function.
    */
   callbackOrigins?: readonly string[] | undefined
-  /** Authorize parameters per request (merged over the flow's `authorizeParams`). */
+  /** Authorize parameters per request (merged over the provider client's `authorizeParams`). */
   authorizeParams?: ((ctx: C) => Record<string, string> | undefined) | undefined
   /** How the provider reports a refusal at the callback (the preset's `denial`); default the styles of {@link DenialStyle} but `missing-verifier`. */
   denial?: readonly DenialStyle[] | undefined
@@ -83,7 +86,7 @@ export interface Completed {
 }
 
 /** The framework-free connect logic: the two browser-facing steps of RFC 5849 §2. */
-export interface Connect<C extends FlowContext = FlowContext> {
+export interface Connect<C extends SignInContext = SignInContext> {
   /** Starts a flow: a request token, stored in the flow store; returns the authorize URL. */
   begin (ctx: C, options?: BeginOptions): Promise<string>
   /** Completes a callback: every check, exactly one exchange, credentials stored, session renewed. */
@@ -128,7 +131,7 @@ export interface Connect<C extends FlowContext = FlowContext> {
  *
  * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` when `callbackUrl` is a function and `callbackOrigins` is not given.
  */
-export function createConnect<C extends FlowContext = FlowContext> (options: CreateConnectOptions<C>): Connect<C> {
+export function createConnect<C extends SignInContext = SignInContext> (options: CreateConnectOptions<C>): Connect<C> {
   const { flow, store, limits, sessionKey, toCredentials, saveCredentials } = options
   const denial = options.denial ?? defaultDenialStyles
   const refuseDenial = (query: Record<string, unknown>): void => {
@@ -159,7 +162,7 @@ export function createConnect<C extends FlowContext = FlowContext> (options: Cre
   const allowedOrigins = callbackOriginsOf(options.callbackUrl, options.callbackOrigins)
   const bindingAge = Math.max(minBindingAge, Math.ceil(limits.ttl / 1000))
 
-  const sessionState = (session: FlowSession | undefined): SessionState | undefined =>
+  const sessionState = (session: SignInSession | undefined): SessionState | undefined =>
     session === undefined ? undefined : readSessionState(session, sessionKey, isCredentials)
 
   async function begin (ctx: C, begin: BeginOptions = {}): Promise<string> {

@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import type { AccessToken } from '../provider/flow.js'
+import type { AccessToken } from '../provider/provider-client.js'
 import { ErrorCodes, OAuth1Error } from '../errors.js'
 import { safeEqual } from './pending-tokens.js'
 

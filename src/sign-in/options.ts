@@ -6,7 +6,7 @@
  */
 import type { OAuth1Error } from '../errors.js'
 import type { PresetFields } from '../presets/presets.js'
-import { flowOptionKeys, type FlowOptions } from '../provider/flow.js'
+import { providerClientOptionKeys, type ProviderClientOptions } from '../provider/provider-client.js'
 import type { CredentialsChange, OAuth1Credentials } from './credentials.js'
 import type { FlowStore } from './state/store.js'
 
@@ -18,7 +18,7 @@ export type FlowStateOption = 'cookie' | 'session' | FlowStore
  * and `Res` are the framework's request and response. Resolved once, when the adapter is created,
  * by `resolveOptions`; unknown keys are refused.
  */
-export interface AdapterOptions<Req, Res> extends Omit<FlowOptions, 'authorizeParams'>, PresetFields {
+export interface AdapterOptions<Req, Res> extends Omit<ProviderClientOptions, 'authorizeParams'>, PresetFields {
   /**
    * Names the request decoration (`request[name]`), the session key and the flow cookies.
    * Default `'oauth1'`. Use one per provider, with distinct names.
@@ -132,15 +132,15 @@ export interface AdapterOptions<Req, Res> extends Omit<FlowOptions, 'authorizePa
 
 /** The options of any adapter, for checks that do not need the framework's types. */
 export type AnyOptions = AdapterOptions<unknown, unknown>
-/** The option keys the adapters read; the rest go to the flow, which knows its own (`flowOptionKeys`). */
+/** The option keys the adapters read; the rest go to the provider client, which knows its own (`providerClientOptionKeys`). */
 const adapterKeys = [
   'name', 'callbackUrl', 'callbackOrigins', 'authorizeParams', 'flowState', 'secret', 'flowSecret', 'credentialsSecret', 'maxConcurrentStarts',
   'startPath', 'callbackPath', 'successRedirect',
   'failureRedirect', 'returnToParam', 'pendingTtl', 'maxPending', 'saveCredentials', 'loadCredentials',
   'deleteCredentials', 'onConnect', 'onFailure', 'onTokenInvalid'
 ] as const satisfies ReadonlyArray<keyof AnyOptions>
-type UnlistedKey = Exclude<keyof AnyOptions, typeof adapterKeys[number] | keyof FlowOptions | keyof PresetFields>
+type UnlistedKey = Exclude<keyof AnyOptions, typeof adapterKeys[number] | keyof ProviderClientOptions | keyof PresetFields>
 // Fails to compile when an option is added to the interface but not to the list above.
 const everyKeyListed: [UnlistedKey] extends [never] ? true : UnlistedKey = true
-/** Every option key an adapter accepts: its own and the flow's (client, signer and preset keys). */
-export const adapterOptionKeys: ReadonlySet<string> = new Set([...(everyKeyListed ? adapterKeys : []), ...flowOptionKeys])
+/** Every option key an adapter accepts: its own and the provider client's (client, signer and preset keys). */
+export const adapterOptionKeys: ReadonlySet<string> = new Set([...(everyKeyListed ? adapterKeys : []), ...providerClientOptionKeys])

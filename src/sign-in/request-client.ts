@@ -1,9 +1,9 @@
 import { ErrorCodes, OAuth1Error, OAuthProblems } from '../errors.js'
 import type { ClientResponse, OAuth1Client, RequestOptions, StreamedResponse, StreamOptions, CallerSignal } from '../http/client.js'
 import type { Connect, OAuth1Credentials } from './connect.js'
-import type { Flow } from '../provider/flow.js'
+import type { ProviderClient } from '../provider/provider-client.js'
 import { tokenInvalidError } from '../provider/lifecycle.js'
-import type { FlowContext } from './state/context.js'
+import type { SignInContext } from './state/context.js'
 import { traceResend, type TracedRequestOptions } from '../http/trace.js'
 
 /** Options of {@link OAuth1RequestClient.disconnect}. */
@@ -76,10 +76,10 @@ export interface OAuth1RequestClient {
   disconnect (options?: DisconnectOptions): Promise<DisconnectResult>
 }
 
-/** What {@link createRequestClient} needs: the connect core, its flow, one request's context, the provider's name. */
-export interface RequestClientOptions<C extends FlowContext> {
+/** What {@link createRequestClient} needs: the connect core, its provider client, one request's context, the provider's name. */
+export interface RequestClientOptions<C extends SignInContext> {
   connect: Connect<C>
-  flow: Flow
+  providerClient: ProviderClient
   ctx: C
   /** The provider's name, for messages (`oauth1`, `twitter`). */
   name: string
@@ -93,7 +93,9 @@ export interface RequestClientOptions<C extends FlowContext> {
  * Token refusals become `OAUTH1_TOKEN_INVALID`; an expired token with a session handle is
  * renewed once (OAuth Session 1.0 §4).
  */
-export function createRequestClient<C extends FlowContext> ({ connect, flow, ctx, name, onTokenInvalid }: RequestClientOptions<C>): OAuth1RequestClient {
+export function createRequestClient<C extends SignInContext> (
+  { connect, providerClient, ctx, name, onTokenInvalid }: RequestClientOptions<C>
+): OAuth1RequestClient {
   let loaded: Promise<OAuth1Credentials | undefined> | undefined
   let renewing: Promise<OAuth1Credentials> | undefined
   const getCredentials = (): Promise<OAuth1Credentials | undefined> => {
@@ -105,10 +107,10 @@ export function createRequestClient<C extends FlowContext> ({ connect, flow, ctx
     if (credentials === undefined) throw new OAuth1Error(ErrorCodes.NOT_CONNECTED, `No ${name} account is connected for this user`)
     return credentials
   }
-  const client = async (): Promise<OAuth1Client> => flow.clientFor(await connected())
+  const client = async (): Promise<OAuth1Client> => providerClient.clientFor(await connected())
   const renew = (old: OAuth1Credentials, signal: CallerSignal | undefined): Promise<OAuth1Credentials> => {
     renewing ??= (async () => {
-      const fresh = await flow.renew(old, { signal })
+      const fresh = await providerClient.renew(old, { signal })
       const credentials: OAuth1Credentials = { ...old, token: fresh.token, tokenSecret: fresh.tokenSecret, extra: { ...old.extra, ...fresh.extra } }
       for (const field of ['expiresAt', 'authorizationExpiresAt', 'sessionHandle'] as const) {
         if (fresh[field] === undefined) delete credentials[field]
@@ -130,8 +132,8 @@ export function createRequestClient<C extends FlowContext> ({ connect, flow, ctx
   }
   const send = async (url: string | URL, options: RequestOptions = {}): Promise<ClientResponse | StreamedResponse> => {
     const credentials = await connected()
-    if (options.stream === true) return flow.clientFor(credentials).request(url, options as StreamOptions)
-    const response = await flow.clientFor(credentials).request(url, options)
+    if (options.stream === true) return providerClient.clientFor(credentials).request(url, options as StreamOptions)
+    const response = await providerClient.clientFor(credentials).request(url, options)
     const invalid = tokenInvalidError(response)
     if (invalid === undefined) return response
     if (invalid.problem !== OAuthProblems.TOKEN_EXPIRED || credentials.sessionHandle === undefined || options.bodyHash !== undefined) {
@@ -145,7 +147,7 @@ export function createRequestClient<C extends FlowContext> ({ connect, flow, ctx
       throw cause
     }
     const resend: TracedRequestOptions = { ...options, [traceResend]: { attempt: 2, resent: 'renewal' } }
-    const retried = await flow.clientFor(renewed).request(url, resend)
+    const retried = await providerClient.clientFor(renewed).request(url, resend)
     const stillInvalid = tokenInvalidError(retried)
     return stillInvalid === undefined ? retried : refused(stillInvalid)
   }
@@ -166,12 +168,12 @@ export function createRequestClient<C extends FlowContext> ({ connect, flow, ctx
       try {
         const credentials = options.revoke === true ? await getCredentials() : undefined
         if (credentials !== undefined) {
-          if (!flow.canRevoke) {
+          if (!providerClient.canRevoke) {
             result.error = new OAuth1Error(ErrorCodes.INVALID_REQUEST,
               `The ${name} provider has no revokeUrl: the token was forgotten here but not revoked there`)
           } else {
             try {
-              await flow.revoke(credentials, { signal: options.signal })
+              await providerClient.revoke(credentials, { signal: options.signal })
               result.revoked = true
             } catch (error) {
               if (!(error instanceof OAuth1Error)) throw error

@@ -5,7 +5,9 @@ import { applyPreset, type PresetFacts, presetFacts, presets } from '../presets/
 import { sunsetWarning } from '../presets/sunsets.js'
 import { clientOwnOptionKeys, type ClientOptions } from '../http/client.js'
 import { isCredentials } from './connect.js'
-import { checkFlowOptions, type EndpointOptionKey, flowOptionKeys, type FlowOptions, flowOwnOptionKeys } from '../provider/flow.js'
+import {
+  checkProviderClientOptions, type EndpointOptionKey, providerClientOptionKeys, type ProviderClientOptions, providerClientOwnOptionKeys
+} from '../provider/provider-client.js'
 import { createCookieFlowStore } from './state/cookie-store.js'
 import { createSealer, type Sealer, secretList } from './state/seal.js'
 import { createSessionFlowStore } from './state/session-store.js'
@@ -18,9 +20,9 @@ export { adapterOptionKeys } from './options.js'
 /** The client's own options: transport, origins, limits (`dispatcher`, `timeout`, `baseUrl`, ...). */
 export type HttpOptions = Omit<ClientOptions, keyof SignerOptions | 'provider'>
 /** The consumer's signing options: `consumerKey`, `consumerSecret`, `signatureMethod`, `privateKey`, `realm`, ... */
-export type ConsumerOptions = Pick<FlowOptions, keyof SignerOptions>
+export type ConsumerOptions = Pick<ProviderClientOptions, keyof SignerOptions>
 /** The provider's endpoints and how the token calls are made (`requestTokenUrl`, `tokenMethod`, ...). */
-export type EndpointOptions = Pick<FlowOptions, EndpointOptionKey>
+export type EndpointOptions = Pick<ProviderClientOptions, EndpointOptionKey>
 
 /** The routes an adapter answers and where they send the browser. */
 export interface RoutesConfig<Req> {
@@ -185,14 +187,14 @@ function checkAdapterOptions (options: AnyOptions): URL | undefined {
 function resolveProvider (options: AnyOptions): Pick<OAuth1Config<unknown, unknown>, 'consumer' | 'endpoints' | 'http'> {
   const own: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(options)) {
-    if (flowOptionKeys.has(key) && !(key === 'authorizeParams' && typeof value === 'function')) own[key] = value
+    if (providerClientOptionKeys.has(key) && !(key === 'authorizeParams' && typeof value === 'function')) own[key] = value
   }
-  const merged = applyPreset(options.provider, own as Partial<FlowOptions>)
+  const merged = applyPreset(options.provider, own as Partial<ProviderClientOptions>)
   delete merged.provider
-  checkFlowOptions(merged)
+  checkProviderClientOptions(merged)
   const groups: Record<'consumer' | 'endpoints' | 'http', Record<string, unknown>> = { consumer: {}, endpoints: {}, http: {} }
   for (const [key, value] of Object.entries(merged)) {
-    const group = flowOwnOptionKeys.has(key) ? groups.endpoints : clientOwnOptionKeys.has(key) ? groups.http : groups.consumer
+    const group = providerClientOwnOptionKeys.has(key) ? groups.endpoints : clientOwnOptionKeys.has(key) ? groups.http : groups.consumer
     group[key] = value
   }
   return {

@@ -1,9 +1,9 @@
 import { ErrorCodes, OAuth1Error } from '../errors.js'
 import { type BeginOptions, type Completed, type Connect, firstString } from './connect.js'
-import type { Flow } from '../provider/flow.js'
+import type { ProviderClient } from '../provider/provider-client.js'
 import { createRequestClient, type OAuth1RequestClient } from './request-client.js'
 import type { OAuth1Config } from './resolve-options.js'
-import type { FlowContext } from './state/context.js'
+import type { SignInContext } from './state/context.js'
 import { flowChannel, type FlowTraceContext } from '../tracing/channels.js'
 
 /** Where a route is, for an adapter that plumbs session-store failures around it. */
@@ -13,7 +13,7 @@ export type RouteState = 'started' | 'onConnect' | 'connected'
  * One request on an adapter's start or callback route, as the route core sees it: the flow
  * context plus the framework's request and reply (the hooks are called with them).
  */
-export interface RouteContext<Req, Res> extends FlowContext {
+export interface RouteContext<Req, Res> extends SignInContext {
   readonly request: Req
   readonly reply: Res
   /** The request's query, as the framework parsed it. */
@@ -129,7 +129,7 @@ export function noDefaultProvider (what: string, decorations: string, verb: keyo
 }
 
 /** A connect core whose credential steps first pass `guard` (for the request clients). */
-function guarded<C extends FlowContext> (connect: Connect<C>, guard: (ctx: C) => void): Connect<C> {
+function guarded<C extends SignInContext> (connect: Connect<C>, guard: (ctx: C) => void): Connect<C> {
   const wrap = <A extends unknown[], R>(step: (ctx: C, ...args: A) => Promise<R>) => async (ctx: C, ...args: A): Promise<R> => {
     guard(ctx)
     return step(ctx, ...args)
@@ -151,7 +151,7 @@ function guarded<C extends FlowContext> (connect: Connect<C>, guard: (ctx: C) =>
  * of request clients (one per request object, so the credentials are loaded once per request).
  */
 export function createRoutes<Req extends object, Res, C extends RouteContext<Req, Res>> (
-  config: OAuth1Config<Req, Res>, flow: Flow, connect: Connect<C>, adapter: RouteAdapter<C> = {}
+  config: OAuth1Config<Req, Res>, providerClient: ProviderClient, connect: Connect<C>, adapter: RouteAdapter<C> = {}
 ): Routes<Req, C> {
   const { name, needsSession } = config
   const { startPath, callbackPath, successRedirect, failureRedirect, returnToParam } = config.routes
@@ -235,7 +235,7 @@ export function createRoutes<Req extends object, Res, C extends RouteContext<Req
     clientOf (request, ctx) {
       let client = clients.get(request)
       if (client === undefined) {
-        client = createRequestClient({ connect: clientConnect, flow, ctx: ctx(), name, onTokenInvalid: tokenInvalid })
+        client = createRequestClient({ connect: clientConnect, providerClient, ctx: ctx(), name, onTokenInvalid: tokenInvalid })
         clients.set(request, client)
       }
       return client

@@ -2,7 +2,7 @@
 // an implementation independent of ours, and checks consumer key, nonce uniqueness, timestamp
 // freshness, token/secret pairing, verifier and single use, like a strict provider would.
 import { randomBytes } from 'node:crypto'
-import type { FlowOptions } from '../../src/provider/flow.js'
+import type { ProviderClientOptions } from '../../src/provider/provider-client.js'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import oauthSign from 'oauth-sign'
@@ -338,7 +338,7 @@ export async function startFakeProvider (options: FakeProviderOptions = {}): Pro
 }
 
 /** The consumer credentials and the three endpoints of a fake provider, as flow options. */
-export function flowOptions (provider: FakeProvider, overrides: Partial<FlowOptions> = {}): FlowOptions {
+export function flowOptions (provider: FakeProvider, overrides: Partial<ProviderClientOptions> = {}): ProviderClientOptions {
   return {
     consumerKey: provider.consumerKey,
     consumerSecret: provider.consumerSecret,

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto'
 import { RandomPool } from '../../protocol/random-pool.js'
-import type { FlowContext, FlowSession } from './context.js'
+import type { SignInContext, SignInSession } from './context.js'
 
 /**
  * The browser binding cookie over https: the `__Host-` prefix (RFC 6265bis §4.1.3.2) makes
@@ -34,7 +34,7 @@ export function bindingHash (value: string, kind: 'browser-secure' | 'browser' |
  * malformed ones left out. Each hash names its cookie's kind, so a flow bound to the `__Host-`
  * cookie never matches a plain cookie of the same value.
  */
-export function readBrowserBindings (ctx: FlowContext): string[] {
+export function readBrowserBindings (ctx: SignInContext): string[] {
   const found: string[] = []
   const secure = ctx.getCookie(secureBindingCookie)
   if (secure !== undefined && valuePattern.test(secure)) found.push(bindingHash(secure, 'browser-secure'))
@@ -55,7 +55,7 @@ export interface BrowserBinding {
  * The browser's binding cookie, or a new value when it is absent or malformed: `__Host-` when
  * `secure` (the request or the callback URL is https), else the plain name.
  */
-export function browserBinding (ctx: FlowContext, secure: boolean): BrowserBinding {
+export function browserBinding (ctx: SignInContext, secure: boolean): BrowserBinding {
   const name = secure ? secureBindingCookie : plainBindingCookie
   const current = ctx.getCookie(name)
   const value = current !== undefined && valuePattern.test(current) ? current : newBindingValue()
@@ -63,7 +63,7 @@ export function browserBinding (ctx: FlowContext, secure: boolean): BrowserBindi
 }
 
 /** Sets the binding cookie (again): `HttpOnly`, `SameSite=Lax`, `Path=/`, no `Domain`, `Secure` with `__Host-`; `maxAge` seconds. */
-export function setBrowserBinding (ctx: FlowContext, binding: BrowserBinding, maxAge: number): void {
+export function setBrowserBinding (ctx: SignInContext, binding: BrowserBinding, maxAge: number): void {
   ctx.setCookie(binding.name, binding.value, { path: '/', maxAge, httpOnly: true, secure: binding.secure, sameSite: 'lax' })
 }
 
@@ -82,7 +82,7 @@ function established (keys: readonly string[]): boolean {
  * random value kept in the session under {@link sessionBindingKey}, so it survives the session
  * id's renewal on connect, and works for sessions without an id such as @fastify/secure-session).
  */
-export function sessionBinding (session: FlowSession | undefined, dataKeys: (session: FlowSession) => string[], create: boolean): string | undefined {
+export function sessionBinding (session: SignInSession | undefined, dataKeys: (session: SignInSession) => string[], create: boolean): string | undefined {
   if (session === undefined || !established(dataKeys(session))) return undefined
   let value = session.get(sessionBindingKey)
   if (typeof value !== 'string' || !valuePattern.test(value)) {

@@ -1,7 +1,7 @@
 import type { CallerSignal } from '../../http/client.js'
 
 /** Attributes of a cookie the flow state sets (RFC 6265 §4.1; SameSite per RFC 6265bis). */
-export interface FlowCookieOptions {
+export interface SignInCookieOptions {
   /** `Path`: where the browser sends the cookie back (the callback route's path or a parent of it). */
   path: string
   /** Seconds. */
@@ -19,7 +19,7 @@ export interface FlowCookieOptions {
  * `@fastify/secure-session`, or an Express adapter's equivalent): recognised by shape, never by
  * plugin name.
  */
-export interface FlowSession {
+export interface SignInSession {
   /** The value stored under `key`, or `undefined`. */
   get (key: string): unknown
   /** Stores `value` under `key` (the session plugin saves it with the answer). */
@@ -31,20 +31,21 @@ export interface FlowSession {
 }
 
 /**
- * What the flow state needs of one HTTP request, independent of the web framework. An adapter
+ * The sign-in context: what the connect core and the flow state need of one HTTP request,
+ * independent of the web framework. An adapter
  * (Fastify, Express) builds one per request.
  */
-export interface FlowContext {
+export interface SignInContext {
   /** The value of a request cookie, or `undefined`. */
   getCookie (name: string): string | undefined
   /** Names of the request's cookies (to count a browser's open flows). */
   cookieNames (): Iterable<string>
   /** Sets a cookie on the answer (`Set-Cookie`). */
-  setCookie (name: string, value: string, options: FlowCookieOptions): void
+  setCookie (name: string, value: string, options: SignInCookieOptions): void
   /** Expires a cookie on the answer; the attributes must be the ones it was set with. */
-  clearCookie (name: string, options: Pick<FlowCookieOptions, 'path' | 'secure' | 'sameSite' | 'httpOnly'>): void
+  clearCookie (name: string, options: Pick<SignInCookieOptions, 'path' | 'secure' | 'sameSite' | 'httpOnly'>): void
   /** The request's session when a session plugin is registered; `undefined` otherwise. */
-  readonly session: FlowSession | undefined
+  readonly session: SignInSession | undefined
   /** `Host` of the request (with port), as the adapter trusts it. */
   readonly host: string
   /** The request's scheme, as the adapter trusts it (`X-Forwarded-Proto` only behind a trusted proxy); `https` makes cookies `Secure`. */
@@ -69,14 +70,14 @@ const sessionInternals = new Set(['cookie', 'sessionId', 'encryptedSessionId'])
 /**
  * Recognises a session object by shape (`get` and `set` functions), or `undefined`.
  */
-export function asFlowSession (value: unknown): FlowSession | undefined {
+export function asSignInSession (value: unknown): SignInSession | undefined {
   if (typeof value !== 'object' || value === null) return undefined
-  const candidate = value as Partial<FlowSession>
-  return typeof candidate.get === 'function' && typeof candidate.set === 'function' ? value as FlowSession : undefined
+  const candidate = value as Partial<SignInSession>
+  return typeof candidate.get === 'function' && typeof candidate.set === 'function' ? value as SignInSession : undefined
 }
 
 /** The data keys of a session, for keeping them across a regeneration. */
-export function sessionDataKeys (session: FlowSession): string[] {
+export function sessionDataKeys (session: SignInSession): string[] {
   if (typeof session.data === 'function') {
     const data = session.data()
     return typeof data === 'object' && data !== null ? Object.keys(data) : []
@@ -91,7 +92,7 @@ interface CallbackStore {
 /**
  * The value of `key` in session `id` as a callback-style session store (`@fastify/session`'s and
  * express-session's `get(id, done)`) holds it now; `undefined` when `store` or `id` is not usable.
- * See {@link FlowContext.readStoredSession}.
+ * See {@link SignInContext.readStoredSession}.
  */
 export async function readSessionStore (store: unknown, id: unknown, key: string): Promise<{ value: unknown } | undefined> {
   if (typeof store !== 'object' || store === null || typeof (store as Partial<CallbackStore>).get !== 'function' || typeof id !== 'string') return undefined
@@ -100,3 +101,12 @@ export async function readSessionStore (store: unknown, id: unknown, key: string
   })
   return { value: typeof data === 'object' && data !== null && Object.hasOwn(data, key) ? (data as Record<string, unknown>)[key] : undefined }
 }
+
+/** @deprecated Renamed to {@link SignInContext} in 0.3: "flow" now means only a started sign-in. */
+export type FlowContext = SignInContext
+/** @deprecated Renamed to {@link SignInSession} in 0.3. */
+export type FlowSession = SignInSession
+/** @deprecated Renamed to {@link SignInCookieOptions} in 0.3. */
+export type FlowCookieOptions = SignInCookieOptions
+/** @deprecated Renamed to {@link asSignInSession} in 0.3: the same function. */
+export const asFlowSession: (value: unknown) => SignInSession | undefined = asSignInSession

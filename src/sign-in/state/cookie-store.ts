@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto'
 import { ErrorCodes, invalidOption, OAuth1Error } from '../../errors.js'
 import { safeEqual } from '../pending-tokens.js'
-import type { FlowContext, FlowCookieOptions } from './context.js'
+import type { SignInContext, SignInCookieOptions } from './context.js'
 import { createSealer, type Sealer } from './seal.js'
 import { type FlowLimits, type FlowStore, type PendingFlow, pendingFlowOf, type TakeResult } from './store.js'
 
@@ -39,7 +39,7 @@ export const maxCookieBytes = 4096
 const expiresAttribute = '; Expires=Thu, 01 Jan 1970 00:00:00 GMT'.length
 
 /** The length of the `Set-Cookie` line of a cookie, every attribute an adapter may write included. */
-function setCookieBytes (name: string, value: string, { path, maxAge, httpOnly, secure, sameSite }: FlowCookieOptions): number {
+function setCookieBytes (name: string, value: string, { path, maxAge, httpOnly, secure, sameSite }: SignInCookieOptions): number {
   const flags = `${httpOnly ? '; HttpOnly' : ''}${secure ? '; Secure' : ''}`
   const line = `${name}=${encodeURIComponent(value)}; Max-Age=${maxAge}; Path=${path}${flags}; SameSite=${sameSite}`
   return Buffer.byteLength(line, 'utf8') + expiresAttribute
@@ -82,8 +82,8 @@ export function createCookieFlowStore (options: CookieFlowStoreOptions): CookieF
   const indexName = `${prefix}flows`
   const used = new Map<string, number>()
   // What `peek` opened for a request, so the `take` that follows does not decrypt it again.
-  const peeked = new WeakMap<FlowContext, { raw: string, entry: PendingFlow | undefined }>()
-  const openCookie = (ctx: FlowContext, raw: string, name: string): PendingFlow | undefined => {
+  const peeked = new WeakMap<SignInContext, { raw: string, entry: PendingFlow | undefined }>()
+  const openCookie = (ctx: SignInContext, raw: string, name: string): PendingFlow | undefined => {
     const seen = peeked.get(ctx)
     if (seen !== undefined && seen.raw === raw) return seen.entry
     const entry = parse(sealer.open(raw, name))
@@ -91,12 +91,12 @@ export function createCookieFlowStore (options: CookieFlowStoreOptions): CookieF
     return entry
   }
   const cookieName = (token: string): string => prefix + idOf(token)
-  const isSecure = (ctx: FlowContext): boolean => options.secure === 'auto' ? ctx.protocol === 'https' : options.secure
-  const attributes = (ctx: FlowContext, path: string, maxAge: number): FlowCookieOptions =>
+  const isSecure = (ctx: SignInContext): boolean => options.secure === 'auto' ? ctx.protocol === 'https' : options.secure
+  const attributes = (ctx: SignInContext, path: string, maxAge: number): SignInCookieOptions =>
     ({ path, maxAge, httpOnly: true, secure: isSecure(ctx), sameSite: 'lax' })
 
   const indexContext = (binding: string | undefined): string => `${indexName}|${binding ?? ''}`
-  const readIndex = (ctx: FlowContext, now: number, binding: string | undefined): IndexEntry[] => {
+  const readIndex = (ctx: SignInContext, now: number, binding: string | undefined): IndexEntry[] => {
     const raw = ctx.getCookie(indexName)
     const text = raw === undefined ? undefined : sealer.open(raw, indexContext(binding))
     if (text === undefined) return []
@@ -109,7 +109,7 @@ export function createCookieFlowStore (options: CookieFlowStoreOptions): CookieF
     }
     return entries.slice(-max)
   }
-  const writeIndex = (ctx: FlowContext, entries: IndexEntry[], now: number, binding: string | undefined): void => {
+  const writeIndex = (ctx: SignInContext, entries: IndexEntry[], now: number, binding: string | undefined): void => {
     const path = '/'
     if (entries.length === 0) {
       ctx.clearCookie(indexName, { path, secure: isSecure(ctx), sameSite: 'lax', httpOnly: true })

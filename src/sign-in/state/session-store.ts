@@ -1,5 +1,5 @@
 import { safeEqual } from '../pending-tokens.js'
-import type { FlowContext, FlowSession } from './context.js'
+import type { SignInContext, SignInSession } from './context.js'
 import { type FlowLimits, type FlowStore, type PendingFlow, pendingFlowOf, type TakeResult } from './store.js'
 
 /** Options of {@link createSessionFlowStore}. */
@@ -28,7 +28,7 @@ function validEntry (value: unknown): PendingFlow | undefined {
  * Reads the provider's state from a session, treating anything of an unexpected shape (a string
  * for `pending`, numbers for tokens, a foreign object) as absent.
  */
-export function readSessionState (session: FlowSession, key: string, isCredentials: (value: unknown) => boolean): SessionState | undefined {
+export function readSessionState (session: SignInSession, key: string, isCredentials: (value: unknown) => boolean): SessionState | undefined {
   const value = session.get(key)
   if (typeof value !== 'object' || value === null) return undefined
   const raw = value as Record<string, unknown>
@@ -53,7 +53,7 @@ export function createSessionFlowStore (options: SessionFlowStoreOptions, isCred
   const { key, ttl, max } = options
   const live = (state: SessionState | undefined, now: number): PendingFlow[] =>
     (state?.pending ?? []).filter((entry) => now - entry.created < ttl && entry.created <= now + 60_000)
-  const write = (session: FlowSession, state: SessionState | undefined, pending: PendingFlow[]): void => {
+  const write = (session: SignInSession, state: SessionState | undefined, pending: PendingFlow[]): void => {
     const next: SessionState = {}
     if (pending.length > 0) next.pending = pending
     if (state?.credentials !== undefined) next.credentials = state.credentials
@@ -65,7 +65,7 @@ export function createSessionFlowStore (options: SessionFlowStoreOptions, isCred
       const session = ctx.session
       return session === undefined ? 0 : live(readSessionState(session, key, isCredentials), now).length
     },
-    put (ctx: FlowContext, entry) {
+    put (ctx: SignInContext, entry) {
       const session = ctx.session
       if (session === undefined) return
       const state = readSessionState(session, key, isCredentials)

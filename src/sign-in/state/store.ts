@@ -1,5 +1,5 @@
 import { safeReturnPath } from '../pending-tokens.js'
-import type { FlowContext } from './context.js'
+import type { SignInContext } from './context.js'
 
 /** A started flow waiting for its callback: the temporary credentials of RFC 5849 §2.1. */
 export interface PendingFlow {
@@ -52,17 +52,17 @@ export type TakeResult =
  */
 export interface FlowStore {
   /** Open flows of this browser or session, expired ones not counted. */
-  count (ctx: FlowContext, now: number, binding?: string): number | Promise<number>
+  count (ctx: SignInContext, now: number, binding?: string): number | Promise<number>
   /** Stores a started flow. */
-  put (ctx: FlowContext, entry: PendingFlow): void | Promise<void>
+  put (ctx: SignInContext, entry: PendingFlow): void | Promise<void>
   /** Takes the flow of `token` back and deletes it. */
-  take (ctx: FlowContext, token: string, now: number, binding?: string): TakeResult | Promise<TakeResult>
+  take (ctx: SignInContext, token: string, now: number, binding?: string): TakeResult | Promise<TakeResult>
   /**
    * Optional: true when {@link FlowStore.take} would find a live flow for `token`, without
    * taking it. The connect core then touches the session store before spending the flow, and
    * only for callbacks that can complete (a forged callback costs no store write).
    */
-  peek? (ctx: FlowContext, token: string, now: number): boolean | Promise<boolean>
+  peek? (ctx: SignInContext, token: string, now: number): boolean | Promise<boolean>
 }
 
 /** Limits every store applies. */

@@ -2,7 +2,7 @@ import t from 'tap'
 import type { ClientResponse } from '../src/http/client.js'
 import { ErrorCodes, OAuth1Error } from '../src/errors.js'
 import { parseProblem } from '../src/protocol/problems.js'
-import { checkFlowOptions, createFlow, type FlowOptions, parseTokenResponse } from '../src/provider/flow.js'
+import { checkProviderClientOptions, createProviderClient, type ProviderClientOptions, parseTokenResponse } from '../src/provider/provider-client.js'
 import { flowOptions, startFakeProvider } from './helpers/fake-provider.js'
 
 function response (status: number, body: string, headers: Record<string, string> = {}): ClientResponse {
@@ -21,13 +21,13 @@ function response (status: number, body: string, headers: Record<string, string>
   }
 }
 
-t.test('createFlow runs the three steps against a verifying provider, without Fastify', async (t) => {
+t.test('createProviderClient runs the three steps against a verifying provider, without Fastify', async (t) => {
   const provider = await startFakeProvider()
   t.teardown(() => provider.close())
-  const flow = createFlow(flowOptions(provider, { requestTokenParams: { x_auth_access_type: 'write' } }))
-  t.teardown(() => flow.close())
+  const providerClient = createProviderClient(flowOptions(provider, { requestTokenParams: { x_auth_access_type: 'write' } }))
+  t.teardown(() => providerClient.close())
 
-  const requestToken = await flow.getRequestToken('https://app.example/cb?a=1', { lang: 'fr ca' })
+  const requestToken = await providerClient.getRequestToken('https://app.example/cb?a=1', { lang: 'fr ca' })
   t.equal(requestToken.token, provider.requestTokens[0])
   t.equal(requestToken.tokenSecret, provider.issuedSecrets[0], 'a secret with +/= decoded from the form body')
   t.same(requestToken.extra, { oauth_callback_confirmed: 'true' })
@@ -35,11 +35,11 @@ t.test('createFlow runs the three steps against a verifying provider, without Fa
   t.equal(provider.seen[0]?.oauth.oauth_callback, 'https://app.example/cb?a=1')
   t.same(provider.seen[0]?.query, { x_auth_access_type: 'write', lang: 'fr ca' }, 'extra params in the signed query')
 
-  const authorizeUrl = flow.authorizeUrl(requestToken.token)
+  const authorizeUrl = providerClient.authorizeUrl(requestToken.token)
   t.equal(authorizeUrl, `${provider.authorizeUrl}?oauth_token=${requestToken.token}`)
   const verifier = new URL(await provider.authorize(authorizeUrl)).searchParams.get('oauth_verifier') as string
 
-  const access = await flow.getAccessToken(requestToken, verifier)
+  const access = await providerClient.getAccessToken(requestToken, verifier)
   const issued = provider.accessTokens[0]
   t.equal(access.token, issued?.token)
   t.equal(access.tokenSecret, issued?.secret)
@@ -47,7 +47,7 @@ t.test('createFlow runs the three steps against a verifying provider, without Fa
   t.equal(provider.seen[1]?.oauth.oauth_verifier, verifier)
   t.equal(provider.seen[1]?.oauth.oauth_token, requestToken.token)
 
-  const me = await flow.clientFor(access).get(provider.meUrl)
+  const me = await providerClient.clientFor(access).get(provider.meUrl)
   t.same(me.json(), { id: provider.user.userId, screen_name: provider.user.screenName, query: {} })
   t.same(provider.rejected(), [], 'oauth-sign accepted every signature')
 })
@@ -55,11 +55,11 @@ t.test('createFlow runs the three steps against a verifying provider, without Fa
 t.test('tokenMethod GET', async (t) => {
   const provider = await startFakeProvider()
   t.teardown(() => provider.close())
-  const flow = createFlow(flowOptions(provider, { tokenMethod: 'GET' }))
-  t.teardown(() => flow.close())
-  const requestToken = await flow.getRequestToken('https://app.example/cb')
-  const verifier = new URL(await provider.authorize(flow.authorizeUrl(requestToken.token))).searchParams.get('oauth_verifier') as string
-  await flow.getAccessToken(requestToken, verifier)
+  const providerClient = createProviderClient(flowOptions(provider, { tokenMethod: 'GET' }))
+  t.teardown(() => providerClient.close())
+  const requestToken = await providerClient.getRequestToken('https://app.example/cb')
+  const verifier = new URL(await provider.authorize(providerClient.authorizeUrl(requestToken.token))).searchParams.get('oauth_verifier') as string
+  await providerClient.getAccessToken(requestToken, verifier)
   t.same(provider.seen.map((item) => item.method), ['GET', 'GET'])
   t.same(provider.rejected(), [])
 })
@@ -67,49 +67,49 @@ t.test('tokenMethod GET', async (t) => {
 t.test('a wrong verifier or a reused request token is refused by the provider', async (t) => {
   const provider = await startFakeProvider()
   t.teardown(() => provider.close())
-  const flow = createFlow(flowOptions(provider))
-  t.teardown(() => flow.close())
-  const requestToken = await flow.getRequestToken('https://app.example/cb')
-  const verifier = new URL(await provider.authorize(flow.authorizeUrl(requestToken.token))).searchParams.get('oauth_verifier') as string
-  await t.rejects(flow.getAccessToken(requestToken, 'wrong'), { code: ErrorCodes.PROVIDER_ERROR, status: 401, problem: 'verifier_invalid' })
-  await flow.getAccessToken(requestToken, verifier)
-  await t.rejects(flow.getAccessToken(requestToken, verifier), { code: ErrorCodes.PROVIDER_ERROR, problem: 'token_used' })
+  const providerClient = createProviderClient(flowOptions(provider))
+  t.teardown(() => providerClient.close())
+  const requestToken = await providerClient.getRequestToken('https://app.example/cb')
+  const verifier = new URL(await provider.authorize(providerClient.authorizeUrl(requestToken.token))).searchParams.get('oauth_verifier') as string
+  await t.rejects(providerClient.getAccessToken(requestToken, 'wrong'), { code: ErrorCodes.PROVIDER_ERROR, status: 401, problem: 'verifier_invalid' })
+  await providerClient.getAccessToken(requestToken, verifier)
+  await t.rejects(providerClient.getAccessToken(requestToken, verifier), { code: ErrorCodes.PROVIDER_ERROR, problem: 'token_used' })
 })
 
 t.test('provider failures become coded errors', async (t) => {
   const provider = await startFakeProvider()
   t.teardown(() => provider.close())
-  const flow = createFlow(flowOptions(provider, { timeout: 150 }))
-  t.teardown(() => flow.close())
+  const providerClient = createProviderClient(flowOptions(provider, { timeout: 150 }))
+  t.teardown(() => providerClient.close())
 
   provider.mode.requestToken = 'error'
-  await t.rejects(flow.getRequestToken('https://app.example/cb'), {
+  await t.rejects(providerClient.getRequestToken('https://app.example/cb'), {
     code: ErrorCodes.PROVIDER_ERROR, statusCode: 502, status: 500, problem: 'consumer_key_rejected', advice: 'try again later'
   })
   provider.mode.requestToken = 'unauthorized'
   provider.problem = 'nonce_used'
-  await t.rejects(flow.getRequestToken('https://app.example/cb'), { code: ErrorCodes.PROVIDER_ERROR, status: 401, problem: 'nonce_used' })
+  await t.rejects(providerClient.getRequestToken('https://app.example/cb'), { code: ErrorCodes.PROVIDER_ERROR, status: 401, problem: 'nonce_used' })
   provider.mode.requestToken = 'garbage'
-  await t.rejects(flow.getRequestToken('https://app.example/cb'), { code: ErrorCodes.PROVIDER_BAD_RESPONSE, statusCode: 502 })
+  await t.rejects(providerClient.getRequestToken('https://app.example/cb'), { code: ErrorCodes.PROVIDER_BAD_RESPONSE, statusCode: 502 })
   provider.mode.requestToken = 'unconfirmed'
-  await t.rejects(flow.getRequestToken('https://app.example/cb'), { code: ErrorCodes.CALLBACK_NOT_CONFIRMED, status: 200 })
+  await t.rejects(providerClient.getRequestToken('https://app.example/cb'), { code: ErrorCodes.CALLBACK_NOT_CONFIRMED, status: 200 })
   provider.mode.requestToken = 'hang'
-  await t.rejects(flow.getRequestToken('https://app.example/cb'), { code: ErrorCodes.TIMEOUT, statusCode: 504 })
+  await t.rejects(providerClient.getRequestToken('https://app.example/cb'), { code: ErrorCodes.TIMEOUT, statusCode: 504 })
 })
 
 t.test('requireCallbackConfirmed: false accepts an OAuth 1.0 provider', async (t) => {
   const provider = await startFakeProvider()
   t.teardown(() => provider.close())
-  const flow = createFlow(flowOptions(provider, { requireCallbackConfirmed: false }))
-  t.teardown(() => flow.close())
+  const providerClient = createProviderClient(flowOptions(provider, { requireCallbackConfirmed: false }))
+  t.teardown(() => providerClient.close())
   provider.mode.requestToken = 'unconfirmed'
-  const requestToken = await flow.getRequestToken('https://app.example/cb')
+  const requestToken = await providerClient.getRequestToken('https://app.example/cb')
   t.equal(requestToken.token, provider.requestTokens[0])
   t.same(requestToken.extra, {})
 })
 
 t.test('authorizeUrl keeps the base query, adds configured and per-call params, then oauth_token', async (t) => {
-  const flow = createFlow({
+  const providerClient = createProviderClient({
     consumerKey: 'k',
     consumerSecret: 's',
     requestTokenUrl: 'https://trello.com/1/OAuthGetRequestToken',
@@ -117,13 +117,13 @@ t.test('authorizeUrl keeps the base query, adds configured and per-call params, 
     accessTokenUrl: 'https://trello.com/1/OAuthGetAccessToken',
     authorizeParams: { name: 'My App', scope: 'read,write', expiration: 'never' }
   })
-  t.teardown(() => flow.close())
-  t.equal(flow.authorizeUrl('tok/en', { expiration: '1day' }),
+  t.teardown(() => providerClient.close())
+  t.equal(providerClient.authorizeUrl('tok/en', { expiration: '1day' }),
     'https://trello.com/1/OAuthAuthorizeToken?x=1&name=My%20App&scope=read%2Cwrite&expiration=1day&oauth_token=tok%2Fen')
 })
 
-t.test('createFlow validates its options', async (t) => {
-  const base: FlowOptions = {
+t.test('createProviderClient validates its options', async (t) => {
+  const base: ProviderClientOptions = {
     consumerKey: 'k',
     consumerSecret: 's',
     requestTokenUrl: 'https://p.example/rt',
@@ -141,10 +141,10 @@ t.test('createFlow validates its options', async (t) => {
     ['timeout', -1]
   ]
   for (const [name, value] of cases) {
-    t.throws(() => createFlow({ ...base, [name]: value } as FlowOptions), { code: ErrorCodes.INVALID_OPTION }, `${name}: ${String(value)}`)
+    t.throws(() => createProviderClient({ ...base, [name]: value } as ProviderClientOptions), { code: ErrorCodes.INVALID_OPTION }, `${name}: ${String(value)}`)
   }
-  t.throws(() => checkFlowOptions(null as unknown as FlowOptions), { code: ErrorCodes.INVALID_OPTION, message: /options/ })
-  t.doesNotThrow(() => checkFlowOptions(base))
+  t.throws(() => checkProviderClientOptions(null as unknown as ProviderClientOptions), { code: ErrorCodes.INVALID_OPTION, message: /options/ })
+  t.doesNotThrow(() => checkProviderClientOptions(base))
 })
 
 t.test('parseTokenResponse: form and JSON bodies', async (t) => {

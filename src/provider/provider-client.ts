@@ -23,15 +23,15 @@ export interface ProviderEndpoints {
   accessTokenUrl: string
 }
 
-/** Options for {@link createFlow}. */
-export interface FlowOptions extends ClientOptions, Partial<ProviderEndpoints> {
+/** Options for {@link createProviderClient}. */
+export interface ProviderClientOptions extends ClientOptions, Partial<ProviderEndpoints> {
   /** Extra parameters for the request-token call, sent in its query (X `x_auth_access_type`). */
   requestTokenParams?: Record<string, string> | undefined
   /** Extra parameters for the authorize URL (Trello `name`/`scope`/`expiration`, Flickr `perms`). */
   authorizeParams?: Record<string, string> | undefined
   /**
    * The provider's token revocation endpoint, called signed with the user's token
-   * ({@link Flow.revoke}); X's preset sets `https://api.x.com/1.1/oauth/invalidate_token`.
+   * ({@link ProviderClient.revoke}); X's preset sets `https://api.x.com/1.1/oauth/invalidate_token`.
    */
   revokeUrl?: string | undefined
   /** HTTP method of the two token calls. Default `POST`. */
@@ -47,7 +47,7 @@ export interface FlowOptions extends ClientOptions, Partial<ProviderEndpoints> {
 }
 
 /** Per-call options of the two token steps. */
-export interface FlowCallOptions {
+export interface ProviderCallOptions {
   /**
    * Ends the call (e.g. when the browser request that started it goes away): the upstream read
    * is aborted and the call rejects with `OAUTH1_ABORTED`.
@@ -55,68 +55,71 @@ export interface FlowCallOptions {
   signal?: CallerSignal | undefined
 }
 
-/** The keys of {@link FlowOptions} that are the flow's own: the endpoints and how they are called. */
-export type EndpointOptionKey = Exclude<keyof FlowOptions, keyof ClientOptions>
+/** The keys of {@link ProviderClientOptions} that are the provider client's own: the endpoints and how they are called. */
+export type EndpointOptionKey = Exclude<keyof ProviderClientOptions, keyof ClientOptions>
 const endpointKeys = ['requestTokenUrl', 'authorizeUrl', 'accessTokenUrl', 'requestTokenParams', 'authorizeParams',
   'revokeUrl', 'tokenMethod', 'requireCallbackConfirmed', 'maxTokenResponseBytes'] as const satisfies readonly EndpointOptionKey[]
 type UnlistedEndpointKey = Exclude<EndpointOptionKey, typeof endpointKeys[number]>
-// Fails to compile when a flow option is added to the interface but not to the list above.
+// Fails to compile when a provider client option is added to the interface but not to the list above.
 const everyEndpointListed: [UnlistedEndpointKey] extends [never] ? true : UnlistedEndpointKey = true
 
-/** The option keys {@link createFlow} reads itself, besides the client's, signer's and preset's. */
-export const flowOwnOptionKeys: ReadonlySet<string> = new Set(everyEndpointListed ? endpointKeys : [])
+/** The option keys {@link createProviderClient} reads itself, besides the client's, signer's and preset's. */
+export const providerClientOwnOptionKeys: ReadonlySet<string> = new Set(everyEndpointListed ? endpointKeys : [])
 
 /**
- * Every option key {@link createFlow} accepts (flow, client, signer and preset keys). An adapter
+ * Every option key {@link createProviderClient} accepts (its own, client, signer and preset keys). An adapter
  * that passes its own options through checks them against its keys plus these, and gives
- * `createFlow` only these.
+ * `createProviderClient` only these.
  */
-export const flowOptionKeys: ReadonlySet<string> = new Set([...clientOptionKeys, ...flowOwnOptionKeys])
+export const providerClientOptionKeys: ReadonlySet<string> = new Set([...clientOptionKeys, ...providerClientOwnOptionKeys])
 
-/** A started PIN (out-of-band) sign-in: {@link Flow.startPin}'s result (RFC 5849 §2.1, `oauth_callback=oob`). */
+/** A started PIN (out-of-band) sign-in: {@link ProviderClient.startPin}'s result (RFC 5849 §2.1, `oauth_callback=oob`). */
 export interface PinStart {
-  /** The temporary credentials; keep the secret for {@link Flow.completePin}. */
+  /** The temporary credentials; keep the secret for {@link ProviderClient.completePin}. */
   requestToken: RequestToken
   /** Where the user approves and is shown the PIN (the verifier) to type back. */
   authorizeUrl: string
 }
 
-/** The provider-facing steps of the three-legged flow, usable without Fastify. */
-export interface Flow {
+/**
+ * The provider client: the provider-facing token steps of RFC 5849 §2 (request token, authorize
+ * URL, access token), PIN sign-in, renewal and revocation, and signed clients, usable without Fastify.
+ */
+export interface ProviderClient {
   /** Step 1: temporary credentials, with `oauth_callback` signed in (§2.1). */
-  getRequestToken (callbackUrl: string, params?: Record<string, string>, options?: FlowCallOptions): Promise<RequestToken>
+  getRequestToken (callbackUrl: string, params?: Record<string, string>, options?: ProviderCallOptions): Promise<RequestToken>
   /** Step 2: where to send the user (§2.2). */
   authorizeUrl (requestToken: string, params?: Record<string, string>): string
   /** Step 3: exchanges the verifier, signed with the temporary credentials (§2.3). */
-  getAccessToken (requestToken: { token: string, tokenSecret: string }, verifier: string, options?: FlowCallOptions): Promise<AccessToken>
+  getAccessToken (requestToken: { token: string, tokenSecret: string }, verifier: string, options?: ProviderCallOptions): Promise<AccessToken>
   /**
    * PIN (out-of-band) sign-in, step 1, for CLIs, desktop apps and scripts that cannot receive a
    * callback: a request token asked with `oauth_callback=oob` (RFC 5849 §2.1), checked for
    * `oauth_callback_confirmed` like any other, and the authorize URL the user opens. The provider
-   * then shows a PIN (the verifier) instead of redirecting; pass it to {@link Flow.completePin}.
+   * then shows a PIN (the verifier) instead of redirecting; pass it to {@link ProviderClient.completePin}.
    * @see https://www.rfc-editor.org/rfc/rfc5849#section-2.1
    */
-  startPin (options?: FlowCallOptions): Promise<PinStart>
+  startPin (options?: ProviderCallOptions): Promise<PinStart>
   /**
    * PIN sign-in, step 2: exchanges the PIN the user typed (the verifier, §2.3) for token
    * credentials. Spaces around it are ignored.
-   * @throws {OAuth1Error} `OAUTH1_MISSING_VERIFIER` for an empty PIN, or any error of {@link Flow.getAccessToken}.
+   * @throws {OAuth1Error} `OAUTH1_MISSING_VERIFIER` for an empty PIN, or any error of {@link ProviderClient.getAccessToken}.
    * @see https://www.rfc-editor.org/rfc/rfc5849#section-2.3
    */
-  completePin (requestToken: { token: string, tokenSecret: string }, pin: string, options?: FlowCallOptions): Promise<AccessToken>
+  completePin (requestToken: { token: string, tokenSecret: string }, pin: string, options?: ProviderCallOptions): Promise<AccessToken>
   /**
    * Renews a token with its session handle (OAuth Session 1.0 §4): the fresh token, its
    * lifetime, and the handle (the old one when the provider sends none).
    * @throws {OAuth1Error} `OAUTH1_TOKEN_INVALID` without a session handle or when the provider refuses.
    */
-  renew (credentials: RenewableToken, options?: FlowCallOptions): Promise<AccessToken>
+  renew (credentials: RenewableToken, options?: ProviderCallOptions): Promise<AccessToken>
   /**
    * Invalidates the token at the provider's `revokeUrl` (X `invalidate_token`); a token that is
    * already invalid counts as revoked.
    * @throws {OAuth1Error} `OAUTH1_REVOKE_FAILED` (502) when the provider does not confirm;
-   *   `OAUTH1_INVALID_REQUEST` when no `revokeUrl` is configured (see {@link Flow.canRevoke}).
+   *   `OAUTH1_INVALID_REQUEST` when no `revokeUrl` is configured (see {@link ProviderClient.canRevoke}).
    */
-  revoke (credentials: { token: string, tokenSecret: string }, options?: FlowCallOptions): Promise<void>
+  revoke (credentials: { token: string, tokenSecret: string }, options?: ProviderCallOptions): Promise<void>
   /** True when a `revokeUrl` is configured. */
   readonly canRevoke: boolean
   /** A two-legged client with the consumer credentials only. */
@@ -145,10 +148,10 @@ function checkParams (options: Record<string, unknown>, name: string): void {
 }
 
 /**
- * Validates the endpoint options of the three-legged flow.
+ * Validates the endpoint options of a provider client.
  * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION`
  */
-export function checkFlowOptions (options: Partial<FlowOptions>): void {
+export function checkProviderClientOptions (options: Partial<ProviderClientOptions>): void {
   if (typeof options !== 'object' || options === null) invalidOption('options', 'an object')
   const record: Record<string, unknown> = { ...options }
   for (const name of ['requestTokenUrl', 'authorizeUrl', 'accessTokenUrl']) checkUrl(record, name)
@@ -187,25 +190,26 @@ function authorizeHrefAround (base: URL, params: Record<string, string>): [strin
  * @throws {OAuth1Error} `OAUTH1_INVALID_OPTION` for invalid or unknown options (at creation).
  * @see https://www.rfc-editor.org/rfc/rfc5849#section-2
  */
-export function createFlow (flowOptions: FlowOptions): Flow {
-  if (typeof flowOptions !== 'object' || flowOptions === null) invalidOption('options', 'an object')
-  rejectUnknownOptions(flowOptions, flowOptionKeys, 'createFlow')
-  const options = applyPreset(flowOptions.provider, flowOptions)
-  checkFlowOptions(options)
-  return buildFlow(options)
+export function createProviderClient (given: ProviderClientOptions): ProviderClient {
+  if (typeof given !== 'object' || given === null) invalidOption('options', 'an object')
+  rejectUnknownOptions(given, providerClientOptionKeys, 'createProviderClient')
+  const options = applyPreset(given.provider, given)
+  checkProviderClientOptions(options)
+  return buildProviderClient(options)
 }
 
 /**
- * {@link createFlow} for options already checked and with their preset applied (the adapters'
+ * {@link createProviderClient} for options already checked and with their preset applied (the adapters'
  * option resolution did both, once): no `provider` is read here.
  */
-export function buildFlow (options: FlowOptions): Flow {
-  const { requestTokenUrl, authorizeUrl, accessTokenUrl, revokeUrl, requestTokenParams = {}, authorizeParams = {} } = options as FlowOptions & ProviderEndpoints
+export function buildProviderClient (options: ProviderClientOptions): ProviderClient {
+  const { requestTokenUrl, authorizeUrl, accessTokenUrl, revokeUrl, requestTokenParams = {}, authorizeParams = {} } =
+    options as ProviderClientOptions & ProviderEndpoints
   const method = options.tokenMethod ?? 'POST'
   const requireConfirmed = options.requireCallbackConfirmed ?? true
   const clientOptions: Partial<ClientOptions> = {}
   for (const [key, value] of Object.entries(options)) {
-    if (!flowOwnOptionKeys.has(key) && key !== 'token' && key !== 'tokenSecret' && key !== 'provider') Object.assign(clientOptions, { [key]: value })
+    if (!providerClientOwnOptionKeys.has(key) && key !== 'token' && key !== 'tokenSecret' && key !== 'provider') Object.assign(clientOptions, { [key]: value })
   }
   const { baseUrl, origins, apiOrigins, maxResponseBytes, ...tokenOptions } = clientOptions as ClientOptions
   const ownsDispatcher = options.dispatcher === undefined
@@ -221,7 +225,7 @@ export function buildFlow (options: FlowOptions): Flow {
 
   const withLifetime = (access: AccessToken, now: number): AccessToken => Object.assign(access, tokenLifetime(access.extra, now))
 
-  const flow: Flow = {
+  const provider: ProviderClient = {
     client: apiClient,
     canRevoke: revokeUrl !== undefined,
     async renew (credentials, callOptions) {
@@ -271,14 +275,23 @@ export function buildFlow (options: FlowOptions): Flow {
       return withLifetime(parseTokenResponse(response, 'access-token', [requestToken.token, requestToken.tokenSecret, verifier, consumerSecret]), Date.now())
     },
     async startPin (callOptions) {
-      const requestToken = await flow.getRequestToken('oob', undefined, callOptions)
-      return { requestToken, authorizeUrl: flow.authorizeUrl(requestToken.token) }
+      const requestToken = await provider.getRequestToken('oob', undefined, callOptions)
+      return { requestToken, authorizeUrl: provider.authorizeUrl(requestToken.token) }
     },
     async completePin (requestToken, pin, callOptions) {
       const verifier = typeof pin === 'string' ? pin.trim() : ''
       if (verifier === '') throw new OAuth1Error(ErrorCodes.MISSING_VERIFIER, 'No PIN was given: type the code the provider showed after you approved')
-      return flow.getAccessToken(requestToken, verifier, callOptions)
+      return provider.getAccessToken(requestToken, verifier, callOptions)
     }
   }
-  return flow
+  return provider
 }
+
+/** @deprecated Renamed to {@link ProviderClient} in 0.3: "flow" now means only a started sign-in. */
+export type Flow = ProviderClient
+/** @deprecated Renamed to {@link ProviderClientOptions} in 0.3. */
+export type FlowOptions = ProviderClientOptions
+/** @deprecated Renamed to {@link ProviderCallOptions} in 0.3. */
+export type FlowCallOptions = ProviderCallOptions
+/** @deprecated Renamed to {@link createProviderClient} in 0.3: the same function. */
+export const createFlow: (options: ProviderClientOptions) => ProviderClient = createProviderClient
