@@ -26,7 +26,7 @@ const coreExports = [
   'presets', 'signatureBaseString', 'signatureMethods', 'woocommerce',
   'tokenLifetime', 'renewToken', 'revokeToken', 'tokenInvalidError', 'diagnoseSignature',
   'asSignInSession', 'createConnect', 'createCookieFlowStore', 'createSealer', 'createSessionFlowStore', 'discoverWordPress',
-  // Deprecated aliases of createProviderClient and asSignInSession (renamed in 0.3, issue 18).
+  // Deprecated aliases of createProviderClient and asSignInSession (renamed in 0.2, issue 18).
   'createFlow', 'asFlowSession'
 ].sort()
 /** The Express adapter's entry: the middleware factory (named and default). */

@@ -49,7 +49,7 @@ export interface ExpressOAuth1 {
   readonly sessionKey: string
   /** The provider client: the three RFC 5849 §2 steps and `clientFor`, for scripts and custom routes. */
   readonly providerClient: ProviderClient
-  /** @deprecated Renamed to {@link ExpressOAuth1.providerClient} in 0.3: the same object. */
+  /** @deprecated Renamed to {@link ExpressOAuth1.providerClient} in 0.2: the same object. */
   readonly flow: ProviderClient
   /** Starts a flow for this request (a flow cookie on `res`, or the session); returns the authorize URL. */
   begin (req: Request, res: Response, options?: string | BeginOptions): Promise<string>

@@ -53,7 +53,7 @@ export interface PresetFields {
   id?: string | undefined
   /** The preset's legs, 3 or 2 (carried by a spread preset). */
   legs?: ProviderPreset['legs'] | undefined
-  /** @deprecated Replaced by `legs` in 0.3; carried by a spread preset written for 0.1. */
+  /** @deprecated Replaced by `legs` in 0.2; carried by a spread preset written for 0.1. */
   flow?: ProviderPreset['flow'] | undefined
   /** The denial styles the callback honours (see {@link DenialStyle}). */
   denial?: readonly DenialStyle[] | undefined

@@ -47,7 +47,7 @@ export interface ProviderPreset {
    */
   legs: 3 | 2
   /**
-   * @deprecated Replaced by {@link ProviderPreset.legs} in 0.3 (`'three-legged'` is `3`, `'two-legged'`
+   * @deprecated Replaced by {@link ProviderPreset.legs} in 0.2 (`'three-legged'` is `3`, `'two-legged'`
    * is `2`): "flow" now means only a started sign-in. The built-in presets still answer it (not
    * enumerable, so a spread preset does not carry it), and a preset of your own may still give it
    * instead of `legs` (see {@link ProviderPresetInput}).
@@ -128,7 +128,7 @@ export interface ProviderPreset {
 export type ProviderPresetInput = ProviderPreset | (Omit<ProviderPreset, 'legs' | 'flow'> & {
   /** Absent in a preset written for 0.1. */
   legs?: 3 | 2
-  /** @deprecated Replaced by {@link ProviderPreset.legs} in 0.3 (`'three-legged'` is `3`, `'two-legged'` is `2`). */
+  /** @deprecated Replaced by {@link ProviderPreset.legs} in 0.2 (`'three-legged'` is `3`, `'two-legged'` is `2`). */
   flow: 'three-legged' | 'two-legged'
 })
 

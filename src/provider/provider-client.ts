@@ -287,11 +287,11 @@ export function buildProviderClient (options: ProviderClientOptions): ProviderCl
   return provider
 }
 
-/** @deprecated Renamed to {@link ProviderClient} in 0.3: "flow" now means only a started sign-in. */
+/** @deprecated Renamed to {@link ProviderClient} in 0.2: "flow" now means only a started sign-in. */
 export type Flow = ProviderClient
-/** @deprecated Renamed to {@link ProviderClientOptions} in 0.3. */
+/** @deprecated Renamed to {@link ProviderClientOptions} in 0.2. */
 export type FlowOptions = ProviderClientOptions
-/** @deprecated Renamed to {@link ProviderCallOptions} in 0.3. */
+/** @deprecated Renamed to {@link ProviderCallOptions} in 0.2. */
 export type FlowCallOptions = ProviderCallOptions
-/** @deprecated Renamed to {@link createProviderClient} in 0.3: the same function. */
+/** @deprecated Renamed to {@link createProviderClient} in 0.2: the same function. */
 export const createFlow: (options: ProviderClientOptions) => ProviderClient = createProviderClient

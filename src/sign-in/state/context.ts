@@ -102,11 +102,11 @@ export async function readSessionStore (store: unknown, id: unknown, key: string
   return { value: typeof data === 'object' && data !== null && Object.hasOwn(data, key) ? (data as Record<string, unknown>)[key] : undefined }
 }
 
-/** @deprecated Renamed to {@link SignInContext} in 0.3: "flow" now means only a started sign-in. */
+/** @deprecated Renamed to {@link SignInContext} in 0.2: "flow" now means only a started sign-in. */
 export type FlowContext = SignInContext
-/** @deprecated Renamed to {@link SignInSession} in 0.3. */
+/** @deprecated Renamed to {@link SignInSession} in 0.2. */
 export type FlowSession = SignInSession
-/** @deprecated Renamed to {@link SignInCookieOptions} in 0.3. */
+/** @deprecated Renamed to {@link SignInCookieOptions} in 0.2. */
 export type FlowCookieOptions = SignInCookieOptions
-/** @deprecated Renamed to {@link asSignInSession} in 0.3: the same function. */
+/** @deprecated Renamed to {@link asSignInSession} in 0.2: the same function. */
 export const asFlowSession: (value: unknown) => SignInSession | undefined = asSignInSession
