@@ -22,7 +22,7 @@ export type { DisconnectOptions, DisconnectResult, RequestClientMethod } from '.
 export type {
   ProviderClient, ProviderCallOptions, ProviderEndpoints, RequestToken, AccessToken, RenewableToken, Flow, FlowCallOptions
 } from './provider/provider-client.js'
-export type { FlowStore, FlowLimits, PendingFlow, TakeResult } from './sign-in/state/store.js'
+export type { FlowStore, FlowLimits, PendingFlow, PeekResult, TakeResult } from './sign-in/state/store.js'
 export type { SignInContext, SignInSession, SignInCookieOptions, FlowContext, FlowSession, FlowCookieOptions } from './sign-in/state/context.js'
 
 export { ErrorCodes, OAuth1Error, isOAuth1Error, OAuthProblems, isOAuthProblem } from './errors.js'

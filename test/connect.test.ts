@@ -157,3 +157,41 @@ t.test('a flow store that drops the binding: the callback is refused without an 
   await t.rejects(connect.complete(ctx, query), { code: ErrorCodes.FLOW_NOT_BOUND, statusCode: 403 })
   t.equal(provider.seen.filter((item) => item.path === '/oauth/access_token').length, 0)
 })
+
+t.test('a flow planted from another browser is refused before the session is touched: no renewal, no store write', async (t) => {
+  const provider = await startFakeProvider()
+  t.teardown(() => provider.close())
+  const providerClient = createProviderClient(flowOptions(provider))
+  t.teardown(() => providerClient.close())
+  const limits = { ttl: 60_000, max: 5 }
+  const store = createCookieFlowStore({ secrets: flowSecret, prefix: 'o1-', callbackPath: '/cb', secure: false, ...limits })
+  const connect = createConnect({
+    flow: providerClient,
+    limits,
+    store,
+    sessionKey: 'oauth1:test',
+    callbackUrl: 'http://localhost/cb',
+    toCredentials: (access, now) => ({ token: access.token, tokenSecret: access.tokenSecret, extra: access.extra, connectedAt: now })
+  })
+  // The attacker starts and approves a flow in their own browser...
+  const attacker = browserContext()
+  const query = Object.fromEntries(new URL(await provider.authorize(await connect.begin(attacker))).searchParams)
+  const flowCookie = [...attacker.jar.keys()].find((name) => name === store.cookieName(query.oauth_token as string)) as string
+  t.ok(flowCookie, 'the attacker has a flow cookie')
+  // ...and plants that cookie in the victim's browser, whose session carries the app's data.
+  const session = memorySession()
+  session.set('userId', 'victim')
+  const victim = browserContext(session)
+  await connect.begin(victim)
+  victim.jar.set(flowCookie, attacker.jar.get(flowCookie) as string)
+  const before = session.data?.()
+  await t.rejects(connect.complete(victim, query), { code: ErrorCodes.FLOW_NOT_BOUND, statusCode: 403 })
+  t.equal(session.id, 1, 'the session id was not renewed (no store write for a planted flow)')
+  t.same(session.data?.(), before, 'the session data is untouched')
+  t.equal(provider.seen.filter((item) => item.path === '/oauth/access_token').length, 0, 'no token exchange')
+  // The victim's own flow still renews and connects.
+  const own = Object.fromEntries(new URL(await provider.authorize(await connect.begin(victim))).searchParams)
+  await connect.complete(victim, own)
+  t.equal(session.id, 2, 'its own flow renews the session')
+  t.equal((await connect.loadCredentials(victim))?.token, provider.accessTokens[0]?.token)
+})

@@ -253,10 +253,17 @@ export function createConnect<C extends SignInContext = SignInContext> (options:
     const denied = callbackError(classifyCallback(query, denial))
     const verifier = firstString(query.oauth_verifier)
     const canComplete = denied === undefined && verifier !== undefined && verifier.length > 0
+    const boundHere = (entry: PendingFlow): boolean => {
+      const recorded = entry.binding
+      return recorded !== undefined && bindings.some((binding) => safeEqual(binding, recorded)) && sameBinding(entry.session, sessionBound)
+    }
     let renewed = false
-    if (canComplete && ctx.session !== undefined && (store.peek === undefined || await store.peek(ctx, token, now))) {
-      await renew(ctx)
-      renewed = true
+    if (canComplete && ctx.session !== undefined) {
+      const peeked = store.peek === undefined ? true : await store.peek(ctx, token, now)
+      if (typeof peeked === 'object' && peeked !== null ? boundHere(peeked) : peeked === true) {
+        await renew(ctx)
+        renewed = true
+      }
     }
     const taken = await store.take(ctx, token, now, bindings[0])
     if (denied !== undefined) throw denied
@@ -267,8 +274,7 @@ export function createConnect<C extends SignInContext = SignInContext> (options:
         : 'The callback oauth_token does not match a sign-in in progress in this browser: it was already completed (a reload or the Back button), ' +
           'or another browser started it; start again')
     }
-    const recorded = taken.entry.binding
-    if (recorded === undefined || !bindings.some((binding) => safeEqual(binding, recorded)) || !sameBinding(taken.entry.session, sessionBound)) {
+    if (!boundHere(taken.entry)) {
       throw new OAuth1Error(ErrorCodes.FLOW_NOT_BOUND, 'This sign-in was started in another browser or session, so it cannot complete here; start again')
     }
     if (verifier === undefined || verifier.length === 0) {

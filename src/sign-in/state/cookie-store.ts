@@ -152,9 +152,10 @@ export function createCookieFlowStore (options: CookieFlowStoreOptions): CookieF
     peek (ctx, token, now) {
       const name = cookieName(token)
       const raw = ctx.getCookie(name)
-      if (raw === undefined || used.has(name.slice(prefix.length))) return false
+      if (raw === undefined || used.has(name.slice(prefix.length))) return undefined
       const entry = openCookie(ctx, raw, name)
-      return entry !== undefined && safeEqual(entry.token, token) && now - entry.created < ttl && entry.created <= now + 60_000
+      const live = entry !== undefined && safeEqual(entry.token, token) && now - entry.created < ttl && entry.created <= now + 60_000
+      return live ? entry : undefined
     },
     take (ctx, token, now, binding): TakeResult {
       const name = cookieName(token)

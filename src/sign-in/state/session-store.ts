@@ -76,7 +76,7 @@ export function createSessionFlowStore (options: SessionFlowStoreOptions, isCred
     peek (ctx, token, now) {
       const session = ctx.session
       const state = session === undefined ? undefined : readSessionState(session, key, isCredentials)
-      return live(state, now).some((entry) => safeEqual(entry.token, token))
+      return live(state, now).find((entry) => safeEqual(entry.token, token))
     },
     take (ctx, token, now): TakeResult {
       const session = ctx.session

@@ -58,12 +58,17 @@ export interface FlowStore {
   /** Takes the flow of `token` back and deletes it. */
   take (ctx: SignInContext, token: string, now: number, binding?: string): TakeResult | Promise<TakeResult>
   /**
-   * Optional: true when {@link FlowStore.take} would find a live flow for `token`, without
-   * taking it. The connect core then touches the session store before spending the flow, and
-   * only for callbacks that can complete (a forged callback costs no store write).
+   * Optional: the live flow {@link FlowStore.take} would find for `token` (or `true`), else
+   * `false` or `undefined`, without taking it. The connect core then touches the session store
+   * before spending the flow, and only for callbacks that can complete: a forged callback, or one
+   * whose flow is bound to another browser or session (checked when the entry is returned), costs
+   * no store write.
    */
-  peek? (ctx: SignInContext, token: string, now: number): boolean | Promise<boolean>
+  peek? (ctx: SignInContext, token: string, now: number): PeekResult | Promise<PeekResult>
 }
+
+/** What {@link FlowStore.peek} answers: the live flow of the token (or just `true`), or `false`/`undefined` for none. */
+export type PeekResult = PendingFlow | boolean | undefined
 
 /** Limits every store applies. */
 export interface FlowLimits {
