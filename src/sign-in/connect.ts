@@ -1,7 +1,7 @@
 import { ErrorCodes, OAuth1Error } from '../errors.js'
 import type { AccessToken, ProviderClient } from '../provider/provider-client.js'
 import { type CredentialsChange, isCredentials, type OAuth1Credentials, sameCredentials, storeUnavailable, withLifetime } from './credentials.js'
-import { callbackOriginsOf, checkCallbackOrigin, hostLabelOf, hostnameOf, hostnameOfHeader, returnPathOf, sameBinding } from './start-checks.js'
+import { callbackOriginsOf, callbackTargetOf, fixedCallbackTarget, hostLabelOf, requestHostname, returnPathOf, sameBinding } from './start-checks.js'
 import { type DenialStyle, defaultDenialStyles } from '../presets/presets.js'
 import { callbackError, classifyCallback } from './callback.js'
 import { safeEqual } from './pending-tokens.js'
@@ -160,6 +160,8 @@ export function createConnect<C extends SignInContext = SignInContext> (options:
   const maxStarts = options.maxConcurrentStarts ?? Infinity
   let starting = 0
   const allowedOrigins = callbackOriginsOf(options.callbackUrl, options.callbackOrigins)
+  // A string callbackUrl is parsed and checked here, once: a start then reads the result.
+  const fixedTarget = fixedCallbackTarget(options.callbackUrl, allowedOrigins)
   const bindingAge = Math.max(minBindingAge, Math.ceil(limits.ttl / 1000))
 
   const sessionState = (session: SignInSession | undefined): SessionState | undefined =>
@@ -168,12 +170,13 @@ export function createConnect<C extends SignInContext = SignInContext> (options:
   async function begin (ctx: C, begin: BeginOptions = {}): Promise<string> {
     const now = Date.now()
     const callbackUrl = begin.callbackUrl ?? (typeof options.callbackUrl === 'function' ? options.callbackUrl(ctx) : options.callbackUrl)
-    const httpsCallback = checkCallbackOrigin(callbackUrl, allowedOrigins)
+    const target = begin.callbackUrl === undefined && fixedTarget !== undefined ? fixedTarget : callbackTargetOf(callbackUrl, allowedOrigins)
     const returnTo = returnPathOf(begin.returnTo)
-    const callbackHost = hostnameOf(callbackUrl)
-    const requestHost = hostnameOfHeader(ctx.host)
-    if (ctx.host !== '' && requestHost !== callbackHost) options.onHostMismatch?.(ctx, requestHost, callbackHost)
-    const binding = browserBinding(ctx, ctx.protocol === 'https' || httpsCallback)
+    if (ctx.host !== '') {
+      const requestHost = requestHostname(ctx.host, target)
+      if (requestHost !== target.hostname) options.onHostMismatch?.(ctx, requestHost, target.hostname)
+    }
+    const binding = browserBinding(ctx, ctx.protocol === 'https' || target.https)
     const sessionBound = sessionBinding(ctx.session, sessionDataKeys, true)
     if (await store.count(ctx, now, binding.hash) >= limits.max) {
       throw new OAuth1Error(ErrorCodes.TOO_MANY_FLOWS,

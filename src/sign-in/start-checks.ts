@@ -7,11 +7,6 @@
 import { ErrorCodes, invalidOption, OAuth1Error } from '../errors.js'
 import { maxReturnToLength, safeEqual, safeReturnPath } from './pending-tokens.js'
 
-/** The host name of an absolute URL (cookies are per host name, not per port). */
-export function hostnameOf (url: string): string {
-  return new URL(url).hostname
-}
-
 /** The host name of a `Host` header value (cookies are per host name, not per port). */
 export function hostnameOfHeader (host: string): string {
   try {
@@ -46,21 +41,43 @@ export function callbackOriginsOf (callbackUrl: string | ((ctx: never) => string
   return new Set([new URL(callbackUrl).origin])
 }
 
+/** A start's callback URL once checked: whether it is https, and its host (`Host` header form) and host name. */
+export interface CallbackTarget {
+  readonly https: boolean
+  /** `hostname[:port]`, as a `Host` header for it reads. */
+  readonly host: string
+  readonly hostname: string
+}
+
 /**
  * Refuses a start's callback URL that is not an http(s) URL on an allowed origin (a forged
- * `Host` would send the verifier there); true when it is https.
+ * `Host` would send the verifier there); what a start needs of it otherwise.
  */
-export function checkCallbackOrigin (callbackUrl: unknown, allowed: ReadonlySet<string>): boolean {
+export function callbackTargetOf (callbackUrl: unknown, allowed: ReadonlySet<string>): CallbackTarget {
   let url: URL | undefined
   try {
     url = new URL(callbackUrl as string)
   } catch {}
   const origin = url?.protocol === 'https:' || url?.protocol === 'http:' ? url.origin : undefined
-  if (origin === undefined || !allowed.has(origin)) {
+  if (url === undefined || origin === undefined || !allowed.has(origin)) {
     throw new OAuth1Error(ErrorCodes.CALLBACK_NOT_ALLOWED,
       'The callback URL of this start is not on an allowed origin (callbackOrigins): open the app on its configured host name')
   }
-  return url?.protocol === 'https:'
+  return { https: url.protocol === 'https:', host: url.host, hostname: url.hostname }
+}
+
+/** {@link callbackTargetOf}, `undefined` where it throws (a fixed callback URL is then checked, and refused, at each start). */
+export function fixedCallbackTarget (callbackUrl: unknown, allowed: ReadonlySet<string>): CallbackTarget | undefined {
+  try {
+    return typeof callbackUrl === 'string' ? callbackTargetOf(callbackUrl, allowed) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The host name of a request's `Host` header, without a parse when it is the callback's own host. */
+export function requestHostname (host: string, target: CallbackTarget): string {
+  return host === target.host ? target.hostname : hostnameOfHeader(host)
 }
 
 /** The start's return path, normalised; refuses one too long for the flow cookie (as given or URL-encoded). */
