@@ -17,12 +17,11 @@
  */
 import { existsSync, mkdirSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import t from 'tap'
-import { type ExampleApp, freePort, repoRoot, startExampleAppOnFreePorts } from './helpers/example-app.js'
+import { launchChromium } from './helpers/chromium.js'
+import { type ExampleApp, freePort, repoRoot, startDemoExampleApp, startExampleAppOnFreePorts } from './helpers/example-app.js'
 
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const installHint = 'install Debian\'s chromium: apt-get update && apt-get install -y chromium'
 const artifacts = `${repoRoot}test-artifacts/`
 const stepTimeout = 15_000
 
@@ -31,33 +30,13 @@ async function homeStatus (page: Page): Promise<string> {
 }
 
 t.test('every page of the example app, in Chromium', async (t) => {
-  if (!existsSync(executablePath)) {
-    t.fail(`Chromium not found at ${executablePath}: the browser test needs it; ${installHint} (or set CHROMIUM_PATH)`)
-    return
-  }
+  const browser = await launchChromium(t)
+  if (browser === undefined) return
 
-  const app: ExampleApp = await startExampleAppOnFreePorts({
-    HOST: '127.0.0.1',
-    SESSION_SECRET: randomBytes(32).toString('base64url'),
-    LOG_LEVEL: 'info'
-  }, ['PORT', 'DEMO_PROVIDER_PORT'])
-  t.teardown(() => app.close())
+  const app: ExampleApp = await startDemoExampleApp(t)
   const origin = app.origin
   const diagnostics = (): string => `\n--- example app output ---\n${app.output()}`
 
-  let browser: Browser
-  try {
-    browser = await chromium.launch({
-      executablePath,
-      timeout: 30_000,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--disable-quic']
-    })
-  } catch (error) {
-    t.fail(`Chromium at ${executablePath} did not start (${(error as Error).message.split('\n')[0]}); ${installHint}`)
-    return
-  }
-  t.teardown(() => browser.close().catch(() => {}))
   const context = await browser.newContext({ viewport: { width: 900, height: 800 } })
   context.setDefaultTimeout(stepTimeout)
   context.setDefaultNavigationTimeout(stepTimeout)

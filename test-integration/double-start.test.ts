@@ -12,14 +12,11 @@
  *
  * Needs /usr/bin/chromium (or CHROMIUM_PATH): without it this test fails, it does not skip.
  */
-import { existsSync } from 'node:fs'
-import { randomBytes } from 'node:crypto'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import t from 'tap'
-import { type ExampleApp, startExampleAppOnFreePorts } from './helpers/example-app.js'
+import { launchChromium } from './helpers/chromium.js'
+import { type ExampleApp, startDemoExampleApp } from './helpers/example-app.js'
 
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const installHint = 'install Debian\'s chromium: apt-get update && apt-get install -y chromium'
 const stepTimeout = 15_000
 
 /** A fresh browser profile whose requests to /oauth/start wait 200 ms; counts the ones that reach the app. */
@@ -50,29 +47,9 @@ async function approve (page: Page, origin: string): Promise<string> {
 const status = async (page: Page): Promise<string> => (await page.locator('.status').first().textContent())?.trim() ?? ''
 
 t.test('starting twice in a browser that never signed in, in Chromium', async (t) => {
-  if (!existsSync(executablePath)) {
-    t.fail(`Chromium not found at ${executablePath}: this test needs it; ${installHint} (or set CHROMIUM_PATH)`)
-    return
-  }
-  const app: ExampleApp = await startExampleAppOnFreePorts({
-    HOST: '127.0.0.1',
-    SESSION_SECRET: randomBytes(32).toString('base64url'),
-    LOG_LEVEL: 'info'
-  }, ['PORT', 'DEMO_PROVIDER_PORT'])
-  t.teardown(() => app.close())
-  let browser: Browser
-  try {
-    browser = await chromium.launch({
-      executablePath,
-      timeout: 30_000,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--disable-quic']
-    })
-  } catch (error) {
-    t.fail(`Chromium at ${executablePath} did not start (${(error as Error).message.split('\n')[0]}); ${installHint}`)
-    return
-  }
-  t.teardown(() => browser.close().catch(() => {}))
+  const browser = await launchChromium(t)
+  if (browser === undefined) return
+  const app: ExampleApp = await startDemoExampleApp(t)
   const origin = app.origin
 
   t.test('a double click on the connect link connects', async (t) => {

@@ -6,6 +6,7 @@
  * OAUTH_* or PORT of the caller's shell). Its output is kept for error messages.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { request } from 'undici'
@@ -128,4 +129,19 @@ export async function startExampleAppOnFreePorts (env: Record<string, string>, p
     }
   }
   throw lastError ?? new Error('could not start the example app')
+}
+
+/**
+ * The example app as `npm start` runs it, with its defaults, on free ports: the app on 127.0.0.1
+ * and its demo provider on localhost (two sites), a fresh session secret, logs at info (JSON,
+ * since its output is a pipe). Closed at `t`'s teardown.
+ */
+export async function startDemoExampleApp (t: { teardown (fn: () => unknown): void }): Promise<ExampleApp> {
+  const app = await startExampleAppOnFreePorts({
+    HOST: '127.0.0.1',
+    SESSION_SECRET: randomBytes(32).toString('base64url'),
+    LOG_LEVEL: 'info'
+  }, ['PORT', 'DEMO_PROVIDER_PORT'])
+  t.teardown(() => app.close())
+  return app
 }
