@@ -595,6 +595,13 @@ t.test('OAUTH1_SECRET alone seals both the flow cookies and the credentials; FLO
     'each overrides its own use only')
 })
 
+t.test('a comma-separated OAUTH1_SECRET is a list for rotation: the first one seals', async (t) => {
+  const newer = 'a-new-oauth1-secret-of-at-least-32-characters'
+  const older = 'an-old-oauth1-secret-of-at-least-32-characters'
+  t.same(await sealedWith(t, { OAUTH1_SECRET: `${newer},${older}` }, [newer, older]), { flowCookie: [newer], credentials: [newer] },
+    'flow cookie and credentials sealed with the first (the plugin opens with every one: test/one-secret.test.ts)')
+})
+
 t.test('Disconnect revokes at the provider and the home page says what happened', async (t) => {
   const { demo, app, logs } = await setup()
   t.teardown(() => close(app, demo))

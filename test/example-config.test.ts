@@ -171,6 +171,17 @@ t.test('secrets: OAUTH1_SECRET is the plugin\'s secret; without it SESSION_SECRE
   }
 })
 
+t.test('OAUTH1_SECRET may be a comma-separated list, newest first, to rotate it; each one is checked', async (t) => {
+  const newest = 'a-new-oauth1-secret-of-at-least-32-characters'
+  const older = 'an-old-oauth1-secret-of-at-least-32-characters'
+  t.same(loadConfig({ OAUTH1_SECRET: `${newest}, ${older}` }).oauth1Secret, [newest, older], 'a list, in its order, spaces trimmed')
+  t.equal(loadConfig({ OAUTH1_SECRET: newest }).oauth1Secret, newest, 'one secret stays a string')
+  t.match(errorOf({ OAUTH1_SECRET: `${newest},short` })?.message,
+    /^OAUTH1_SECRET's secret number 2 is 5 characters: set it to at least 32 random characters \(openssl rand -base64 32\)$/, 'a short one in the list is named by its place')
+  t.match(errorOf({ OAUTH1_SECRET: `${newest},` })?.message, /^OAUTH1_SECRET's secret number 2 is 0 characters/, 'an empty place too')
+  t.equal(loadConfig({ FLOW_SECRET: `${newest},${older}` }).flowSecret, `${newest},${older}`, 'FLOW_SECRET stays one secret (not split)')
+})
+
 t.test('secrets never appear in configuration errors', async (t) => {
   const error = errorOf({ ...provider, OAUTH_CONSUMER_SECRET: 'very-secret-value', OAUTH_RESOURCE_URL: 'nope' })
   t.match(error?.message, /OAUTH_RESOURCE_URL/)

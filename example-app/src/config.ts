@@ -40,9 +40,10 @@ export interface AppConfig {
   /**
    * The plugin's `secret` (OAUTH1_SECRET): it seals the flow cookies and the credentials in the
    * session, with a key derived per purpose. Unset: SESSION_SECRET when that is set (what earlier
-   * versions of this app derived those keys from), else a random one per start.
+   * versions of this app derived those keys from), else a random one per start. A comma-separated
+   * OAUTH1_SECRET is a list, newest first: the first seals, every one opens (rotation).
    */
-  oauth1Secret: string
+  oauth1Secret: string | string[]
   /** Where {@link AppConfig.oauth1Secret} came from. */
   oauth1SecretFrom: 'OAUTH1_SECRET' | 'SESSION_SECRET' | 'generated'
   /** FLOW_SECRET of an older .env: passed as the plugin's `flowSecret`, which overrides `secret` for the flow cookies. */
@@ -134,11 +135,18 @@ function parseTrustProxy (env: Env): boolean | string {
   return text
 }
 
-function parseSecret (env: Env, name: string): string | undefined {
-  const secret = env[name] ?? ''
-  if (secret === '') return undefined
-  if (secret.length < 32) fail(`${name} is ${secret.length} characters: set it to at least 32 random characters (openssl rand -base64 32)`)
-  return secret
+/** A secret of 32+ characters; with `list`, a comma-separated list of them too (newest first, for rotation). */
+function parseSecret (env: Env, name: string): string | undefined
+function parseSecret (env: Env, name: string, list: true): string | string[] | undefined
+function parseSecret (env: Env, name: string, list = false): string | string[] | undefined {
+  const text = env[name] ?? ''
+  if (text === '') return undefined
+  const secrets = list ? text.split(',').map((secret) => secret.trim()) : [text]
+  secrets.forEach((secret, index) => {
+    const which = secrets.length === 1 ? name : `${name}'s secret number ${index + 1}`
+    if (secret.length < 32) fail(`${which} is ${secret.length} characters: set it to at least 32 random characters (openssl rand -base64 32)`)
+  })
+  return secrets.length === 1 ? secrets[0] : secrets
 }
 
 function hostForUrl (host: string): string {
@@ -236,7 +244,7 @@ export function loadConfig (env: Env, options: LoadConfigOptions = {}): AppConfi
 
   const givenSessionSecret = parseSecret(env, 'SESSION_SECRET')
   const sessionSecret = givenSessionSecret ?? randomBytes(32).toString('base64url')
-  const givenOAuth1Secret = parseSecret(env, 'OAUTH1_SECRET')
+  const givenOAuth1Secret = parseSecret(env, 'OAUTH1_SECRET', true)
   const oauth1SecretFrom = givenOAuth1Secret !== undefined ? 'OAUTH1_SECRET' : givenSessionSecret !== undefined ? 'SESSION_SECRET' : 'generated'
   const oauth1Secret = givenOAuth1Secret ?? givenSessionSecret ?? randomBytes(32).toString('base64url')
   const flowSecret = parseSecret(env, 'FLOW_SECRET')
