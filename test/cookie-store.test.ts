@@ -388,6 +388,38 @@ t.test('the index cookie: sealed for one browser binding, entries clamped to the
   for (const line of lines) t.ok(Buffer.byteLength(line) <= maxCookieBytes)
 })
 
+t.test('a request opens each sealed cookie once: the index at count and put, a flow cookie at peek and take', async (t) => {
+  const jar = new Map<string, string>()
+  const request = (): SignInContext => ({
+    getCookie: (name) => jar.get(name),
+    cookieNames: () => jar.keys(),
+    setCookie: (name, value) => { jar.set(name, value) },
+    clearCookie: (name) => { jar.delete(name) },
+    session: undefined,
+    host: 'localhost',
+    protocol: 'http'
+  })
+  const store = createCookieFlowStore({ secrets: flowSecret, prefix: 'p-', callbackPath: '/cb', secure: false, ttl: 60_000, max: 3 })
+  store.put(request(), { token: 'a', secret: 's', created: 1000, binding: 'mine' })
+  const contexts: string[] = []
+  const open = store.sealer.open.bind(store.sealer)
+  store.sealer.open = (sealed, context) => { contexts.push(context); return open(sealed, context) }
+
+  const start = request()
+  t.equal(store.count(start, 1000, 'mine'), 1)
+  store.put(start, { token: 'b', secret: 's', created: 1000, binding: 'mine' })
+  t.same(contexts, [`${store.indexName}|mine`], 'a start with an index opens it once')
+  t.equal(store.count(request(), 1000, 'mine'), 2, 'and the index it wrote holds both flows')
+
+  contexts.length = 0
+  const callback = request()
+  t.ok(store.peek?.(callback, 'b', 1001), 'peek finds the flow')
+  t.match(store.take(callback, 'b', 1001, 'mine'), { status: 'found', entry: { token: 'b' } })
+  t.same(contexts.filter((context) => context === store.cookieName('b')), [store.cookieName('b')], 'the callback opens the flow cookie once')
+  t.equal(contexts.filter((context) => context.startsWith(store.indexName)).length, 1, 'and the index once')
+  t.same(store.take(request(), 'b', 1002, 'mine'), { status: 'unknown' }, 'a new request opens afresh: taken once, refused after')
+})
+
 t.test('a 2,001 x "€" returnTo through app.inject: 400 RETURN_TO_TOO_LONG, no cookie, no provider call', async (t) => {
   const { provider, app } = await setup(t)
   const started = await app.inject({ method: 'GET', url: '/oauth/start?returnTo=' + encodeURIComponent('/' + '€'.repeat(2000)) })

@@ -81,15 +81,19 @@ export function createCookieFlowStore (options: CookieFlowStoreOptions): CookieF
   const { prefix, callbackPath, ttl, max } = options
   const indexName = `${prefix}flows`
   const used = new Map<string, number>()
-  // What `peek` opened for a request, so the `take` that follows does not decrypt it again.
-  const peeked = new WeakMap<SignInContext, { raw: string, entry: PendingFlow | undefined }>()
-  const openCookie = (ctx: SignInContext, raw: string, name: string): PendingFlow | undefined => {
-    const seen = peeked.get(ctx)
-    if (seen !== undefined && seen.raw === raw) return seen.entry
-    const entry = parse(sealer.open(raw, name))
-    peeked.set(ctx, { raw, entry })
-    return entry
+  // What a request's sealed cookies opened to, per sealing context, so a cookie read twice in one
+  // request (the index at count and put, a flow cookie at peek and take) is decrypted once.
+  const opened = new WeakMap<SignInContext, Map<string, { raw: string, value: unknown }>>()
+  const openOnce = <T>(ctx: SignInContext, raw: string, context: string, read: (text: string | undefined) => T): T => {
+    let seen = opened.get(ctx)
+    if (seen === undefined) opened.set(ctx, seen = new Map())
+    const last = seen.get(context)
+    if (last !== undefined && last.raw === raw) return last.value as T
+    const value = read(sealer.open(raw, context))
+    seen.set(context, { raw, value })
+    return value
   }
+  const openCookie = (ctx: SignInContext, raw: string, name: string): PendingFlow | undefined => openOnce(ctx, raw, name, parse)
   const cookieName = (token: string): string => prefix + idOf(token)
   const isSecure = (ctx: SignInContext): boolean => options.secure === 'auto' ? ctx.protocol === 'https' : options.secure
   const attributes = (ctx: SignInContext, path: string, maxAge: number): SignInCookieOptions =>
@@ -98,7 +102,7 @@ export function createCookieFlowStore (options: CookieFlowStoreOptions): CookieF
   const indexContext = (binding: string | undefined): string => `${indexName}|${binding ?? ''}`
   const readIndex = (ctx: SignInContext, now: number, binding: string | undefined): IndexEntry[] => {
     const raw = ctx.getCookie(indexName)
-    const text = raw === undefined ? undefined : sealer.open(raw, indexContext(binding))
+    const text = raw === undefined ? undefined : openOnce(ctx, raw, indexContext(binding), (opened) => opened)
     if (text === undefined) return []
     const entries: IndexEntry[] = []
     for (const part of text.split('.')) {
@@ -171,7 +175,7 @@ export function createCookieFlowStore (options: CookieFlowStoreOptions): CookieF
         return { status: known ? 'unknown' : 'none' }
       }
       const entry = openCookie(ctx, raw, name)
-      peeked.delete(ctx)
+      opened.get(ctx)?.delete(name)
       if (entry === undefined || !safeEqual(entry.token, token)) return { status: 'unknown' }
       if (used.has(id)) return { status: 'unknown' }
       forget(now)
