@@ -7,13 +7,9 @@
 import { ErrorCodes, invalidOption, OAuth1Error } from '../errors.js'
 import { maxReturnToLength, safeEqual, safeReturnPath } from './pending-tokens.js'
 
-/** The host name of a `Host` header value (cookies are per host name, not per port). */
+/** The host name of a `Host` header value (cookies are per host name, not per port); lower-cased as it is when it does not parse. */
 export function hostnameOfHeader (host: string): string {
-  try {
-    return new URL(`http://${host}`).hostname
-  } catch {
-    return host.toLowerCase()
-  }
+  return hostLabelOf(host) ?? host.toLowerCase()
 }
 
 /** Both absent, or equal in constant time. */
