@@ -48,7 +48,7 @@ import { performance } from 'node:perf_hooks'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 import fastifyCookie from '@fastify/cookie'
 import fastifySession from '@fastify/session'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import grantModule from 'grant'
 import { Pool, type Dispatcher } from 'undici'
 import { expressOAuth1 } from '../dist/esm/express/index.js'
@@ -255,11 +255,7 @@ async function startOurs (provider: ProviderUrls, flowState: 'cookie' | 'session
   const sessions = new Map<string, unknown>()
   await registerSession(app, sessions)
   await app.register(fastifyOAuth1, ourOptions(provider, origin, flowState))
-  app.get('/done', async (request, reply) => {
-    const credentials = await request.oauth1.getCredentials()
-    if (credentials === undefined) return reply.code(401).send('not connected')
-    return reply.type('text/plain').send(credentials.token)
-  })
+  addSuccessPage(app, async (request) => (await request.oauth1.getCredentials())?.token)
   await app.ready()
   return {
     name: flowState === 'cookie' ? 'ours' : 'ours-session',
@@ -293,11 +289,7 @@ async function startGrant (provider: ProviderUrls): Promise<App> {
       callback: '/done'
     }
   }))
-  app.get('/done', async (request, reply) => {
-    const token = (request.session as unknown as GrantSession).grant?.response?.access_token
-    if (token === undefined) return reply.code(401).send('not connected')
-    return reply.type('text/plain').send(token)
-  })
+  addSuccessPage(app, (request) => (request.session as unknown as GrantSession).grant?.response?.access_token)
   await app.ready()
   return {
     name: 'grant',
@@ -334,11 +326,9 @@ async function startExampleApp (provider: ProviderUrls): Promise<App> {
   const app = await buildApp(config, { logStream })
   // The app's own MemoryStore (its default); the request decoration is the only way to it.
   let sessions: Map<string, unknown> | undefined
-  app.get('/done', async (request, reply) => {
+  addSuccessPage(app, async (request) => {
     sessions ??= (request.sessionStore as unknown as { store: Map<string, unknown> }).store
-    const credentials = await request.oauth1.getCredentials()
-    if (credentials === undefined) return reply.code(401).send('not connected')
-    return reply.type('text/plain').send(credentials.token)
+    return (await request.oauth1.getCredentials())?.token
   })
   await app.ready()
   server.on('request', app.routing)
@@ -415,6 +405,15 @@ async function startPassport (provider: ProviderUrls): Promise<App> {
   })
 }
 
+/** The success page of the Fastify apps, GET /done: the access token `tokenOf` finds for the request, or 401 when none (or an empty one). */
+function addSuccessPage (app: FastifyInstance, tokenOf: (request: FastifyRequest) => string | undefined | Promise<string | undefined>): void {
+  app.get('/done', async (request, reply) => {
+    const token = await tokenOf(request)
+    if (token === undefined || token === '') return reply.code(401).send('not connected')
+    return reply.type('text/plain').send(token)
+  })
+}
+
 /** The success page of the Express apps: the access token the session holds, or 401. */
 function sendToken (res: ExpressResponse, token: string | undefined): void {
   if (token === undefined) res.status(401).send('not connected')
@@ -486,11 +485,7 @@ async function startFloor (provider: ProviderUrls, withSession = false): Promise
     request.session.set('at' as never, token as never)
     return reply.redirect('/done')
   })
-  app.get('/done', async (request, reply) => {
-    const token = withSession ? request.session.get('at' as never) as string | undefined : request.cookies.at
-    if (token === undefined || token === '') return reply.code(401).send('not connected')
-    return reply.type('text/plain').send(token)
-  })
+  addSuccessPage(app, (request) => withSession ? request.session.get('at' as never) as string | undefined : request.cookies.at)
   await app.ready()
   return {
     name: withSession ? 'floor+session' : 'floor',
@@ -544,11 +539,7 @@ async function startFastifyPassport (provider: ProviderUrls): Promise<App> {
   fastifyPassport.registerUserDeserializer(async (stored) => stored)
   app.get('/auth', { preValidation: fastifyPassport.authenticate('bench') }, async () => {})
   app.get('/auth/callback', { preValidation: fastifyPassport.authenticate('bench', { successRedirect: '/done', failureRedirect: '/failed' }) }, async () => {})
-  app.get('/done', async (request, reply) => {
-    const token = (request as unknown as { user?: { token?: string } }).user?.token
-    if (token === undefined) return reply.code(401).send('not connected')
-    return reply.type('text/plain').send(token)
-  })
+  addSuccessPage(app, (request) => (request as unknown as { user?: { token?: string } }).user?.token)
   await app.ready()
   return {
     name: '@fastify/passport',
