@@ -368,22 +368,27 @@ interface PassportInstance {
 }
 type Verify = (token: string, tokenSecret: string, profile: unknown, done: (error: unknown, user: unknown) => void) => void
 
-async function startPassport (provider: ProviderUrls): Promise<App> {
-  const express = require('express') as () => ExpressApp
-  const session = require('express-session') as SessionModule
-  const { Passport } = require('passport') as { Passport: new () => PassportInstance }
+/** The passport-oauth1 strategy both passport contestants use, set up as its README shows; the user keeps the token and its secret. */
+function passportOAuth1Strategy (provider: ProviderUrls, origin: string): unknown {
   const { Strategy: OAuth1Strategy } = require('passport-oauth1') as { Strategy: new (options: Record<string, unknown>, verify: Verify) => unknown }
-
-  const { server, origin } = await listenLoopback()
-  const passport = new Passport()
-  passport.use('bench', new OAuth1Strategy({
+  return new OAuth1Strategy({
     requestTokenURL: provider.requestTokenUrl,
     userAuthorizationURL: provider.authorizeUrl,
     accessTokenURL: provider.accessTokenUrl,
     consumerKey: consumer.consumerKey,
     consumerSecret: consumer.consumerSecret,
     callbackURL: origin + '/auth/callback'
-  }, (token, tokenSecret, _profile, done) => done(null, { id: '1001', token, tokenSecret })))
+  }, (token, tokenSecret, _profile, done) => done(null, { id: '1001', token, tokenSecret }))
+}
+
+async function startPassport (provider: ProviderUrls): Promise<App> {
+  const express = require('express') as () => ExpressApp
+  const session = require('express-session') as SessionModule
+  const { Passport } = require('passport') as { Passport: new () => PassportInstance }
+
+  const { server, origin } = await listenLoopback()
+  const passport = new Passport()
+  passport.use('bench', passportOAuth1Strategy(provider, origin))
   passport.serializeUser((user, done) => done(null, user))
   passport.deserializeUser((user, done) => done(null, user))
 
@@ -519,7 +524,6 @@ interface FastifyPassportModule {
  */
 async function startFastifyPassport (provider: ProviderUrls): Promise<App> {
   const { Authenticator } = require('@fastify/passport') as FastifyPassportModule
-  const { Strategy: OAuth1Strategy } = require('passport-oauth1') as { Strategy: new (options: Record<string, unknown>, verify: Verify) => unknown }
   const { server, origin } = await listenLoopback()
   const app = fastifyOn(server)
   const sessions = new Map<string, unknown>()
@@ -527,14 +531,7 @@ async function startFastifyPassport (provider: ProviderUrls): Promise<App> {
   const fastifyPassport = new Authenticator()
   await app.register(fastifyPassport.initialize())
   await app.register(fastifyPassport.secureSession())
-  fastifyPassport.use('bench', new OAuth1Strategy({
-    requestTokenURL: provider.requestTokenUrl,
-    userAuthorizationURL: provider.authorizeUrl,
-    accessTokenURL: provider.accessTokenUrl,
-    consumerKey: consumer.consumerKey,
-    consumerSecret: consumer.consumerSecret,
-    callbackURL: origin + '/auth/callback'
-  }, (token, tokenSecret, _profile, done) => done(null, { id: '1001', token, tokenSecret })))
+  fastifyPassport.use('bench', passportOAuth1Strategy(provider, origin))
   fastifyPassport.registerUserSerializer(async (user) => user)
   fastifyPassport.registerUserDeserializer(async (stored) => stored)
   app.get('/auth', { preValidation: fastifyPassport.authenticate('bench') }, async () => {})

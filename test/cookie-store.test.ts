@@ -4,7 +4,7 @@ import t from 'tap'
 import { ErrorCodes } from '../src/errors.js'
 import type { FastifyOAuth1Options, OAuth1Credentials } from '../src/fastify/plugin.js'
 import { createCookieFlowStore, maxCookieBytes } from '../src/sign-in/state/cookie-store.js'
-import type { SignInContext } from '../src/sign-in/state/context.js'
+import type { SignInContext, SignInCookieOptions } from '../src/sign-in/state/context.js'
 import { Browser, buildApp, type BuildOptions, flowSecret, logCapture, providerOptions } from './helpers/build-app.js'
 import { type FakeProvider, startFakeProvider } from './helpers/fake-provider.js'
 
@@ -33,6 +33,22 @@ const exchanges = (provider: FakeProvider): number => provider.seen.filter((item
 function setCookies (response: LightMyRequestResponse): string[] {
   const header = response.headers['set-cookie']
   return header === undefined ? [] : Array.isArray(header) ? header : [header]
+}
+
+/** A request of the store on its own: its cookies are `jar`, and what it sets goes back into `jar` (and to `onSet`). */
+function jarContext (jar: Map<string, string>, onSet?: (name: string, value: string, options: SignInCookieOptions) => void): SignInContext {
+  return {
+    getCookie: (name) => jar.get(name),
+    cookieNames: () => jar.keys(),
+    setCookie: (name, value, options) => {
+      jar.set(name, value)
+      onSet?.(name, value, options)
+    },
+    clearCookie: (name) => { jar.delete(name) },
+    session: undefined,
+    host: 'localhost',
+    protocol: 'http'
+  }
 }
 
 function flowCookies (browser: Browser): Array<[string, string]> {
@@ -321,15 +337,7 @@ t.test('callbackUrl per request and authorize parameters per request and per beg
 
 t.test('the store on its own: take hands an entry back once; unreadable state is absent', async (t) => {
   const jar = new Map<string, string>()
-  const ctx: SignInContext = {
-    getCookie: (name) => jar.get(name),
-    cookieNames: () => jar.keys(),
-    setCookie: (name, value) => { jar.set(name, value) },
-    clearCookie: (name) => { jar.delete(name) },
-    session: undefined,
-    host: 'localhost',
-    protocol: 'http'
-  }
+  const ctx = jarContext(jar)
   const store = createCookieFlowStore({ secrets: flowSecret, prefix: 'p-', callbackPath: '/cb', secure: false, ttl: 1000, max: 3 })
   t.notOk(store.cookieName('tok').includes('tok'), 'the name is a hash prefix')
   t.same(store.take(ctx, 'tok', 0), { status: 'none' }, 'nothing yet')
@@ -348,18 +356,7 @@ t.test('the store on its own: take hands an entry back once; unreadable state is
 t.test('the index cookie: sealed for one browser binding, entries clamped to the TTL, entries without a flow cookie dropped at a callback', async (t) => {
   const jar = new Map<string, string>()
   const lines: string[] = []
-  const ctx: SignInContext = {
-    getCookie: (name) => jar.get(name),
-    cookieNames: () => jar.keys(),
-    setCookie: (name, value, options) => {
-      jar.set(name, value)
-      lines.push(`${name}=${value}; Max-Age=${options.maxAge}; Path=${options.path}`)
-    },
-    clearCookie: (name) => { jar.delete(name) },
-    session: undefined,
-    host: 'localhost',
-    protocol: 'http'
-  }
+  const ctx = jarContext(jar, (name, value, options) => lines.push(`${name}=${value}; Max-Age=${options.maxAge}; Path=${options.path}`))
   const ttl = 60_000
   const store = createCookieFlowStore({ secrets: flowSecret, prefix: 'p-', callbackPath: '/cb', secure: false, ttl, max: 3 })
   store.put(ctx, { token: 'a', secret: 's', created: 1000, binding: 'mine' })
@@ -390,15 +387,7 @@ t.test('the index cookie: sealed for one browser binding, entries clamped to the
 
 t.test('a request opens each sealed cookie once: the index at count and put, a flow cookie at peek and take', async (t) => {
   const jar = new Map<string, string>()
-  const request = (): SignInContext => ({
-    getCookie: (name) => jar.get(name),
-    cookieNames: () => jar.keys(),
-    setCookie: (name, value) => { jar.set(name, value) },
-    clearCookie: (name) => { jar.delete(name) },
-    session: undefined,
-    host: 'localhost',
-    protocol: 'http'
-  })
+  const request = (): SignInContext => jarContext(jar)
   const store = createCookieFlowStore({ secrets: flowSecret, prefix: 'p-', callbackPath: '/cb', secure: false, ttl: 60_000, max: 3 })
   store.put(request(), { token: 'a', secret: 's', created: 1000, binding: 'mine' })
   const contexts: string[] = []
